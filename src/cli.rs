@@ -1,0 +1,153 @@
+//! The command line, as clap derive types only: parsing, help, completions
+//! and the man page all read these. No logic lives here.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "wallet",
+    version,
+    about = "Credits and licenses wallet manager for an image-generation platform",
+    long_about = "Keeps customers' credits and licenses in a local SQLite wallet, runs the rules of an editable \
+                  pricing.toml, and moves its own clock forward with advance-clock, firing deliveries, renewals, \
+                  expiries and forfeitures when they fall due."
+)]
+pub struct Cli {
+    /// The wallet file (`:memory:` for a throwaway wallet)
+    #[arg(long, global = true, env = "WALLET_DB", value_name = "PATH")]
+    pub db: Option<String>,
+
+    /// The pricing file (default: pricing.toml in the config dir, else the built-in copy)
+    #[arg(long, global = true, env = "WALLET_PRICING", value_name = "PATH")]
+    pub pricing: Option<PathBuf>,
+
+    /// Machine output (JSON) on stdout
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start an empty wallet's clock (only before anything has happened)
+    Init {
+        /// The wallet's starting instant (RFC 3339 or YYYY-MM-DD); default: now
+        #[arg(long, value_name = "T")]
+        now: Option<String>,
+    },
+    /// Add or list accounts
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Buy a one-time product (credits or licenses; expires after 12 months)
+    Buy {
+        account: String,
+        product: String,
+        /// How many of the product (1 to 1000)
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        quantity: u32,
+    },
+    /// Start a license subscription
+    Subscribe { account: String, plan: String },
+    /// Cancel a subscription at the end of its billing period
+    Cancel {
+        account: String,
+        /// Resume a cancelling subscription instead
+        #[arg(long)]
+        undo: bool,
+    },
+    /// Generate images, paid in credits
+    Generate {
+        account: String,
+        /// base, agentic, private:NAME or artist:NAME
+        #[arg(long, default_value = "base", value_name = "S")]
+        style: String,
+        /// How many images (1 to 100)
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+        count: u32,
+    },
+    /// Edit an image, paid in credits
+    Edit {
+        account: String,
+        image: String,
+        op: EditOpArg,
+    },
+    /// Train a private style (the first one is free)
+    Train { account: String, style: String },
+    /// Spend one license on an image
+    License { account: String, image: String },
+    /// Move the wallet clock forward, firing every event due on the way
+    AdvanceClock(AdvanceClockArgs),
+    /// Balances, lots and what is at risk next
+    Balance {
+        account: Option<String>,
+        /// Answer for a past instant, from the ledger
+        #[arg(long, value_name = "T")]
+        as_of: Option<String>,
+    },
+    /// Every ledger entry of an account, with running balances
+    History { account: String },
+    /// An account's images and their rights
+    Images { account: String },
+    /// Run a scenario file of commands and expectations (`-` for stdin)
+    Replay {
+        file: PathBuf,
+        /// Print only failures
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Show or check a pricing file
+    #[command(subcommand)]
+    Pricing(PricingCommand),
+    /// Print a shell's completion registration script
+    Completions { shell: ShellArg },
+    /// Check the wallet's integrity and invariants
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Add an account (grants the signup credits)
+    Add { account: String },
+    /// List accounts with their totals
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PricingCommand {
+    /// Products and plans with their unit prices
+    Show,
+    /// Validate a pricing file and warn about broken price ordering
+    Check { file: Option<PathBuf> },
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct AdvanceClockArgs {
+    /// Nh, Nd, Nw, Nmo or Ny
+    pub duration: Option<String>,
+    /// An RFC 3339 instant or a YYYY-MM-DD date (midnight UTC)
+    #[arg(long, value_name = "T")]
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EditOpArg {
+    Instruct,
+    Replace,
+    Recreate,
+    Erase,
+    Upscale,
+    RemoveBackground,
+    Vectorize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShellArg {
+    Bash,
+    Zsh,
+    Fish,
+}

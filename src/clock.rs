@@ -1,0 +1,220 @@
+//! The wallet's notion of time: instants (UTC, whole seconds), the durations
+//! `advance-clock` accepts, and calendar arithmetic ("N months after t",
+//! clamped to the month's last day — SPEC §2).
+//!
+//! Nothing here reads the system clock; the current instant is always passed in.
+
+use chrono::{DateTime, Months, NaiveDate, TimeZone, Utc};
+
+/// One instant on the wallet clock: UTC, second precision.
+pub type Instant = DateTime<Utc>;
+
+/// The latest instant the wallet accepts (RFC 3339 needs a four-digit year).
+pub fn latest_instant() -> Instant {
+    Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// `2026-01-15T10:00:00Z`.
+pub fn format_instant(t: Instant) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Seconds since the Unix epoch, the form the store keeps.
+pub fn to_unix(t: Instant) -> i64 {
+    t.timestamp()
+}
+
+/// The inverse of [`to_unix`]; `None` for a value outside chrono's range.
+pub fn from_unix(secs: i64) -> Option<Instant> {
+    DateTime::from_timestamp(secs, 0)
+}
+
+/// Parses an RFC 3339 instant (any offset, converted to UTC; fractions of a
+/// second are dropped) or a `YYYY-MM-DD` date meaning midnight UTC.
+pub fn parse_instant(text: &str) -> Result<Instant, String> {
+    let text = text.trim();
+    let parsed = if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        Some(t.with_timezone(&Utc))
+    } else if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        d.and_hms_opt(0, 0, 0).map(|n| n.and_utc())
+    } else {
+        None
+    };
+    let Some(t) = parsed else {
+        return Err(format!(
+            "'{text}' is not an instant: use RFC 3339 like 2026-01-15T10:00:00Z or a date like 2026-01-15"
+        ));
+    };
+    let t = from_unix(t.timestamp()).unwrap_or(t);
+    if t > latest_instant() || t.timestamp() < 0 {
+        return Err(format!(
+            "'{text}' is out of range: instants run from 1970-01-01 to 9999-12-31"
+        ));
+    }
+    Ok(t)
+}
+
+/// `t` plus `months` calendar months, clamped to the last day of the target
+/// month (Jan 31 + 1 month = Feb 28/29). `None` past [`latest_instant`].
+pub fn add_months(t: Instant, months: u32) -> Option<Instant> {
+    t.checked_add_months(Months::new(months))
+        .filter(|r| *r <= latest_instant())
+}
+
+/// The k-th instant of a monthly series: always `anchor + k months`, never
+/// the previous instant plus one month, so the series does not drift (SPEC §2).
+pub fn nth_month(anchor: Instant, k: u32) -> Option<Instant> {
+    add_months(anchor, k)
+}
+
+/// A step of `advance-clock`: `Nh`, `Nd`, `Nw`, `Nmo`, `Ny`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Hours(u32),
+    Days(u32),
+    Weeks(u32),
+    Months(u32),
+    Years(u32),
+}
+
+impl Step {
+    /// Parses `12h`, `3d`, `2w`, `1mo`, `10y` (whole numbers, at least 1).
+    pub fn parse(text: &str) -> Result<Step, String> {
+        let text = text.trim();
+        let digits = text.chars().take_while(char::is_ascii_digit).count();
+        let (number, unit) = text.split_at(digits);
+        let hint = "use a whole number and a unit: 12h, 3d, 2w, 1mo or 1y (or --to 2027-01-15)";
+        let n: u32 = number
+            .parse()
+            .map_err(|_| format!("'{text}' is not a duration: {hint}"))?;
+        if n == 0 {
+            return Err(format!("'{text}' does not move the clock: {hint}"));
+        }
+        match unit {
+            "h" => Ok(Step::Hours(n)),
+            "d" => Ok(Step::Days(n)),
+            "w" => Ok(Step::Weeks(n)),
+            "mo" => Ok(Step::Months(n)),
+            "y" => Ok(Step::Years(n)),
+            _ => Err(format!("'{text}' has an unknown unit: {hint}")),
+        }
+    }
+
+    /// The instant this step lands on from `from`; `None` past [`latest_instant`].
+    pub fn after(self, from: Instant) -> Option<Instant> {
+        let seconds = |n: u32, unit: i64| i64::from(n).checked_mul(unit);
+        let plain = |secs: Option<i64>| {
+            secs.and_then(|s| from.timestamp().checked_add(s))
+                .and_then(from_unix)
+                .filter(|t| *t <= latest_instant())
+        };
+        match self {
+            Step::Hours(n) => plain(seconds(n, 3_600)),
+            Step::Days(n) => plain(seconds(n, 86_400)),
+            Step::Weeks(n) => plain(seconds(n, 7 * 86_400)),
+            Step::Months(n) => add_months(from, n),
+            Step::Years(n) => n.checked_mul(12).and_then(|m| add_months(from, m)),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn at(text: &str) -> Instant {
+    parse_instant(text).expect("test instant")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn twelve_months_from_jan_31_and_feb_29_clamp_and_keep_time_of_day() {
+        assert_eq!(
+            add_months(at("2026-01-31T10:00:00Z"), 12),
+            Some(at("2027-01-31T10:00:00Z"))
+        );
+        assert_eq!(
+            add_months(at("2026-01-31T10:00:00Z"), 1),
+            Some(at("2026-02-28T10:00:00Z"))
+        );
+        assert_eq!(
+            add_months(at("2028-01-31T23:59:59Z"), 1),
+            Some(at("2028-02-29T23:59:59Z"))
+        );
+        assert_eq!(
+            add_months(at("2028-02-29T08:30:00Z"), 12),
+            Some(at("2029-02-28T08:30:00Z"))
+        );
+        assert_eq!(
+            add_months(at("2028-02-29T08:30:00Z"), 48),
+            Some(at("2032-02-29T08:30:00Z"))
+        );
+    }
+
+    #[test]
+    fn monthly_series_from_jan_31_never_drifts() {
+        let anchor = at("2026-01-31T09:00:00Z");
+        let series: Vec<String> = (0..=12)
+            .map(|k| format_instant(nth_month(anchor, k).expect("in range")))
+            .collect();
+        assert_eq!(
+            series,
+            [
+                "2026-01-31T09:00:00Z",
+                "2026-02-28T09:00:00Z",
+                "2026-03-31T09:00:00Z",
+                "2026-04-30T09:00:00Z",
+                "2026-05-31T09:00:00Z",
+                "2026-06-30T09:00:00Z",
+                "2026-07-31T09:00:00Z",
+                "2026-08-31T09:00:00Z",
+                "2026-09-30T09:00:00Z",
+                "2026-10-31T09:00:00Z",
+                "2026-11-30T09:00:00Z",
+                "2026-12-31T09:00:00Z",
+                "2027-01-31T09:00:00Z",
+            ]
+        );
+        // Adding one month at a time would drift to the 28th for good.
+        let drifting = add_months(add_months(anchor, 1).expect("feb"), 1).expect("mar");
+        assert_eq!(drifting, at("2026-03-28T09:00:00Z"));
+        assert_ne!(drifting, nth_month(anchor, 2).expect("mar"));
+    }
+
+    #[test]
+    fn parses_instants_and_dates() {
+        assert_eq!(format_instant(at("2026-01-15T10:00:00Z")), "2026-01-15T10:00:00Z");
+        assert_eq!(at("2026-01-15"), at("2026-01-15T00:00:00Z"));
+        assert_eq!(at("2026-01-15T12:00:00+02:00"), at("2026-01-15T10:00:00Z"));
+        assert_eq!(at("2026-01-15T10:00:00.75Z"), at("2026-01-15T10:00:00Z"));
+        assert!(parse_instant("2026-02-30").is_err());
+        assert!(parse_instant("yesterday").is_err());
+        assert!(parse_instant("").is_err());
+        assert!(parse_instant("1969-12-31T23:59:59Z").is_err());
+    }
+
+    #[test]
+    fn parses_steps() {
+        assert_eq!(Step::parse("12h"), Ok(Step::Hours(12)));
+        assert_eq!(Step::parse("3d"), Ok(Step::Days(3)));
+        assert_eq!(Step::parse("2w"), Ok(Step::Weeks(2)));
+        assert_eq!(Step::parse("1mo"), Ok(Step::Months(1)));
+        assert_eq!(Step::parse("10y"), Ok(Step::Years(10)));
+        for bad in ["", "mo", "0d", "1m", "1.5d", "-1d", "1 d", "99999999999d", "1dd", "1é"] {
+            assert!(Step::parse(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn steps_land_on_calendar_instants() {
+        let t = at("2026-01-31T10:00:00Z");
+        assert_eq!(Step::Hours(14).after(t), Some(at("2026-02-01T00:00:00Z")));
+        assert_eq!(Step::Weeks(1).after(t), Some(at("2026-02-07T10:00:00Z")));
+        assert_eq!(Step::Months(1).after(t), Some(at("2026-02-28T10:00:00Z")));
+        assert_eq!(Step::Years(2).after(t), Some(at("2028-01-31T10:00:00Z")));
+        assert_eq!(Step::Years(9000).after(t), None);
+        assert_eq!(Step::Days(u32::MAX).after(t), None);
+    }
+}

@@ -1,0 +1,204 @@
+//! One file per subcommand: load what the rule needs, call the rule, apply
+//! the change, render. [`run`] opens the wallet the way each command needs
+//! (read-only or in one `BEGIN IMMEDIATE` transaction); [`execute`] runs one
+//! command against an open transaction, which `replay` reuses per line.
+
+mod account;
+mod advance_clock;
+mod balance;
+mod init;
+mod pricing;
+mod replay;
+mod spending;
+mod subscription;
+mod verify;
+
+use std::cell::OnceCell;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::cli::{AccountCommand, Cli, Command};
+use crate::clock::Instant;
+use crate::error::{Error, Result};
+use crate::pricing::Pricing;
+use crate::rules::Refusal;
+use crate::store::{Db, Location, Recorded, Store};
+
+/// What every command may need from outside the wallet, decided once in main.
+pub struct Context {
+    pub location: Location,
+    pub pricing_path: Option<PathBuf>,
+    pub json: bool,
+    pub actor: Option<String>,
+    /// The system time: used only to start a new wallet's clock.
+    pub system_now: Instant,
+    pricing: OnceCell<Pricing>,
+}
+
+impl Context {
+    pub fn new(
+        location: Location,
+        pricing_path: Option<PathBuf>,
+        json: bool,
+        actor: Option<String>,
+        system_now: Instant,
+    ) -> Context {
+        Context {
+            location,
+            pricing_path,
+            json,
+            actor,
+            system_now,
+            pricing: OnceCell::new(),
+        }
+    }
+
+    /// The effective pricing (SPEC §10): --pricing / $WALLET_PRICING, else
+    /// pricing.toml in the config dir, else the built-in copy. Loaded once.
+    pub fn pricing(&self) -> Result<&Pricing> {
+        if let Some(p) = self.pricing.get() {
+            return Ok(p);
+        }
+        let loaded = match &self.pricing_path {
+            Some(path) => Pricing::load_file(path)?,
+            None => match crate::paths::config_pricing().filter(|p| p.exists()) {
+                Some(path) => Pricing::load_file(&path)?,
+                None => Pricing::builtin(),
+            },
+        };
+        Ok(self.pricing.get_or_init(|| loaded))
+    }
+
+    pub fn actor(&self) -> Option<&str> {
+        self.actor.as_deref()
+    }
+}
+
+/// What a command prints: words for people, or JSON with `--json`.
+pub struct Output {
+    pub human: String,
+    pub json: serde_json::Value,
+}
+
+impl Output {
+    pub fn new(human: impl Into<String>, json: impl Serialize) -> Output {
+        Output {
+            human: human.into(),
+            json: serde_json::to_value(json).unwrap_or(serde_json::Value::Null),
+        }
+    }
+
+    pub fn render(&self, json: bool) -> String {
+        if json {
+            let mut text = serde_json::to_string_pretty(&self.json).unwrap_or_default();
+            text.push('\n');
+            text
+        } else {
+            self.human.clone()
+        }
+    }
+}
+
+/// Commands that only read: they open the wallet read-only and never create it.
+pub(crate) fn is_read_only(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Balance { .. }
+            | Command::History { .. }
+            | Command::Images { .. }
+            | Command::Account(AccountCommand::List)
+            | Command::Verify
+            | Command::Pricing(_)
+            | Command::Completions { .. }
+    )
+}
+
+/// Runs one parsed command line and returns what goes to stdout.
+pub fn run(cli: Cli, ctx: &Context) -> Result<String> {
+    match &cli.command {
+        Command::Pricing(p) => return pricing::run(p, ctx).map(|o| o.render(ctx.json)),
+        Command::Completions { shell } => return Ok(crate::completion::script(*shell)),
+        Command::Replay { file, quiet } => return replay::run(file, ctx, *quiet),
+        _ => {}
+    }
+    if is_read_only(&cli.command) {
+        // A missing wallet reads as an empty one; nothing is created.
+        let mut store = match Store::open_read_only(&ctx.location, ctx.system_now)? {
+            Some(store) => store,
+            None => Store::open(&Location::Memory, ctx.system_now)?,
+        };
+        let output = store.read(|db| execute(db, ctx, &cli.command))?;
+        return Ok(output.render(ctx.json));
+    }
+    let mut store = Store::open(&ctx.location, ctx.system_now)?;
+    let output = store.write(|db| execute(db, ctx, &cli.command))?;
+    Ok(output.render(ctx.json))
+}
+
+/// Runs one command inside the caller's transaction.
+pub fn execute(db: &Db<'_>, ctx: &Context, command: &Command) -> Result<Output> {
+    match command {
+        Command::Init { now } => init::run(db, ctx, now.as_deref()),
+        Command::Account(AccountCommand::Add { account }) => account::add(db, ctx, account),
+        Command::Account(AccountCommand::List) => account::list(db),
+        Command::Buy {
+            account,
+            product,
+            quantity,
+        } => subscription::buy(db, ctx, account, product, *quantity),
+        Command::Subscribe { account, plan } => subscription::subscribe(db, ctx, account, plan),
+        Command::Cancel { account, undo } => subscription::cancel(db, ctx, account, *undo),
+        Command::Generate { account, style, count } => spending::generate(db, ctx, account, style, *count),
+        Command::Edit { account, image, op } => spending::edit(db, ctx, account, image, *op),
+        Command::Train { account, style } => spending::train(db, ctx, account, style),
+        Command::License { account, image } => spending::license(db, ctx, account, image),
+        Command::AdvanceClock(args) => advance_clock::run(db, ctx, args),
+        Command::Balance { account, as_of } => balance::balance(db, account.as_deref(), as_of.as_deref()),
+        Command::History { account } => balance::history(db, account),
+        Command::Images { account } => balance::images(db, account),
+        Command::Verify => verify::run(db),
+        Command::Pricing(p) => pricing::run(p, ctx),
+        Command::Completions { shell } => Ok(Output::new(crate::completion::script(*shell), serde_json::Value::Null)),
+        Command::Replay { .. } => Err(Error::usage(
+            "a scenario cannot replay another scenario; run them one after the other",
+        )),
+    }
+}
+
+/// The id of a named account, or the refusal naming it.
+pub(crate) fn account_id(db: &Db<'_>, handle: &str) -> Result<i64> {
+    db.account_id(handle)?
+        .ok_or_else(|| Refusal::UnknownAccount(handle.to_owned()).into())
+}
+
+/// The standard output of a mutating command: its summary, and in JSON the
+/// operation with what it created.
+pub(crate) fn changed(account: &str, change: &crate::rules::Change, recorded: &Recorded, at: Instant) -> Output {
+    #[derive(Serialize)]
+    struct Changed<'a> {
+        account: &'a str,
+        operation: i64,
+        kind: &'a str,
+        at: String,
+        summary: &'a str,
+        credits_change: i64,
+        licenses_change: i64,
+        lots_created: &'a [i64],
+    }
+    let credits = change.net(crate::rules::Asset::Credits).unwrap_or(0);
+    let licenses = change.net(crate::rules::Asset::Licenses).unwrap_or(0);
+    Output::new(
+        format!("{}\n", change.summary),
+        Changed {
+            account,
+            operation: recorded.operation_id,
+            kind: change.kind,
+            at: crate::clock::format_instant(at),
+            summary: &change.summary,
+            credits_change: credits,
+            licenses_change: licenses,
+            lots_created: &recorded.lot_ids,
+        },
+    )
+}

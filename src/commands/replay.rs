@@ -1,0 +1,190 @@
+//! `wallet replay FILE` (SPEC §11): one command per line, run in-process
+//! against one open wallet, each line atomically, plus `expect` and
+//! `expect-error` lines. Stops at the first surprise with `FILE:LINE:`.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+
+use anyhow::Context as _;
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::error::{Error, Result};
+use crate::rules::{Asset, usable_total};
+use crate::store::{Db, Store};
+
+use super::{Context, account_id, execute, is_read_only};
+
+#[derive(Debug, Default)]
+struct Tally {
+    lines: usize,
+    commands: usize,
+    expectations: usize,
+}
+
+/// A failure at one line: the line's own exit code, the message prefixed
+/// with where it happened.
+fn at_line(origin: &str, line: usize, e: Error) -> Error {
+    let code = e.exit_code();
+    Error::Coded(code, format!("{origin}:{line}: {e}"))
+}
+
+/// Parses the words of one line as a `wallet` command line.
+fn parse(words: &[String]) -> Result<Cli> {
+    if let Some(flag) = words.iter().find(|w| {
+        ["--db", "--pricing"]
+            .iter()
+            .any(|f| w == f || w.starts_with(&format!("{f}=")))
+    }) {
+        return Err(Error::usage(format!(
+            "{flag} cannot be used inside a scenario: every line runs against the replay's wallet and pricing (pass {flag} to replay itself)"
+        )));
+    }
+    Cli::try_parse_from(std::iter::once("wallet").chain(words.iter().map(String::as_str)))
+        .map_err(|e| Error::usage(e.render().to_string().trim_end().to_owned()))
+}
+
+/// `expect ACCOUNT credits=N licenses=N` (either or both).
+fn check_expectation(db: &Db<'_>, words: &[String]) -> Result<()> {
+    let usage = || Error::usage("write expectations as: expect ACCOUNT credits=N licenses=N");
+    let (handle, wanted) = words.split_first().ok_or_else(usage)?;
+    if wanted.is_empty() {
+        return Err(usage());
+    }
+    let id = account_id(db, handle)?;
+    let now = db.clock()?;
+    let lots = db.live_lots(id)?;
+    let mut expected = Vec::new();
+    let mut got = Vec::new();
+    for w in wanted {
+        let (key, value) = w.split_once('=').ok_or_else(usage)?;
+        let asset = Asset::parse(key).ok_or_else(usage)?;
+        let value: u64 = value.parse().map_err(|_| usage())?;
+        let actual = usable_total(&lots, asset, now);
+        expected.push(format!("{key}={value}"));
+        got.push(format!("{key}={actual}"));
+    }
+    if expected != got {
+        return Err(Error::Coded(
+            1,
+            format!(
+                "expected {handle} {} / got {handle} {}",
+                expected.join(" "),
+                got.join(" ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `expect-error [CODE] COMMAND…`: the command must be refused; it changes nothing either way.
+fn check_refusal(store: &mut Store, ctx: &Context, words: &[String]) -> Result<()> {
+    let (code, command) = match words.split_first() {
+        Some((first, rest)) if first.chars().all(|c| c.is_ascii_digit()) && !rest.is_empty() => (
+            Some(
+                first
+                    .parse::<i32>()
+                    .map_err(|_| Error::usage(format!("'{first}' is not an exit code")))?,
+            ),
+            rest,
+        ),
+        _ => (None, words),
+    };
+    if command.is_empty() {
+        return Err(Error::usage("write refusals as: expect-error [CODE] COMMAND…"));
+    }
+    let refusal = store.write(|db| {
+        let outcome = parse(command).and_then(|cli| db.atomically(|db| execute(db, ctx, &cli.command)));
+        match outcome {
+            Ok(_) => Err(Error::Coded(
+                1,
+                format!(
+                    "expected `{}` to be refused{} / it succeeded",
+                    command.join(" "),
+                    code.map(|c| format!(" with exit {c}")).unwrap_or_default()
+                ),
+            )),
+            Err(e) => Ok(e),
+        }
+    })?;
+    match code {
+        Some(c) if c != refusal.exit_code() => Err(Error::Coded(
+            1,
+            format!(
+                "expected `{}` to exit {c} / it exited {}: {refusal}",
+                command.join(" "),
+                refusal.exit_code()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+pub fn run(file: &Path, ctx: &Context, quiet: bool) -> Result<String> {
+    let (origin, reader): (String, Box<dyn BufRead>) = if file == Path::new("-") {
+        ("<stdin>".to_owned(), Box::new(BufReader::new(std::io::stdin())))
+    } else {
+        let f = File::open(file).with_context(|| format!("cannot read the scenario {}", file.display()))?;
+        (file.display().to_string(), Box::new(BufReader::new(f)))
+    };
+    let mut store = Store::open(&ctx.location, ctx.system_now)?;
+    let mut tally = Tally::default();
+    let stdout = std::io::stdout();
+    for (index, line) in reader.lines().enumerate() {
+        let n = index + 1;
+        let line = line.with_context(|| format!("{origin}:{n}: cannot read the line"))?;
+        let words = shell_words::split(&line)
+            .map_err(|e| at_line(&origin, n, Error::usage(format!("cannot split the line: {e}"))))?;
+        let Some(first) = words.first() else {
+            continue;
+        };
+        tally.lines = n;
+        match first.as_str() {
+            "expect" => {
+                store
+                    .read(|db| check_expectation(db, &words[1..]))
+                    .map_err(|e| at_line(&origin, n, e))?;
+                tally.expectations += 1;
+            }
+            "expect-error" => {
+                check_refusal(&mut store, ctx, &words[1..]).map_err(|e| at_line(&origin, n, e))?;
+                tally.expectations += 1;
+            }
+            _ => {
+                let cli = parse(&words).map_err(|e| at_line(&origin, n, e))?;
+                if matches!(cli.command, Command::Replay { .. }) {
+                    return Err(at_line(
+                        &origin,
+                        n,
+                        Error::usage("a scenario cannot replay another scenario"),
+                    ));
+                }
+                let output = store
+                    .write(|db| execute(db, ctx, &cli.command))
+                    .map_err(|e| at_line(&origin, n, e))?;
+                tally.commands += 1;
+                if !quiet && is_read_only(&cli.command) {
+                    let mut out = stdout.lock();
+                    out.write_all(output.render(cli.json).as_bytes())
+                        .context("cannot write to stdout")?;
+                }
+            }
+        }
+    }
+    if quiet {
+        return Ok(String::new());
+    }
+    let summary = format!(
+        "{origin}: {} lines, {} commands run, {} expectations met\n",
+        tally.lines, tally.commands, tally.expectations
+    );
+    Ok(if ctx.json {
+        format!(
+            "{}\n",
+            serde_json::json!({ "file": origin, "lines": tally.lines, "commands": tally.commands, "expectations": tally.expectations })
+        )
+    } else {
+        summary
+    })
+}

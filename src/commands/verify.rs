@@ -1,0 +1,23 @@
+//! `wallet verify`: exit 0 when every check holds, 1 listing each violation.
+
+use serde_json::json;
+
+use crate::error::{Error, Result};
+use crate::store::Db;
+
+use super::Output;
+
+pub fn run(db: &Db<'_>) -> Result<Output> {
+    let problems = db.verify()?;
+    if problems.is_empty() {
+        return Ok(Output::new(
+            "wallet verified: integrity, foreign keys and every invariant hold\n",
+            json!({ "ok": true }),
+        ));
+    }
+    Err(Error::Failed(anyhow::anyhow!(
+        "the wallet failed {} check(s):\n  {}",
+        problems.len(),
+        problems.join("\n  ")
+    )))
+}

@@ -1,0 +1,55 @@
+//! `wallet`: a credits and licenses wallet manager. The binary's `main` only
+//! parses the command line and hands over to [`run`].
+
+pub mod cli;
+pub mod clock;
+pub mod commands;
+pub mod completion;
+pub mod error;
+pub mod paths;
+pub mod pricing;
+pub mod report;
+pub mod rules;
+pub mod store;
+
+use std::io::Write;
+
+use chrono::Utc;
+
+use crate::cli::Cli;
+use crate::commands::Context;
+use crate::error::Error;
+use crate::store::Location;
+
+/// Runs one command line; returns the process exit code (SPEC §10).
+pub fn run(cli: Cli) -> i32 {
+    let outcome = context(&cli).and_then(|ctx| commands::run(cli, &ctx));
+    match outcome {
+        Ok(text) => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    eprintln!("wallet: cannot write to stdout: {e}");
+                    1
+                }
+                _ => 0,
+            }
+        }
+        Err(e) => {
+            eprintln!("wallet: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn context(cli: &Cli) -> Result<Context, Error> {
+    let location = match &cli.db {
+        Some(db) => Location::parse(db),
+        None => Location::File(paths::default_wallet().ok_or_else(|| {
+            Error::usage("cannot find a home folder for the default wallet; pass --db PATH or set WALLET_DB")
+        })?),
+    };
+    let system_now = clock::from_unix(Utc::now().timestamp()).unwrap_or_else(Utc::now);
+    let actor = std::env::var("USER").ok().filter(|u| !u.is_empty());
+    Ok(Context::new(location, cli.pricing.clone(), cli.json, actor, system_now))
+}

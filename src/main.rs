@@ -1,0 +1,14 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let code = match wallet::cli::Cli::try_parse() {
+        Ok(cli) => wallet::run(cli),
+        Err(e) => {
+            let _ = e.print();
+            if e.use_stderr() { 2 } else { 0 }
+        }
+    };
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}

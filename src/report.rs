@@ -1,0 +1,580 @@
+//! The views — balance, history, images, accounts — as plain data built by
+//! pure functions from loaded rows, and their rendering as tables for people
+//! (comfy-table) or as JSON for scripts.
+
+use comfy_table::{ContentArrangement, Table, presets};
+use serde::Serialize;
+
+use crate::clock::{Instant, format_instant, nth_month};
+use crate::pricing::format_money;
+use crate::rules::{self, Asset, Effect, Lot, Subscription, SubscriptionStatus, image_id, rights};
+use crate::store::{AccountRow, HistoryRow, ImageRow};
+
+/// A table in the project's one style, fitted to the terminal.
+pub fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header.to_vec());
+    t
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct LotView {
+    pub id: i64,
+    pub asset: &'static str,
+    pub source: &'static str,
+    pub granted: u64,
+    pub remaining: u64,
+    pub granted_at: String,
+    pub expires_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SubscriptionView {
+    pub plan: String,
+    pub status: &'static str,
+    pub interval: &'static str,
+    pub price_cents: i64,
+    pub currency: String,
+    pub started_at: String,
+    pub period_start: Option<String>,
+    pub period_end: Option<String>,
+    pub next_delivery: Option<String>,
+    pub ended_at: Option<String>,
+}
+
+/// Something dated that will take credits or licenses away if unused.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RiskView {
+    pub at: String,
+    /// `expiry`, `rollover_cut` or `forfeiture`.
+    pub kind: &'static str,
+    pub credits: u64,
+    pub licenses: u64,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct BalanceView {
+    pub account: String,
+    pub as_of: String,
+    pub credits: u64,
+    pub licenses: u64,
+    pub lots: Vec<LotView>,
+    pub subscription: Option<SubscriptionView>,
+    pub at_risk: Vec<RiskView>,
+}
+
+pub fn subscription_view(sub: &Subscription) -> SubscriptionView {
+    let running = sub.is_running();
+    SubscriptionView {
+        plan: sub.plan.clone(),
+        status: sub.status.as_str(),
+        interval: if sub.terms.interval_months == 12 {
+            "year"
+        } else {
+            "month"
+        },
+        price_cents: sub.terms.price_cents,
+        currency: sub.terms.currency.clone(),
+        started_at: format_instant(sub.anchor),
+        period_start: sub.period_start().map(format_instant),
+        period_end: if running {
+            sub.period_end().map(format_instant)
+        } else {
+            sub.ended_at.map(format_instant)
+        },
+        next_delivery: if sub.status == SubscriptionStatus::Active || sub.next_delivery() < sub.period_end() {
+            sub.next_delivery().map(format_instant)
+        } else {
+            None
+        },
+        ended_at: sub.ended_at.map(format_instant),
+    }
+}
+
+fn amounts(credits: u64, licenses: u64) -> String {
+    match (credits, licenses) {
+        (c, 0) => Asset::Credits.count(c),
+        (0, l) => Asset::Licenses.count(l),
+        (c, l) => format!("{} and {}", Asset::Credits.count(c), Asset::Licenses.count(l)),
+    }
+}
+
+fn sums<'a>(lots: impl Iterator<Item = (&'a Asset, u64)>) -> (u64, u64) {
+    lots.fold((0, 0), |(c, l), (asset, n)| match asset {
+        Asset::Credits => (c.saturating_add(n), l),
+        Asset::Licenses => (c, l.saturating_add(n)),
+    })
+}
+
+/// What is at risk next: the soonest one-time expiry, what the next delivery's
+/// rollover cut takes if nothing is spent, and a cancelling subscription's
+/// forfeiture — soonest first.
+pub fn at_risk(lots: &[Lot], sub: Option<&Subscription>, now: Instant) -> Vec<RiskView> {
+    let mut risks = Vec::new();
+    let one_time = lots.iter().filter(|l| l.subscription_id.is_none() && l.usable_at(now));
+    if let Some(first) = one_time.clone().map(|l| l.expires_at).min() {
+        let (credits, licenses) = sums(
+            one_time
+                .filter(|l| l.expires_at == first)
+                .map(|l| (&l.asset, l.remaining)),
+        );
+        risks.push(RiskView {
+            at: format_instant(first),
+            kind: "expiry",
+            credits,
+            licenses,
+            message: format!("{} expire {}", amounts(credits, licenses), format_instant(first)),
+        });
+    }
+    if let Some(sub) = sub.filter(|s| s.is_running()) {
+        let own: Vec<Lot> = lots
+            .iter()
+            .filter(|l| l.subscription_id == Some(sub.id))
+            .cloned()
+            .collect();
+        let period_end = sub.period_end();
+        if let Some(next) = sub
+            .next_delivery()
+            .filter(|d| Some(*d) < period_end || sub.status == SubscriptionStatus::Active)
+        {
+            let cut = rules::rollover_cut(&sub.terms, sub.id, &own);
+            let (credits, licenses) = sums(cut.iter().filter_map(|e| match e {
+                Effect::Debit { asset, amount, .. } => Some((asset, *amount)),
+                _ => None,
+            }));
+            if credits + licenses > 0 {
+                risks.push(RiskView {
+                    at: format_instant(next),
+                    kind: "rollover_cut",
+                    credits,
+                    licenses,
+                    message: format!(
+                        "at {}: {} over the rollover cap expire",
+                        format_instant(next),
+                        amounts(credits, licenses)
+                    ),
+                });
+            }
+        }
+        if let (SubscriptionStatus::Cancelling, Some(end)) = (sub.status, period_end) {
+            let (credits, licenses) = sums(own.iter().map(|l| (&l.asset, l.remaining)));
+            risks.push(RiskView {
+                at: format_instant(end),
+                kind: "forfeiture",
+                credits,
+                licenses,
+                message: format!(
+                    "at {}: {} forfeited as the cancelled subscription ends",
+                    format_instant(end),
+                    amounts(credits, licenses)
+                ),
+            });
+        }
+    }
+    risks.sort_by(|a, b| a.at.cmp(&b.at));
+    risks
+}
+
+/// A subscription lot's expiry as it stood at `at`: the next delivery of its
+/// series after `at` (a series instant is also every period end).
+fn expiry_as_of(lot: &Lot, sub: Option<&Subscription>, at: Instant) -> Instant {
+    let Some(sub) = sub.filter(|s| Some(s.id) == lot.subscription_id) else {
+        return lot.expires_at;
+    };
+    (1u32..)
+        .map_while(|k| nth_month(sub.anchor, k))
+        .find(|t| *t > at)
+        .map_or(lot.expires_at, |t| t.min(lot.expires_at))
+}
+
+pub fn balance(
+    account: &str,
+    lots: &[Lot],
+    sub: Option<&Subscription>,
+    as_of: Instant,
+    historical: bool,
+) -> BalanceView {
+    let mut lots: Vec<Lot> = lots
+        .iter()
+        .filter(|l| l.usable_at(as_of) || historical && l.remaining > 0)
+        .cloned()
+        .collect();
+    if historical {
+        for lot in &mut lots {
+            lot.expires_at = expiry_as_of(lot, sub, as_of);
+        }
+    }
+    lots.sort_by(rules::burn_down_order);
+    let (credits, licenses) = sums(lots.iter().map(|l| (&l.asset, l.remaining)));
+    BalanceView {
+        account: account.to_owned(),
+        as_of: format_instant(as_of),
+        credits,
+        licenses,
+        lots: lots
+            .iter()
+            .map(|l| LotView {
+                id: l.id,
+                asset: l.asset.as_str(),
+                source: l.source.as_str(),
+                granted: l.granted,
+                remaining: l.remaining,
+                granted_at: format_instant(l.granted_at),
+                expires_at: format_instant(l.expires_at),
+            })
+            .collect(),
+        subscription: sub.map(subscription_view),
+        at_risk: at_risk(&lots, sub, as_of),
+    }
+}
+
+pub fn render_balance(view: &BalanceView) -> String {
+    let mut out = format!(
+        "{}: {} and {} (as of {})\n",
+        view.account,
+        Asset::Credits.count(view.credits),
+        Asset::Licenses.count(view.licenses),
+        view.as_of
+    );
+    if let Some(s) = &view.subscription {
+        out += &format!(
+            "subscription: {} ({}, {} a {}), period {} → {}{}\n",
+            s.plan,
+            s.status,
+            format_money(s.price_cents, &s.currency),
+            s.interval,
+            s.period_start.as_deref().unwrap_or("-"),
+            s.period_end.as_deref().unwrap_or("-"),
+            s.next_delivery
+                .as_ref()
+                .map(|d| format!(", next delivery {d}"))
+                .unwrap_or_default()
+        );
+    }
+    if !view.lots.is_empty() {
+        let mut t = table(&[
+            "lot",
+            "asset",
+            "source",
+            "granted",
+            "remaining",
+            "granted at",
+            "expires at",
+        ]);
+        for l in &view.lots {
+            t.add_row(vec![
+                l.id.to_string(),
+                l.asset.to_owned(),
+                l.source.to_owned(),
+                l.granted.to_string(),
+                l.remaining.to_string(),
+                l.granted_at.clone(),
+                l.expires_at.clone(),
+            ]);
+        }
+        out += &format!("{t}\n");
+    }
+    match view.at_risk.first() {
+        Some(_) => {
+            for r in &view.at_risk {
+                out += &format!("at risk: {}\n", r.message);
+            }
+        }
+        None => out += "at risk: nothing\n",
+    }
+    out
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct AccountTotals {
+    pub account: String,
+    pub credits: u64,
+    pub licenses: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct AllBalancesView {
+    pub as_of: String,
+    pub accounts: Vec<AccountTotals>,
+}
+
+pub fn all_balances(rows: &[AccountRow], now: Instant) -> AllBalancesView {
+    AllBalancesView {
+        as_of: format_instant(now),
+        accounts: rows
+            .iter()
+            .map(|r| AccountTotals {
+                account: r.handle.clone(),
+                credits: r.credits,
+                licenses: r.licenses,
+            })
+            .collect(),
+    }
+}
+
+pub fn render_totals(view: &AllBalancesView) -> String {
+    let mut t = table(&["account", "credits", "licenses"]);
+    for a in &view.accounts {
+        t.add_row(vec![a.account.clone(), a.credits.to_string(), a.licenses.to_string()]);
+    }
+    format!("as of {}\n{t}\n", view.as_of)
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub at: String,
+    pub operation: i64,
+    pub kind: String,
+    pub summary: String,
+    pub reason: Option<String>,
+    pub lot: Option<i64>,
+    pub asset: Option<&'static str>,
+    pub change: i64,
+    pub credits: i64,
+    pub licenses: i64,
+    pub note: Option<String>,
+    pub actor: Option<String>,
+}
+
+/// Every entry with the running balances after it.
+pub fn history(rows: &[HistoryRow]) -> Vec<HistoryEntry> {
+    let (mut credits, mut licenses) = (0i64, 0i64);
+    rows.iter()
+        .map(|r| {
+            let (lot, asset, change, reason, note) = match &r.entry {
+                Some((lot, asset, delta, reason, note)) => {
+                    match asset {
+                        Asset::Credits => credits = credits.saturating_add(*delta),
+                        Asset::Licenses => licenses = licenses.saturating_add(*delta),
+                    }
+                    (
+                        Some(*lot),
+                        Some(asset.as_str()),
+                        *delta,
+                        Some(reason.clone()),
+                        note.clone(),
+                    )
+                }
+                None => (None, None, 0, None, None),
+            };
+            HistoryEntry {
+                at: format_instant(r.at),
+                operation: r.operation_id,
+                kind: r.kind.clone(),
+                summary: r.summary.clone(),
+                reason,
+                lot,
+                asset,
+                change,
+                credits,
+                licenses,
+                note,
+                actor: r.actor.clone(),
+            }
+        })
+        .collect()
+}
+
+pub fn render_history(account: &str, entries: &[HistoryEntry]) -> String {
+    let mut t = table(&["at", "op", "what", "reason", "lot", "change", "credits", "licenses"]);
+    for e in entries {
+        let change = match e.asset {
+            Some(asset) => format!("{:+} {asset}", e.change),
+            None => String::new(),
+        };
+        let what = match &e.note {
+            Some(note) => format!("{}\n{note}", e.summary),
+            None => e.summary.clone(),
+        };
+        t.add_row(vec![
+            e.at.clone(),
+            e.operation.to_string(),
+            what,
+            e.reason.clone().unwrap_or_else(|| e.kind.clone()),
+            e.lot.map(|l| l.to_string()).unwrap_or_default(),
+            change,
+            e.credits.to_string(),
+            e.licenses.to_string(),
+        ]);
+    }
+    format!("history of {account}\n{t}\n")
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct EditView {
+    pub op: String,
+    pub credits: u64,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ImageView {
+    pub id: String,
+    pub style: String,
+    pub created_at: String,
+    pub requires_license: bool,
+    pub licensed: bool,
+    pub licensed_at: Option<String>,
+    pub watermark: bool,
+    pub commercial_use: &'static str,
+    pub max_download: &'static str,
+    pub svg_export: bool,
+    pub upscale: bool,
+    pub remove_background: bool,
+    pub edits: Vec<EditView>,
+}
+
+pub fn images(rows: &[ImageRow]) -> Vec<ImageView> {
+    rows.iter()
+        .map(|r| {
+            let rights = rights(&r.image.style, r.image.licensed);
+            ImageView {
+                id: image_id(r.image.number),
+                style: r.image.style.to_string(),
+                created_at: format_instant(r.image.created_at),
+                requires_license: rights.requires_license,
+                licensed: r.image.licensed,
+                licensed_at: r.licensed_at.map(format_instant),
+                watermark: rights.watermark,
+                commercial_use: rights.commercial_use,
+                max_download: rights.max_download,
+                svg_export: rights.svg_export,
+                upscale: rights.upscale,
+                remove_background: rights.remove_background,
+                edits: r
+                    .edits
+                    .iter()
+                    .map(|(op, credits, at)| EditView {
+                        op: op.clone(),
+                        credits: *credits,
+                        at: format_instant(*at),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+pub fn render_images(account: &str, views: &[ImageView]) -> String {
+    if views.is_empty() {
+        return format!("{account} has no images\n");
+    }
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    let mut t = table(&[
+        "image",
+        "style",
+        "created at",
+        "license",
+        "watermark",
+        "commercial use",
+        "download",
+        "svg",
+        "edits",
+    ]);
+    for v in views {
+        let license = match (v.requires_license, v.licensed) {
+            (false, _) => "not needed",
+            (true, true) => "licensed",
+            (true, false) => "NEEDED",
+        };
+        t.add_row(vec![
+            v.id.clone(),
+            v.style.clone(),
+            v.created_at.clone(),
+            license.to_owned(),
+            yes(v.watermark).to_owned(),
+            v.commercial_use.replace('_', " "),
+            v.max_download.to_owned(),
+            yes(v.svg_export).to_owned(),
+            v.edits.iter().map(|e| e.op.as_str()).collect::<Vec<_>>().join(", "),
+        ]);
+    }
+    let needing = views.iter().filter(|v| v.requires_license && !v.licensed).count();
+    let mut out = format!("{t}\n");
+    if needing > 0 {
+        out += &format!(
+            "{needing} image(s) need a license: they are watermarked, have no commercial rights and cannot be upscaled, background-removed or vectorized (SPEC §7)\n"
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::at;
+    use crate::rules::{Source, Terms};
+
+    fn lot(id: i64, asset: Asset, remaining: u64, expires: &str, sub: Option<i64>) -> Lot {
+        Lot {
+            id,
+            asset,
+            source: if sub.is_some() {
+                Source::Subscription
+            } else {
+                Source::CreditPack
+            },
+            granted: remaining,
+            remaining,
+            granted_at: at("2026-01-15T10:00:00Z"),
+            expires_at: at(expires),
+            subscription_id: sub,
+        }
+    }
+
+    fn sub(status: SubscriptionStatus) -> Subscription {
+        Subscription {
+            id: 1,
+            plan: "licenses-5-monthly".into(),
+            terms: Terms {
+                interval_months: 1,
+                licenses_per_month: 5,
+                credits_per_month: 0,
+                license_bonus_credits: 100,
+                rollover_cap_months: Some(1),
+                price_cents: 5500,
+                currency: "USD".into(),
+            },
+            anchor: at("2026-01-15T10:00:00Z"),
+            deliveries: 2,
+            periods: 2,
+            status,
+            ended_at: None,
+        }
+    }
+
+    #[test]
+    fn the_soonest_one_time_expiry_is_summed_per_asset() {
+        let lots = vec![
+            lot(1, Asset::Credits, 10, "2027-01-15T10:00:00Z", None),
+            lot(2, Asset::Credits, 100, "2027-01-15T10:00:00Z", None),
+            lot(3, Asset::Credits, 500, "2027-02-15T10:00:00Z", None),
+        ];
+        let risks = at_risk(&lots, None, at("2026-02-01T00:00:00Z"));
+        assert_eq!(risks.len(), 1);
+        assert_eq!(risks[0].message, "110 credits expire 2027-01-15T10:00:00Z");
+    }
+
+    #[test]
+    fn the_next_delivery_cut_and_the_forfeiture_are_announced() {
+        let lots = vec![
+            lot(1, Asset::Credits, 497, "2026-03-15T10:00:00Z", Some(1)),
+            lot(2, Asset::Licenses, 4, "2026-03-15T10:00:00Z", Some(1)),
+            lot(3, Asset::Credits, 500, "2026-03-15T10:00:00Z", Some(1)),
+            lot(4, Asset::Licenses, 5, "2026-03-15T10:00:00Z", Some(1)),
+        ];
+        let now = at("2026-02-20T00:00:00Z");
+        let risks = at_risk(&lots, Some(&sub(SubscriptionStatus::Active)), now);
+        assert_eq!(
+            risks[0].message,
+            "at 2026-03-15T10:00:00Z: 497 credits and 4 licenses over the rollover cap expire"
+        );
+        let risks = at_risk(&lots, Some(&sub(SubscriptionStatus::Cancelling)), now);
+        assert_eq!(risks.len(), 1);
+        assert_eq!(risks[0].kind, "forfeiture");
+        assert_eq!((risks[0].credits, risks[0].licenses), (997, 9));
+    }
+}

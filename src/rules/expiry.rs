@@ -1,0 +1,73 @@
+//! SPEC §2–§3: one-time lots expire at their `expires_at`, whatever remains.
+
+use crate::clock::{Instant, format_instant};
+
+use super::model::{Lot, Reason};
+use super::{Change, Effect};
+
+/// Expires every one-time lot of one account that is due at or before `at`.
+/// Subscription lots are left to their subscription's delivery and period end.
+pub fn expire_one_time_lots(lots: &[Lot], at: Instant) -> Option<Change> {
+    let effects: Vec<Effect> = lots
+        .iter()
+        .filter(|l| l.subscription_id.is_none() && l.remaining > 0 && l.expires_at <= at)
+        .map(|l| Effect::Debit {
+            lot_id: l.id,
+            asset: l.asset,
+            amount: l.remaining,
+            reason: Reason::Expired,
+            note: Some(format!(
+                "{} lot {} granted {} expired unused (one-time lots last 12 months, SPEC §4)",
+                l.source.as_str(),
+                l.id,
+                format_instant(l.granted_at)
+            )),
+        })
+        .collect();
+    if effects.is_empty() {
+        return None;
+    }
+    Some(Change {
+        kind: "expiry",
+        summary: format!("one-time lots expired at {}", format_instant(at)),
+        effects,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::at;
+    use crate::rules::model::{Asset, Source};
+
+    #[test]
+    fn only_due_one_time_lots_expire_whole() {
+        let lot = |id, expires: &str, sub| Lot {
+            id,
+            asset: Asset::Credits,
+            source: Source::CreditPack,
+            granted: 100,
+            remaining: 40,
+            granted_at: at("2026-01-15T10:00:00Z"),
+            expires_at: at(expires),
+            subscription_id: sub,
+        };
+        let lots = vec![
+            lot(1, "2027-01-15T10:00:00Z", None),
+            lot(2, "2027-01-15T10:00:01Z", None),
+            lot(3, "2027-01-15T10:00:00Z", Some(1)),
+        ];
+        assert_eq!(expire_one_time_lots(&lots, at("2027-01-15T09:59:59Z")), None);
+        let change = expire_one_time_lots(&lots, at("2027-01-15T10:00:00Z")).expect("due");
+        assert_eq!(change.effects.len(), 1);
+        assert!(matches!(
+            change.effects[0],
+            Effect::Debit {
+                lot_id: 1,
+                amount: 40,
+                reason: Reason::Expired,
+                ..
+            }
+        ));
+    }
+}

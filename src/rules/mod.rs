@@ -1,0 +1,121 @@
+//! The domain rules of SPEC §2–§8, pure: each rule takes the state it needs,
+//! the pricing and the current instant, and returns either a [`Change`] (the
+//! effects the store must apply, in order) or a [`Refusal`].
+//!
+//! No SQL, no files, no environment, no system clock in here.
+
+mod accounts;
+mod expiry;
+mod model;
+mod refusal;
+mod spend;
+mod spending;
+mod subscription;
+
+pub use accounts::{buy, signup};
+pub use expiry::expire_one_time_lots;
+pub use model::*;
+pub use refusal::Refusal;
+pub use spend::{burn_down, burn_down_order, usable_total};
+pub use spending::{ImageRights, edit, generate, license, rights, train};
+pub use subscription::{cancel, deliver, forfeit, renew, rollover_cut, subscribe, undo_cancel};
+
+use crate::clock::Instant;
+
+/// Which subscription a grant belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubscriptionRef {
+    Existing(i64),
+    /// The subscription started by the same change.
+    Started,
+}
+
+/// One thing the store must do. Grants create a lot and its first ledger
+/// entry; debits take from an existing lot and record a negative entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Grant {
+        asset: Asset,
+        source: Source,
+        amount: u64,
+        expires_at: Instant,
+        subscription: Option<SubscriptionRef>,
+        reason: Reason,
+    },
+    Debit {
+        lot_id: i64,
+        asset: Asset,
+        amount: u64,
+        reason: Reason,
+        /// Words for `history`: which rule fired and what it kept.
+        note: Option<String>,
+    },
+    SetLotExpiry {
+        lot_id: i64,
+        expires_at: Instant,
+    },
+    Order {
+        product: String,
+        quantity: u32,
+        price_cents: i64,
+        currency: String,
+    },
+    Charge {
+        subscription: SubscriptionRef,
+        amount_cents: i64,
+        currency: String,
+        period_start: Instant,
+        period_end: Instant,
+    },
+    StartSubscription {
+        plan: String,
+        terms: Terms,
+        anchor: Instant,
+    },
+    /// Overwrites the schedule counters and status of a subscription.
+    UpdateSubscription {
+        id: i64,
+        deliveries: u32,
+        periods: u32,
+        status: SubscriptionStatus,
+        ended_at: Option<Instant>,
+    },
+    CreateImages {
+        first_number: i64,
+        count: u32,
+        style: Style,
+    },
+    RecordEdit {
+        image_number: i64,
+        op: EditOp,
+        credits: u64,
+    },
+    LicenseImage {
+        image_number: i64,
+    },
+    TrainStyle {
+        name: String,
+        credits: u64,
+    },
+}
+
+/// What one accepted command or clock event does to one account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The operation kind recorded in the store (`buy`, `delivery`, …).
+    pub kind: &'static str,
+    /// One line for people: what happened, in the domain's words.
+    pub summary: String,
+    pub effects: Vec<Effect>,
+}
+
+impl Change {
+    /// The signed total this change moves for one asset.
+    pub fn net(&self, asset: Asset) -> Option<i64> {
+        self.effects.iter().try_fold(0i64, |acc, effect| match effect {
+            Effect::Grant { asset: a, amount, .. } if *a == asset => acc.checked_add(i64::try_from(*amount).ok()?),
+            Effect::Debit { asset: a, amount, .. } if *a == asset => acc.checked_sub(i64::try_from(*amount).ok()?),
+            _ => Some(acc),
+        })
+    }
+}

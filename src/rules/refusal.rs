@@ -1,0 +1,98 @@
+//! Why a rule refused a command. Every message says what was wrong and what
+//! would fix it, in words a support engineer can read to a customer.
+
+use crate::clock::{Instant, format_instant};
+
+use super::model::Asset;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("no account named '{0}' (list them with: wallet account list; create it with: wallet account add {0})")]
+    UnknownAccount(String),
+
+    #[error("account '{0}' already exists (see it with: wallet balance {0})")]
+    AccountExists(String),
+
+    #[error("'{0}' is not a valid account handle: use 1 to 64 of A-Z a-z 0-9 . _ @ -, starting with a letter or digit")]
+    InvalidHandle(String),
+
+    #[error("no product '{product}' in {origin} (products: {known}; see: wallet pricing show)")]
+    UnknownProduct {
+        product: String,
+        origin: String,
+        known: String,
+    },
+
+    #[error("no plan '{plan}' in {origin} (plans: {known}; see: wallet pricing show)")]
+    UnknownPlan {
+        plan: String,
+        origin: String,
+        known: String,
+    },
+
+    #[error("{0}")]
+    Subscription(String),
+
+    #[error(
+        "{account} needs {needed} to {action} but has {available} usable (SPEC §3){}",
+        suggestion.as_ref().map(|s| format!("; {s}")).unwrap_or_default()
+    )]
+    NotEnough {
+        account: String,
+        action: String,
+        needed: String,
+        available: String,
+        suggestion: Option<String>,
+    },
+
+    #[error("no image {image} in account {account} (see: wallet images {account})")]
+    UnknownImage { image: String, account: String },
+
+    #[error("{0}")]
+    Image(String),
+
+    #[error("{0}")]
+    Style(String),
+
+    #[error(
+        "the clock cannot move backwards: it is {} and {} is earlier (SPEC §2; choose a later instant)",
+        format_instant(*now),
+        format_instant(*target)
+    )]
+    ClockBackwards { now: Instant, target: Instant },
+
+    #[error("{0}")]
+    Clock(String),
+
+    #[error(
+        "this wallet is already initialised (its clock is {}); init only works on an empty wallet — use --db to start a new one",
+        format_instant(*clock)
+    )]
+    AlreadyInitialised { clock: Instant },
+
+    #[error("{0} is too large to record; use a smaller quantity")]
+    TooLarge(String),
+}
+
+impl Refusal {
+    pub fn too_large(what: &str) -> Refusal {
+        Refusal::TooLarge(what.to_owned())
+    }
+
+    pub fn not_enough(
+        account: &str,
+        action: impl Into<String>,
+        asset: Asset,
+        needed: u64,
+        available: u64,
+        suggestion: Option<String>,
+    ) -> Refusal {
+        Refusal::NotEnough {
+            account: account.to_owned(),
+            action: action.into(),
+            needed: asset.count(needed),
+            available: asset.count(available),
+            suggestion,
+        }
+    }
+}

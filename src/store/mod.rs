@@ -1,0 +1,239 @@
+//! The one place that talks to SQLite: opening (and creating) a wallet file,
+//! its versioned schema, transactions, loading an account's rows, and
+//! applying a [`crate::rules::Change`].
+//!
+//! Main types: [`Store`] (an open wallet) and [`Db`] (a view of it inside a
+//! transaction, through which every query and write goes).
+
+mod read;
+mod verify;
+mod write;
+
+use std::fs::OpenOptions;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, anyhow, bail};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite_migration::{M, Migrations};
+
+use crate::clock::{self, Instant};
+
+pub use read::{AccountRow, HistoryRow, ImageRow};
+pub use write::Recorded;
+
+/// Every schema the binary knows, in order. The wallet's `user_version` is
+/// the number of migrations applied; a larger number is a newer wallet.
+const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("migrations/001_initial.sql"))];
+
+/// How long a command waits for another writer before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Where the wallet lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Memory,
+    File(PathBuf),
+}
+
+impl Location {
+    pub fn parse(text: &str) -> Location {
+        if text == ":memory:" {
+            Location::Memory
+        } else {
+            Location::File(PathBuf::from(text))
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Memory => f.write_str(":memory:"),
+            Location::File(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// An open wallet.
+pub struct Store {
+    conn: Connection,
+}
+
+/// The wallet seen from inside one transaction (or savepoint).
+pub struct Db<'c> {
+    conn: &'c Connection,
+}
+
+fn latest_version() -> i64 {
+    i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
+}
+
+fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+/// Refuses a file that is not a wallet or was written by a newer version.
+fn check_version(conn: &Connection, location: &Location) -> anyhow::Result<i64> {
+    let version =
+        user_version(conn).with_context(|| format!("{location} is not a wallet file (SQLite could not read it)"))?;
+    if version > latest_version() {
+        bail!(
+            "{location} was written by a newer version of wallet (schema {version}, this binary knows up to {}); upgrade wallet to open it",
+            latest_version()
+        );
+    }
+    if version == 0 {
+        let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+        if tables > 0 {
+            bail!("{location} is an SQLite file but not a wallet (it has other tables); point --db at a wallet file");
+        }
+    }
+    Ok(version)
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+impl Store {
+    /// Opens the wallet for writing, creating it (with its parent folders,
+    /// mode 0600) when missing. A new wallet's clock starts at `created_clock`.
+    pub fn open(location: &Location, created_clock: Instant) -> anyhow::Result<Store> {
+        let mut conn = match location {
+            Location::Memory => Connection::open_in_memory()?,
+            Location::File(path) => {
+                create_file_if_missing(path)?;
+                Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .with_context(|| format!("cannot open {location}"))?
+            }
+        };
+        configure(&conn)?;
+        check_version(&conn, location)?;
+        if matches!(location, Location::File(_)) {
+            let mode: String = conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+                .with_context(|| format!("{location} is not a wallet file (SQLite could not read it)"))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                bail!("{location}: cannot switch the wallet to WAL mode (got {mode})");
+            }
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        Migrations::from_slice(MIGRATIONS)
+            .to_latest(&mut conn)
+            .with_context(|| format!("cannot prepare the wallet schema in {location}"))?;
+        conn.execute(
+            "INSERT OR IGNORE INTO wallet (id, clock, created_at) VALUES (1, ?1, ?1)",
+            [clock::to_unix(created_clock)],
+        )
+        .with_context(|| format!("cannot write to {location}"))?;
+        Ok(Store { conn })
+    }
+
+    /// Opens an existing wallet read-only; `None` when the file does not
+    /// exist (nothing is created). `:memory:` gives an empty wallet.
+    pub fn open_read_only(location: &Location, now: Instant) -> anyhow::Result<Option<Store>> {
+        let path = match location {
+            Location::Memory => return Store::open(location, now).map(Some),
+            Location::File(path) => path,
+        };
+        if !path.exists() {
+            return Ok(None);
+        }
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .with_context(|| format!("cannot open {location}"))?;
+        configure(&conn)?;
+        let version = check_version(&conn, location)?;
+        if version < latest_version() {
+            bail!(
+                "{location} uses an older schema ({version}); run any command that changes it (for example wallet advance-clock 1h) to upgrade it first"
+            );
+        }
+        Ok(Some(Store { conn }))
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction: all of it lands or none.
+    pub fn write<T, E>(&mut self, f: impl FnOnce(&Db<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<anyhow::Error>,
+    {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| anyhow!(e).context("cannot start a write transaction on the wallet"))?;
+        let value = f(&Db { conn: &tx })?;
+        tx.commit()
+            .map_err(|e| anyhow!(e).context("cannot commit to the wallet"))?;
+        Ok(value)
+    }
+
+    /// Runs `f` in one short read transaction.
+    pub fn read<T, E>(&mut self, f: impl FnOnce(&Db<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<anyhow::Error>,
+    {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(|e| anyhow!(e).context("cannot read the wallet"))?;
+        let value = f(&Db { conn: &tx })?;
+        tx.finish()
+            .map_err(|e| anyhow!(e).context("cannot end the read transaction"))?;
+        Ok(value)
+    }
+}
+
+impl Db<'_> {
+    /// Runs `f` inside a savepoint: on error everything `f` did is undone
+    /// and the surrounding transaction goes on.
+    pub fn atomically<T, E>(&self, f: impl FnOnce(&Db<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<anyhow::Error>,
+    {
+        let sql = |s: &str| {
+            self.conn
+                .execute_batch(s)
+                .map_err(|e| anyhow!(e).context("savepoint failed"))
+        };
+        sql("SAVEPOINT line")?;
+        match f(self) {
+            Ok(value) => {
+                sql("RELEASE line")?;
+                Ok(value)
+            }
+            Err(e) => {
+                sql("ROLLBACK TO line")?;
+                sql("RELEASE line")?;
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Creates the wallet file and its parent folders, readable by its owner only.
+fn create_file_if_missing(path: &Path) -> anyhow::Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("cannot create the folder {}", parent.display()))?;
+    }
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(anyhow!(e).context(format!("cannot create the wallet file {}", path.display()))),
+    }
+}

@@ -1,0 +1,415 @@
+//! Queries: the clock, one account's rows, due clock events, history.
+//! Every query is indexed by the account or by the due instant; nothing
+//! scans all accounts.
+
+use anyhow::{Context, anyhow};
+use rusqlite::{OptionalExtension, Row, params};
+
+use crate::clock::{self, Instant};
+use crate::rules::{Asset, Image, Lot, Source, Style, Subscription, SubscriptionStatus, Terms};
+
+use super::Db;
+
+pub(super) fn instant(secs: i64) -> rusqlite::Result<Instant> {
+    clock::from_unix(secs).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Integer,
+            format!("instant {secs} out of range").into(),
+        )
+    })
+}
+
+fn bad(what: &str, value: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("unknown {what} '{value}'").into(),
+    )
+}
+
+fn amount(row: &Row<'_>, idx: usize) -> rusqlite::Result<u64> {
+    let v: i64 = row.get(idx)?;
+    u64::try_from(v).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(idx, v))
+}
+
+const LOT_COLUMNS: &str = "id, asset, source, granted, remaining, granted_at, expires_at, subscription_id";
+
+fn lot(row: &Row<'_>) -> rusqlite::Result<Lot> {
+    let asset: String = row.get(1)?;
+    let source: String = row.get(2)?;
+    Ok(Lot {
+        id: row.get(0)?,
+        asset: Asset::parse(&asset).ok_or_else(|| bad("asset", &asset))?,
+        source: Source::parse(&source).ok_or_else(|| bad("source", &source))?,
+        granted: amount(row, 3)?,
+        remaining: amount(row, 4)?,
+        granted_at: instant(row.get(5)?)?,
+        expires_at: instant(row.get(6)?)?,
+        subscription_id: row.get(7)?,
+    })
+}
+
+const SUBSCRIPTION_COLUMNS: &str = "id, plan, interval_months, licenses_per_month, credits_per_month, license_bonus_credits, \
+     rollover_cap_months, price_cents, currency, anchor, deliveries, periods, status, ended_at";
+
+fn subscription(row: &Row<'_>) -> rusqlite::Result<Subscription> {
+    let status: String = row.get(12)?;
+    Ok(Subscription {
+        id: row.get(0)?,
+        plan: row.get(1)?,
+        terms: Terms {
+            interval_months: row.get(2)?,
+            licenses_per_month: amount(row, 3)?,
+            credits_per_month: amount(row, 4)?,
+            license_bonus_credits: amount(row, 5)?,
+            rollover_cap_months: row.get(6)?,
+            price_cents: row.get(7)?,
+            currency: row.get(8)?,
+        },
+        anchor: instant(row.get(9)?)?,
+        deliveries: row.get(10)?,
+        periods: row.get(11)?,
+        status: SubscriptionStatus::parse(&status).ok_or_else(|| bad("status", &status))?,
+        ended_at: row.get::<_, Option<i64>>(13)?.map(instant).transpose()?,
+    })
+}
+
+/// An account and its totals (sum of its live lots).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRow {
+    pub id: i64,
+    pub handle: String,
+    pub created_at: Instant,
+    pub credits: u64,
+    pub licenses: u64,
+}
+
+/// An image with its edits, for `images`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRow {
+    pub image: Image,
+    pub licensed_at: Option<Instant>,
+    /// (op, credits, at)
+    pub edits: Vec<(String, u64, Instant)>,
+}
+
+/// One line of `history`: a ledger entry, or an operation that moved no
+/// credits or licenses (a cancel, a renewal charge, a free training).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryRow {
+    pub operation_id: i64,
+    pub at: Instant,
+    pub kind: String,
+    pub summary: String,
+    pub actor: Option<String>,
+    /// (lot id, asset, delta, reason, note)
+    pub entry: Option<(i64, Asset, i64, String, Option<String>)>,
+}
+
+impl Db<'_> {
+    pub fn clock(&self) -> anyhow::Result<Instant> {
+        let secs: i64 = self
+            .conn
+            .query_row("SELECT clock FROM wallet WHERE id = 1", [], |r| r.get(0))
+            .context("the wallet has no clock row; it is damaged")?;
+        Ok(instant(secs)?)
+    }
+
+    /// True while nothing has happened: no account and no operation.
+    pub fn is_empty(&self) -> anyhow::Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT NOT EXISTS (SELECT 1 FROM accounts) AND NOT EXISTS (SELECT 1 FROM operations)",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    pub fn account_id(&self, handle: &str) -> anyhow::Result<Option<i64>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT id FROM accounts WHERE handle = ?1")?
+            .query_row([handle], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn account_handle(&self, id: i64) -> anyhow::Result<String> {
+        Ok(self
+            .conn
+            .query_row("SELECT handle FROM accounts WHERE id = ?1", [id], |r| r.get(0))?)
+    }
+
+    /// Every account with its totals, by handle.
+    pub fn accounts(&self) -> anyhow::Result<Vec<AccountRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT a.id, a.handle, a.created_at,
+                    (SELECT coalesce(sum(remaining), 0) FROM lots WHERE account_id = a.id AND remaining > 0 AND asset = 'credits'),
+                    (SELECT coalesce(sum(remaining), 0) FROM lots WHERE account_id = a.id AND remaining > 0 AND asset = 'licenses')
+             FROM accounts a ORDER BY a.handle",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(AccountRow {
+                id: r.get(0)?,
+                handle: r.get(1)?,
+                created_at: instant(r.get(2)?)?,
+                credits: amount(r, 3)?,
+                licenses: amount(r, 4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Account handles starting with `prefix`, for completion.
+    pub fn handles_with_prefix(&self, prefix: &str, limit: u32) -> anyhow::Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT handle FROM accounts WHERE substr(handle, 1, length(?1)) = ?1 ORDER BY handle LIMIT ?2")?;
+        let rows = stmt.query_map(params![prefix, limit], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The account's lots that still hold something.
+    pub fn live_lots(&self, account_id: i64) -> anyhow::Result<Vec<Lot>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {LOT_COLUMNS} FROM lots WHERE account_id = ?1 AND remaining > 0 ORDER BY id"
+        ))?;
+        let rows = stmt.query_map([account_id], lot)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The lots of one subscription that still hold something.
+    pub fn subscription_lots(&self, subscription_id: i64) -> anyhow::Result<Vec<Lot>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {LOT_COLUMNS} FROM lots WHERE subscription_id = ?1 AND remaining > 0 ORDER BY id"
+        ))?;
+        let rows = stmt.query_map([subscription_id], lot)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The account's lots as they stood at `at`, from the ledger: remaining is
+    /// the sum of the lot's entries up to and including `at`.
+    pub fn lots_as_of(&self, account_id: i64, at: Instant) -> anyhow::Result<Vec<Lot>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT l.id, l.asset, l.source, l.granted, sum(e.delta), l.granted_at, l.expires_at, l.subscription_id
+             FROM lots l JOIN ledger e ON e.lot_id = l.id AND e.at <= ?2
+             WHERE l.account_id = ?1 AND l.granted_at <= ?2
+             GROUP BY l.id HAVING sum(e.delta) > 0 ORDER BY l.id",
+        )?;
+        let rows = stmt.query_map(params![account_id, clock::to_unix(at)], lot)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The account's latest subscription (running or ended), if any.
+    pub fn latest_subscription(&self, account_id: i64) -> anyhow::Result<Option<Subscription>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE account_id = ?1 ORDER BY id DESC LIMIT 1"
+            ))?
+            .query_row([account_id], subscription)
+            .optional()?)
+    }
+
+    /// The subscription that had started by `at`, as it stood then.
+    pub fn subscription_as_of(&self, account_id: i64, at: Instant) -> anyhow::Result<Option<Subscription>> {
+        let Some(mut sub) = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE account_id = ?1 AND anchor <= ?2 ORDER BY id DESC LIMIT 1"
+            ))?
+            .query_row(params![account_id, clock::to_unix(at)], subscription)
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        if sub.ended_at.is_some_and(|e| e <= at) {
+            return Ok(Some(sub));
+        }
+        sub.ended_at = None;
+        // Counters as they were: series instants at or before `at`.
+        let passed = |step: u32| {
+            (0u32..)
+                .take_while(|k| {
+                    k.checked_mul(step)
+                        .and_then(|m| clock::nth_month(sub.anchor, m))
+                        .is_some_and(|t| t <= at)
+                })
+                .count()
+        };
+        sub.deliveries = u32::try_from(passed(1)).unwrap_or(u32::MAX);
+        sub.periods = u32::try_from(passed(sub.terms.interval_months)).unwrap_or(u32::MAX);
+        let last_toggle: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT kind FROM operations WHERE account_id = ?1 AND at <= ?2 AND kind IN ('cancel', 'resume', 'subscribe')
+                 ORDER BY id DESC LIMIT 1",
+                params![account_id, clock::to_unix(at)],
+                |r| r.get(0),
+            )
+            .optional()?;
+        sub.status = if last_toggle.as_deref() == Some("cancel") {
+            SubscriptionStatus::Cancelling
+        } else {
+            SubscriptionStatus::Active
+        };
+        Ok(Some(sub))
+    }
+
+    pub fn subscription(&self, id: i64) -> anyhow::Result<Subscription> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ?1"
+            ))?
+            .query_row([id], subscription)?)
+    }
+
+    pub fn style_names(&self, account_id: i64) -> anyhow::Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT name FROM styles WHERE account_id = ?1 ORDER BY id")?;
+        let rows = stmt.query_map([account_id], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The next free image number (`img-N`), across the whole wallet.
+    pub fn next_image_number(&self) -> anyhow::Result<i64> {
+        let max: i64 = self
+            .conn
+            .query_row("SELECT coalesce(max(id), 0) FROM images", [], |r| r.get(0))?;
+        max.checked_add(1).ok_or_else(|| anyhow!("image numbers are exhausted"))
+    }
+
+    fn image_from_row(row: &Row<'_>) -> rusqlite::Result<(Image, Option<Instant>)> {
+        let kind: String = row.get(1)?;
+        let name: Option<String> = row.get(2)?;
+        let licensed_at = row.get::<_, Option<i64>>(4)?.map(instant).transpose()?;
+        Ok((
+            Image {
+                number: row.get(0)?,
+                style: Style::from_parts(&kind, name.as_deref()).ok_or_else(|| bad("style", &kind))?,
+                created_at: instant(row.get(3)?)?,
+                licensed: licensed_at.is_some(),
+            },
+            licensed_at,
+        ))
+    }
+
+    /// One image, only if it belongs to the account.
+    pub fn image(&self, account_id: i64, number: i64) -> anyhow::Result<Option<Image>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id, style_kind, style_name, created_at, licensed_at FROM images WHERE account_id = ?1 AND id = ?2",
+            )?
+            .query_row(params![account_id, number], Self::image_from_row)
+            .optional()?
+            .map(|(image, _)| image))
+    }
+
+    /// The account's images with their edits, in creation order.
+    pub fn images(&self, account_id: i64) -> anyhow::Result<Vec<ImageRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, style_kind, style_name, created_at, licensed_at FROM images WHERE account_id = ?1 ORDER BY id",
+        )?;
+        let images: Vec<(Image, Option<Instant>)> = stmt
+            .query_map([account_id], Self::image_from_row)?
+            .collect::<Result<_, _>>()?;
+        let mut edits_stmt = self
+            .conn
+            .prepare_cached("SELECT op, credits, at FROM edits WHERE image_id = ?1 ORDER BY id")?;
+        let mut out = Vec::with_capacity(images.len());
+        for (image, licensed_at) in images {
+            let edits = edits_stmt
+                .query_map([image.number], |r| Ok((r.get(0)?, amount(r, 1)?, instant(r.get(2)?)?)))?
+                .collect::<Result<_, _>>()?;
+            out.push(ImageRow {
+                image,
+                licensed_at,
+                edits,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Image ids of one account starting with `prefix`, for completion.
+    pub fn image_ids_with_prefix(&self, account_id: i64, prefix: &str, limit: u32) -> anyhow::Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT 'img-' || id FROM images WHERE account_id = ?1 AND substr('img-' || id, 1, length(?2)) = ?2 ORDER BY id LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![account_id, prefix, limit], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every operation of the account with its ledger entries, in order.
+    pub fn history(&self, account_id: i64) -> anyhow::Result<Vec<HistoryRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT o.id, o.at, o.kind, o.summary, o.actor, e.lot_id, e.asset, e.delta, e.reason, e.note
+             FROM operations o LEFT JOIN ledger e ON e.operation_id = o.id
+             WHERE o.account_id = ?1 ORDER BY o.id, e.id",
+        )?;
+        let rows = stmt.query_map([account_id], |r| {
+            let entry = match r.get::<_, Option<i64>>(5)? {
+                Some(lot_id) => {
+                    let asset: String = r.get(6)?;
+                    Some((
+                        lot_id,
+                        Asset::parse(&asset).ok_or_else(|| bad("asset", &asset))?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                    ))
+                }
+                None => None,
+            };
+            Ok(HistoryRow {
+                operation_id: r.get(0)?,
+                at: instant(r.get(1)?)?,
+                kind: r.get(2)?,
+                summary: r.get(3)?,
+                actor: r.get(4)?,
+                entry,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The earliest clock event due at or before `until`: a one-time lot's
+    /// expiry or a running subscription's next delivery or period end.
+    pub fn next_due(&self, until: Instant) -> anyhow::Result<Option<Instant>> {
+        let secs: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT min(t) FROM (
+                 SELECT min(expires_at) AS t FROM lots WHERE remaining > 0 AND subscription_id IS NULL
+                 UNION ALL
+                 SELECT min(next_event_at) FROM subscriptions WHERE next_event_at IS NOT NULL)",
+            )?
+            .query_row([], |r| r.get(0))?;
+        Ok(secs.filter(|s| *s <= clock::to_unix(until)).map(instant).transpose()?)
+    }
+
+    /// Accounts with one-time lots due to expire at or before `at`, by handle.
+    pub fn accounts_with_expiring_lots(&self, at: Instant) -> anyhow::Result<Vec<(i64, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT a.id, a.handle FROM lots l JOIN accounts a ON a.id = l.account_id
+             WHERE l.remaining > 0 AND l.subscription_id IS NULL AND l.expires_at <= ?1 ORDER BY a.handle",
+        )?;
+        let rows = stmt.query_map([clock::to_unix(at)], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Running subscriptions whose next event falls at `at`, by handle.
+    pub fn subscriptions_due(&self, at: Instant) -> anyhow::Result<Vec<(i64, Subscription)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.account_id, s.id FROM subscriptions s JOIN accounts a ON a.id = s.account_id
+             WHERE s.next_event_at = ?1 ORDER BY a.handle",
+        )?;
+        let ids: Vec<(i64, i64)> = stmt
+            .query_map([clock::to_unix(at)], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        ids.into_iter()
+            .map(|(account, id)| Ok((account, self.subscription(id)?)))
+            .collect()
+    }
+}

@@ -1,0 +1,329 @@
+//! Writes: recording an operation and applying a rules [`Change`] to the
+//! rows, checking the touched account's invariants afterwards.
+
+use anyhow::{Context, anyhow, bail, ensure};
+use rusqlite::params;
+
+use crate::clock::{self, Instant};
+use crate::rules::{Change, Effect, Subscription, SubscriptionRef, SubscriptionStatus};
+
+use super::Db;
+
+/// What applying a change created.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recorded {
+    pub operation_id: i64,
+    pub lot_ids: Vec<i64>,
+    pub image_numbers: Vec<i64>,
+}
+
+fn signed(amount: u64) -> anyhow::Result<i64> {
+    i64::try_from(amount).map_err(|_| anyhow!("amount {amount} is too large to record"))
+}
+
+impl Db<'_> {
+    pub fn set_clock(&self, at: Instant) -> anyhow::Result<()> {
+        self.conn
+            .execute("UPDATE wallet SET clock = ?1 WHERE id = 1", [clock::to_unix(at)])?;
+        Ok(())
+    }
+
+    pub fn create_account(&self, handle: &str, at: Instant) -> anyhow::Result<i64> {
+        self.conn
+            .prepare_cached("INSERT INTO accounts (handle, created_at) VALUES (?1, ?2)")?
+            .execute(params![handle, clock::to_unix(at)])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// An operation with no account (init, advance-clock).
+    pub fn record_wallet_operation(
+        &self,
+        at: Instant,
+        kind: &str,
+        summary: &str,
+        actor: Option<&str>,
+    ) -> anyhow::Result<i64> {
+        self.insert_operation(None, at, kind, summary, actor)
+    }
+
+    fn insert_operation(
+        &self,
+        account_id: Option<i64>,
+        at: Instant,
+        kind: &str,
+        summary: &str,
+        actor: Option<&str>,
+    ) -> anyhow::Result<i64> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO operations (account_id, at, kind, summary, actor) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![account_id, clock::to_unix(at), kind, summary, actor])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn save_schedule(&self, sub: &Subscription) -> anyhow::Result<()> {
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE subscriptions SET deliveries = ?2, periods = ?3, status = ?4, ended_at = ?5, next_event_at = ?6 WHERE id = ?1",
+            )?
+            .execute(params![
+                sub.id,
+                sub.deliveries,
+                sub.periods,
+                sub.status.as_str(),
+                sub.ended_at.map(clock::to_unix),
+                sub.next_event().map(clock::to_unix),
+            ])?;
+        ensure!(changed == 1, "subscription {} is missing", sub.id);
+        Ok(())
+    }
+
+    /// Records one operation for `account_id` at `at` and applies every
+    /// effect of `change` in order, all inside the caller's transaction.
+    pub fn record(
+        &self,
+        account_id: i64,
+        at: Instant,
+        change: &Change,
+        actor: Option<&str>,
+    ) -> anyhow::Result<Recorded> {
+        let op = self.insert_operation(Some(account_id), at, change.kind, &change.summary, actor)?;
+        let t = clock::to_unix(at);
+        let mut recorded = Recorded {
+            operation_id: op,
+            ..Recorded::default()
+        };
+        let mut started: Option<i64> = None;
+        let resolve = |r: SubscriptionRef, started: Option<i64>| match r {
+            SubscriptionRef::Existing(id) => Ok(id),
+            SubscriptionRef::Started => {
+                started.ok_or_else(|| anyhow!("a grant refers to a subscription that was not started"))
+            }
+        };
+        for effect in &change.effects {
+            match effect {
+                Effect::Grant {
+                    asset,
+                    source,
+                    amount,
+                    expires_at,
+                    subscription,
+                    reason,
+                } => {
+                    let sub = subscription.map(|r| resolve(r, started)).transpose()?;
+                    let amount = signed(*amount)?;
+                    self.conn
+                        .prepare_cached(
+                            "INSERT INTO lots (account_id, operation_id, asset, source, granted, remaining, granted_at, expires_at, subscription_id)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8)",
+                        )?
+                        .execute(params![account_id, op, asset.as_str(), source.as_str(), amount, t, clock::to_unix(*expires_at), sub])?;
+                    let lot = self.conn.last_insert_rowid();
+                    self.insert_entry(op, account_id, lot, asset.as_str(), amount, reason.as_str(), t, None)?;
+                    recorded.lot_ids.push(lot);
+                }
+                Effect::Debit {
+                    lot_id,
+                    asset,
+                    amount,
+                    reason,
+                    note,
+                } => {
+                    let amount = signed(*amount)?;
+                    let changed = self
+                        .conn
+                        .prepare_cached(
+                            "UPDATE lots SET remaining = remaining - ?3 WHERE id = ?1 AND account_id = ?2 AND asset = ?4 AND remaining >= ?3",
+                        )?
+                        .execute(params![lot_id, account_id, amount, asset.as_str()])?;
+                    ensure!(changed == 1, "lot {lot_id} cannot give {amount} {}", asset.as_str());
+                    self.insert_entry(
+                        op,
+                        account_id,
+                        *lot_id,
+                        asset.as_str(),
+                        -amount,
+                        reason.as_str(),
+                        t,
+                        note.as_deref(),
+                    )?;
+                }
+                Effect::SetLotExpiry { lot_id, expires_at } => {
+                    self.conn
+                        .prepare_cached("UPDATE lots SET expires_at = ?2 WHERE id = ?1 AND account_id = ?3")?
+                        .execute(params![lot_id, clock::to_unix(*expires_at), account_id])?;
+                }
+                Effect::Order {
+                    product,
+                    quantity,
+                    price_cents,
+                    currency,
+                } => {
+                    self.conn
+                        .prepare_cached(
+                            "INSERT INTO orders (operation_id, account_id, product, quantity, price_cents, currency, at)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        )?
+                        .execute(params![op, account_id, product, quantity, price_cents, currency, t])?;
+                }
+                Effect::Charge {
+                    subscription,
+                    amount_cents,
+                    currency,
+                    period_start,
+                    period_end,
+                } => {
+                    let sub = resolve(*subscription, started)?;
+                    self.conn
+                        .prepare_cached(
+                            "INSERT INTO charges (operation_id, account_id, subscription_id, amount_cents, currency, period_start, period_end, at)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                        )?
+                        .execute(params![
+                            op,
+                            account_id,
+                            sub,
+                            amount_cents,
+                            currency,
+                            clock::to_unix(*period_start),
+                            clock::to_unix(*period_end),
+                            t
+                        ])?;
+                }
+                Effect::StartSubscription { plan, terms, anchor } => {
+                    let mut sub = Subscription {
+                        id: 0,
+                        plan: plan.clone(),
+                        terms: terms.clone(),
+                        anchor: *anchor,
+                        deliveries: 1,
+                        periods: 1,
+                        status: SubscriptionStatus::Active,
+                        ended_at: None,
+                    };
+                    self.conn
+                        .prepare_cached(
+                            "INSERT INTO subscriptions (account_id, operation_id, plan, interval_months, licenses_per_month, credits_per_month,
+                                 license_bonus_credits, rollover_cap_months, price_cents, currency, anchor, deliveries, periods, status)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, 1, 'active')",
+                        )?
+                        .execute(params![
+                            account_id,
+                            op,
+                            plan,
+                            terms.interval_months,
+                            signed(terms.licenses_per_month)?,
+                            signed(terms.credits_per_month)?,
+                            signed(terms.license_bonus_credits)?,
+                            terms.rollover_cap_months,
+                            terms.price_cents,
+                            terms.currency,
+                            clock::to_unix(*anchor)
+                        ])?;
+                    sub.id = self.conn.last_insert_rowid();
+                    self.save_schedule(&sub)?;
+                    started = Some(sub.id);
+                }
+                Effect::UpdateSubscription {
+                    id,
+                    deliveries,
+                    periods,
+                    status,
+                    ended_at,
+                } => {
+                    let mut sub = self.subscription(*id)?;
+                    sub.deliveries = *deliveries;
+                    sub.periods = *periods;
+                    sub.status = *status;
+                    sub.ended_at = *ended_at;
+                    self.save_schedule(&sub)?;
+                }
+                Effect::CreateImages {
+                    first_number,
+                    count,
+                    style,
+                } => {
+                    let mut stmt = self.conn.prepare_cached(
+                        "INSERT INTO images (id, account_id, operation_id, style_kind, style_name, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    )?;
+                    for k in 0..i64::from(*count) {
+                        let number = first_number
+                            .checked_add(k)
+                            .ok_or_else(|| anyhow!("image numbers are exhausted"))?;
+                        stmt.execute(params![number, account_id, op, style.kind(), style.name(), t])
+                            .with_context(|| format!("cannot create image img-{number}"))?;
+                        recorded.image_numbers.push(number);
+                    }
+                }
+                Effect::RecordEdit {
+                    image_number,
+                    op: edit_op,
+                    credits,
+                } => {
+                    self.conn
+                        .prepare_cached(
+                            "INSERT INTO edits (image_id, operation_id, op, credits, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        )?
+                        .execute(params![image_number, op, edit_op.as_str(), signed(*credits)?, t])?;
+                }
+                Effect::LicenseImage { image_number } => {
+                    let changed = self
+                        .conn
+                        .prepare_cached(
+                            "UPDATE images SET licensed_at = ?3, license_operation_id = ?4 WHERE id = ?1 AND account_id = ?2 AND licensed_at IS NULL",
+                        )?
+                        .execute(params![image_number, account_id, t, op])?;
+                    ensure!(changed == 1, "image img-{image_number} cannot be licensed twice");
+                }
+                Effect::TrainStyle { name, credits } => {
+                    self.conn
+                        .prepare_cached("INSERT INTO styles (account_id, operation_id, name, credits, trained_at) VALUES (?1, ?2, ?3, ?4, ?5)")?
+                        .execute(params![account_id, op, name, signed(*credits)?, t])?;
+                }
+            }
+        }
+        if cfg!(debug_assertions) {
+            self.check_account(account_id)?;
+        }
+        Ok(recorded)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn insert_entry(
+        &self,
+        op: i64,
+        account_id: i64,
+        lot: i64,
+        asset: &str,
+        delta: i64,
+        reason: &str,
+        at: i64,
+        note: Option<&str>,
+    ) -> anyhow::Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO ledger (operation_id, account_id, lot_id, asset, delta, reason, at, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![op, account_id, lot, asset, delta, reason, at, note])?;
+        Ok(())
+    }
+
+    /// The invariants of one account (SPEC §1): every lot's remaining equals
+    /// its ledger entries, so the balance equals the ledger.
+    pub fn check_account(&self, account_id: i64) -> anyhow::Result<()> {
+        let broken: Option<(i64, i64, i64)> = self
+            .conn
+            .prepare_cached(
+                "SELECT l.id, l.remaining, coalesce((SELECT sum(delta) FROM ledger e WHERE e.lot_id = l.id), 0) AS total
+                 FROM lots l WHERE l.account_id = ?1 AND l.remaining <> total LIMIT 1",
+            )?
+            .query_row([account_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .ok();
+        if let Some((lot, remaining, total)) = broken {
+            bail!("internal error: lot {lot} holds {remaining} but its ledger sums to {total}; nothing was changed");
+        }
+        Ok(())
+    }
+}
