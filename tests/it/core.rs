@@ -1,0 +1,336 @@
+//! Issue 2: accounts, one-time purchases, the clock and expiry, balance and
+//! history, file handling and every refusal this part can reach.
+
+use crate::support::{Wallet, command, lots};
+
+#[test]
+fn signup_grants_ten_credits_expiring_in_twelve_months() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    let b = w.json(&["balance", "alice"]);
+    assert_eq!(b["account"], "alice");
+    assert_eq!(b["as_of"], "2026-01-15T10:00:00Z");
+    assert_eq!((b["credits"].as_u64(), b["licenses"].as_u64()), (Some(10), Some(0)));
+    assert_eq!(
+        lots(&b),
+        vec![("signup".into(), "credits".into(), 10, "2027-01-15T10:00:00Z".into())]
+    );
+    assert_eq!(b["lots"][0]["granted"], 10);
+    assert_eq!(b["lots"][0]["granted_at"], "2026-01-15T10:00:00Z");
+    assert!(b["subscription"].is_null());
+}
+
+#[test]
+fn a_pack_and_a_license_purchase_with_bonus_lots() {
+    let w = Wallet::at("2026-01-31T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    w.ok(&["buy", "alice", "credits-500"]);
+    w.ok(&["buy", "alice", "license", "--quantity", "2"]);
+    let b = w.json(&["balance", "alice"]);
+    assert_eq!((b["credits"].as_u64(), b["licenses"].as_u64()), (Some(710), Some(2)));
+    let expiry = "2027-01-31T10:00:00Z".to_owned();
+    let mut got = lots(&b);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("credit_pack".into(), "credits".into(), 500, expiry.clone()),
+            ("license_bonus".into(), "credits".into(), 200, expiry.clone()),
+            ("license_pack".into(), "licenses".into(), 2, expiry.clone()),
+            ("signup".into(), "credits".into(), 10, expiry),
+        ]
+    );
+    // The order records the price paid: 2 × $15.00.
+    let out = w.ok(&["history", "alice"]);
+    assert!(out.contains("$30.00"), "history should show the price paid:\n{out}");
+}
+
+#[test]
+fn expiry_fires_at_its_instant_not_a_second_before() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    w.ok(&["buy", "alice", "credits-500"]);
+    w.ok(&["advance-clock", "--to", "2027-01-15T09:59:59Z"]);
+    assert_eq!(w.balance("alice"), (510, 0));
+    let b = w.json(&["balance", "alice"]);
+    assert_eq!(b["at_risk"][0]["message"], "510 credits expire 2027-01-15T10:00:00Z");
+    let advanced = w.json(&["advance-clock", "1h"]);
+    let events = advanced["events"].as_array().expect("events");
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        events[0]["at"], "2027-01-15T10:00:00Z",
+        "the expiry fires at its own instant"
+    );
+    assert_eq!(events[0]["kind"], "expiry");
+    assert_eq!(w.balance("alice"), (0, 0));
+    assert_eq!(w.json(&["balance", "alice"])["as_of"], "2027-01-15T10:59:59Z");
+
+    // The ledger still answers for the past.
+    let past = w.json(&["balance", "alice", "--as-of", "2027-01-15T09:59:59Z"]);
+    assert_eq!(past["credits"], 510);
+    assert_eq!(past["lots"].as_array().map(Vec::len), Some(2));
+    let at_expiry = w.json(&["balance", "alice", "--as-of", "2027-01-15T10:00:00Z"]);
+    assert_eq!(at_expiry["credits"], 0);
+    let before_purchase = w.json(&["balance", "alice", "--as-of", "2026-01-15"]);
+    assert_eq!(
+        before_purchase["credits"], 0,
+        "nothing existed at midnight before the signup"
+    );
+
+    let history = w.json(&["history", "alice"]);
+    let expired: Vec<i64> = history
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["reason"] == "expired")
+        .map(|e| e["change"].as_i64().expect("change"))
+        .collect();
+    assert_eq!(expired, vec![-10, -500]);
+    let last = history.as_array().and_then(|a| a.last()).expect("last entry");
+    assert_eq!(
+        (last["credits"].as_i64(), last["at"].as_str()),
+        (Some(0), Some("2027-01-15T10:00:00Z"))
+    );
+    assert!(w.ok(&["history", "alice"]).contains("expired unused"));
+}
+
+#[test]
+fn lots_granted_on_a_leap_day_expire_on_feb_28() {
+    let w = Wallet::at("2028-02-29T08:30:00Z");
+    w.ok(&["account", "add", "leap"]);
+    let b = w.json(&["balance", "leap"]);
+    assert_eq!(b["lots"][0]["expires_at"], "2029-02-28T08:30:00Z");
+}
+
+#[test]
+fn advance_clock_durations_are_calendar_aware() {
+    let w = Wallet::at("2026-01-31T10:00:00Z");
+    let cases = [
+        ("1mo", "2026-02-28T10:00:00Z"),
+        ("1w", "2026-03-07T10:00:00Z"),
+        ("2d", "2026-03-09T10:00:00Z"),
+        ("14h", "2026-03-10T00:00:00Z"),
+        ("1y", "2027-03-10T00:00:00Z"),
+    ];
+    for (step, expected) in cases {
+        let out = w.json(&["advance-clock", step]);
+        assert_eq!(out["to"], expected, "after {step}");
+    }
+    let out = w.json(&["advance-clock", "--to", "2027-04-01"]);
+    assert_eq!(out["to"], "2027-04-01T00:00:00Z");
+}
+
+#[test]
+fn account_list_and_all_balances() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "bob"]);
+    w.ok(&["account", "add", "alice"]);
+    w.ok(&["buy", "bob", "licenses-10"]);
+    let list = w.json(&["account", "list"]);
+    let names: Vec<&str> = list
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|a| a["account"].as_str())
+        .collect();
+    assert_eq!(names, vec!["alice", "bob"]);
+    let all = w.json(&["balance"]);
+    assert_eq!(all["accounts"][1]["credits"], 1010);
+    assert_eq!(all["accounts"][1]["licenses"], 10);
+    assert!(w.ok(&["balance"]).contains("alice"));
+}
+
+#[test]
+fn refusals_exit_with_their_code_say_why_and_change_nothing() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    w.ok(&["buy", "alice", "credits-500"]);
+
+    let e = w.refused(&["buy", "bob", "credits-500"], 3);
+    assert!(
+        e.contains("no account named 'bob'") && e.contains("wallet account add bob"),
+        "{e}"
+    );
+    let e = w.refused(&["buy", "alice", "credits-9"], 3);
+    assert!(e.contains("no product 'credits-9'") && e.contains("credits-500"), "{e}");
+    let e = w.refused(&["account", "add", "alice"], 3);
+    assert!(e.contains("already exists"), "{e}");
+    let e = w.refused(&["account", "add", "-alice"], 2);
+    assert!(e.contains("unexpected argument") || e.contains("valid"), "{e}");
+    let e = w.refused(&["account", "add", "al ice"], 3);
+    assert!(e.contains("not a valid account handle"), "{e}");
+    let e = w.refused(&["account", "add", &"x".repeat(65)], 3);
+    assert!(e.contains("1 to 64"), "{e}");
+    let e = w.refused(&["buy", "alice", "credits-500", "--quantity", "0"], 2);
+    assert!(e.contains("quantity"), "{e}");
+    w.refused(&["buy", "alice", "credits-500", "--quantity", "1001"], 2);
+    for bad in ["1m", "0d", "-1d", "soon", "1.5mo"] {
+        let e = w.refused(&["advance-clock", "--", bad], 2);
+        assert!(
+            e.contains("duration") || e.contains("unit") || e.contains("does not move"),
+            "{bad}: {e}"
+        );
+    }
+    let e = w.refused(&["advance-clock", "--to", "2026-02-30"], 2);
+    assert!(e.contains("not an instant"), "{e}");
+    let e = w.refused(&["advance-clock", "--to", "2026-01-15T09:59:59Z"], 3);
+    assert!(e.contains("cannot move backwards"), "{e}");
+    let e = w.refused(&["advance-clock", "9000y"], 2);
+    assert!(e.contains("9999"), "{e}");
+    let e = w.refused(&["init", "--now", "2026-01-01T00:00:00Z"], 3);
+    assert!(e.contains("already initialised"), "{e}");
+    let e = w.refused(&["balance", "alice", "--as-of", "2030-01-01"], 3);
+    assert!(e.contains("after the wallet clock"), "{e}");
+    assert_eq!(w.balance("alice"), (510, 0));
+}
+
+#[test]
+fn an_invalid_pricing_file_is_refused_with_its_position() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    let bad = w.dir.path().join("pricing.toml");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/pricing.toml")).expect("pricing");
+    std::fs::write(&bad, text.replace("price_cents = 1000", "price_cents = -5")).expect("write");
+    let bad = bad.to_str().expect("utf-8 path");
+    let e = w.refused(&["--pricing", bad, "buy", "alice", "credits-500"], 1);
+    assert!(
+        e.contains("pricing.toml:") && e.contains("price_cents") && e.contains("-5"),
+        "{e}"
+    );
+    let line_col = e.split("pricing.toml:").nth(1).expect("position");
+    assert!(
+        line_col.chars().next().is_some_and(|c| c.is_ascii_digit()),
+        "line:column expected: {e}"
+    );
+    w.refused(&["pricing", "check", bad], 1);
+    let e = w.run_with(&["buy", "alice", "credits-500"], |c| {
+        c.env("WALLET_PRICING", bad);
+    });
+    assert_eq!(e.code, 1, "WALLET_PRICING is read: {}", e.stderr);
+}
+
+#[test]
+fn pricing_show_and_check() {
+    let w = Wallet::new();
+    let out = w.ok(&["pricing", "show"]);
+    for needle in [
+        "credits-500",
+        "licenses-20-yearly",
+        "$15.00",
+        "$12.00",
+        "$11.00",
+        "$9.00",
+    ] {
+        assert!(out.contains(needle), "pricing show lacks {needle}:\n{out}");
+    }
+    let out = w.ok(&["pricing", "check"]);
+    assert!(out.contains("is valid") && !out.contains("warning"), "{out}");
+    let edited = w.dir.path().join("edited.toml");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/pricing.toml")).expect("pricing");
+    std::fs::write(&edited, text.replace("price_cents = 54000", "price_cents = 99000")).expect("write");
+    let out = w.ok(&["pricing", "check", edited.to_str().expect("path")]);
+    assert!(out.contains("warning") && out.contains("licenses-5-yearly"), "{out}");
+    assert!(!w.db.exists(), "pricing commands never create a wallet");
+}
+
+#[test]
+fn read_only_commands_never_create_a_wallet() {
+    let w = Wallet::new();
+    let e = w.refused(&["balance", "alice"], 3);
+    assert!(e.contains("no account named 'alice'"), "{e}");
+    assert_eq!(w.json(&["account", "list"]), serde_json::json!([]));
+    w.ok(&["balance"]);
+    assert!(!w.db.exists(), "a read created {}", w.db.display());
+    // A later init still works: nothing has happened yet.
+    w.ok(&["init", "--now", "2026-01-15T10:00:00Z"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_wallet_file_is_private_and_in_wal_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = Wallet::new();
+    let nested = w.dir.path().join("a/b/wallet.sqlite3");
+    let run = command(w.dir.path())
+        .args(["--db", nested.to_str().expect("path"), "init", "--now", "2026-01-01"])
+        .output();
+    assert!(run.expect("run").status.success());
+    let mode = std::fs::metadata(&nested).expect("created").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let conn = rusqlite::Connection::open(&nested).expect("open");
+    let journal: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("pragma");
+    assert_eq!(journal, "wal");
+}
+
+#[test]
+fn the_default_wallet_and_wallet_db_are_used() {
+    let w = Wallet::new();
+    let home = w.dir.path();
+    let run = command(home)
+        .args(["init", "--now", "2026-01-01"])
+        .output()
+        .expect("run");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        home.join("data/wallet/wallet.sqlite3").exists(),
+        "the platform data dir holds the default wallet"
+    );
+    let run = command(home)
+        .env("WALLET_DB", &w.db)
+        .args(["init", "--now", "2026-01-01"])
+        .output()
+        .expect("run");
+    assert!(run.status.success());
+    assert!(w.db.exists(), "WALLET_DB names the wallet");
+}
+
+#[test]
+fn memory_wallets_work_and_leave_nothing_behind() {
+    let w = Wallet::new();
+    let run = command(w.dir.path())
+        .args(["--db", ":memory:", "account", "add", "alice"])
+        .output()
+        .expect("run");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(!w.dir.path().join(":memory:").exists());
+}
+
+#[test]
+fn a_newer_or_foreign_file_is_refused_and_left_untouched() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    {
+        let conn = rusqlite::Connection::open(&w.db).expect("open");
+        conn.pragma_update(None, "user_version", 99).expect("bump");
+    }
+    let before = std::fs::read(&w.db).expect("read");
+    let e = w.refused(&["account", "add", "alice"], 1);
+    assert!(e.contains("newer version"), "{e}");
+    let e = w.refused(&["balance"], 1);
+    assert!(e.contains("newer version"), "{e}");
+    assert_eq!(before, std::fs::read(&w.db).expect("read"));
+
+    let junk = w.dir.path().join("junk.txt");
+    std::fs::write(
+        &junk,
+        "this is not a database, just some text that is long enough".repeat(100),
+    )
+    .expect("write");
+    let before = std::fs::read(&junk).expect("read");
+    let run = command(w.dir.path())
+        .args(["--db", junk.to_str().expect("path"), "account", "add", "a"])
+        .output();
+    let run = run.expect("run");
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("not a wallet"));
+    assert_eq!(before, std::fs::read(&junk).expect("read"));
+}
+
+#[test]
+fn init_is_refused_once_anything_has_happened() {
+    let w = Wallet::new();
+    w.ok(&["init", "--now", "2026-01-15T10:00:00Z"]);
+    let e = w.refused(&["init", "--now", "2026-02-01T00:00:00Z"], 3);
+    assert!(e.contains("2026-01-15T10:00:00Z"), "the message names the clock: {e}");
+    let e = w.refused(&["init", "--now", "yesterday"], 2);
+    assert!(e.contains("not an instant"), "{e}");
+}

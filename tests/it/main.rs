@@ -1,0 +1,7 @@
+//! Integration tests: the real `wallet` binary against a temp wallet, one
+//! test binary with a module per topic.
+
+mod support;
+
+mod core;
+mod scenarios;
