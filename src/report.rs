@@ -2,7 +2,7 @@
 //! pure functions from loaded rows, and their rendering as tables for people
 //! (comfy-table) or as JSON for scripts.
 
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::{ColumnConstraint, ContentArrangement, Table, presets};
 use serde::Serialize;
 
 use crate::clock::{Instant, format_instant, nth_month};
@@ -10,12 +10,35 @@ use crate::pricing::format_money;
 use crate::rules::{self, Asset, Effect, Lot, Subscription, SubscriptionStatus, image_id, rights};
 use crate::store::{AccountRow, HistoryRow, ImageRow};
 
-/// A table in the project's one style, fitted to the terminal.
+/// The width tables wrap to when stdout is not a terminal: `$COLUMNS`, else 100.
+const DEFAULT_WIDTH: u16 = 100;
+
+/// A table in the project's one style, fitted to the terminal (or to
+/// `$COLUMNS`, else 100 columns, when stdout is not one).
 pub fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(header.to_vec());
+    if !t.is_tty() {
+        let width = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(DEFAULT_WIDTH);
+        t.set_width(width.max(40));
+    }
+    t
+}
+
+/// A table whose columns keep their content width except `flexible`, the
+/// free text that wraps.
+pub fn table_wrapping(header: &[&str], flexible: usize) -> Table {
+    let mut t = table(header);
+    for (i, column) in t.column_iter_mut().enumerate() {
+        if i != flexible {
+            column.set_constraint(ColumnConstraint::ContentWidth);
+        }
+    }
     t
 }
 
@@ -379,25 +402,37 @@ pub fn history(rows: &[HistoryRow]) -> Vec<HistoryEntry> {
 }
 
 pub fn render_history(account: &str, entries: &[HistoryEntry]) -> String {
-    let mut t = table(&["at", "op", "what", "reason", "lot", "change", "credits", "licenses"]);
+    let mut t = table_wrapping(&["at", "change", "credits", "licenses", "what"], 4);
+    let mut previous_op = None;
     for e in entries {
-        let change = match e.asset {
-            Some(asset) => format!("{:+} {asset}", e.change),
-            None => String::new(),
+        let change = match (e.asset.and_then(Asset::parse), e.change) {
+            (Some(asset), delta) => {
+                let sign = if delta < 0 { "-" } else { "+" };
+                format!("{sign}{}", asset.count(delta.unsigned_abs()))
+            }
+            (None, _) => String::new(),
         };
-        let what = match &e.note {
-            Some(note) => format!("{}\n{note}", e.summary),
-            None => e.summary.clone(),
-        };
+        // The operation's summary once, then each entry's reason, lot and explanation.
+        let first_of_op = previous_op != Some(e.operation);
+        previous_op = Some(e.operation);
+        let mut what = Vec::new();
+        if first_of_op {
+            what.push(e.summary.clone());
+        }
+        match (&e.reason, e.lot) {
+            (Some(reason), Some(lot)) => what.push(format!("· {reason}, lot {lot}")),
+            _ if !first_of_op => what.push(format!("· {}", e.kind)),
+            _ => {}
+        }
+        if let Some(note) = &e.note {
+            what.push(format!("  {note}"));
+        }
         t.add_row(vec![
-            e.at.clone(),
-            e.operation.to_string(),
-            what,
-            e.reason.clone().unwrap_or_else(|| e.kind.clone()),
-            e.lot.map(|l| l.to_string()).unwrap_or_default(),
+            if first_of_op { e.at.clone() } else { String::new() },
             change,
             e.credits.to_string(),
             e.licenses.to_string(),
+            what.join("\n"),
         ]);
     }
     format!("history of {account}\n{t}\n")
