@@ -4,6 +4,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCompleter;
+
+use crate::completion;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -44,16 +47,24 @@ pub enum Command {
     Account(AccountCommand),
     /// Buy a one-time product (credits or licenses; expires after 12 months)
     Buy {
+        #[arg(add = ArgValueCompleter::new(completion::accounts))]
         account: String,
+        #[arg(add = ArgValueCompleter::new(completion::products))]
         product: String,
         /// How many of the product (1 to 1000)
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
         quantity: u32,
     },
     /// Start a license subscription
-    Subscribe { account: String, plan: String },
+    Subscribe {
+        #[arg(add = ArgValueCompleter::new(completion::accounts))]
+        account: String,
+        #[arg(add = ArgValueCompleter::new(completion::plans))]
+        plan: String,
+    },
     /// Cancel a subscription at the end of its billing period
     Cancel {
+        #[arg(add = ArgValueCompleter::new(completion::accounts))]
         account: String,
         /// Resume a cancelling subscription instead
         #[arg(long)]
@@ -61,9 +72,10 @@ pub enum Command {
     },
     /// Generate images, paid in credits
     Generate {
+        #[arg(add = ArgValueCompleter::new(completion::accounts))]
         account: String,
         /// base, agentic, private:NAME or artist:NAME
-        #[arg(long, default_value = "base", value_name = "S")]
+        #[arg(long, default_value = "base", value_name = "S", add = ArgValueCompleter::new(completion::styles))]
         style: String,
         /// How many images (1 to 100)
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
@@ -71,27 +83,45 @@ pub enum Command {
     },
     /// Edit an image, paid in credits
     Edit {
+        #[arg(add = ArgValueCompleter::new(completion::accounts))]
         account: String,
+        #[arg(add = ArgValueCompleter::new(completion::images))]
         image: String,
         op: EditOpArg,
     },
     /// Train a private style (the first one is free)
-    Train { account: String, style: String },
+    Train {
+        #[arg(add = ArgValueCompleter::new(completion::accounts))]
+        account: String,
+        style: String,
+    },
     /// Spend one license on an image
-    License { account: String, image: String },
+    License {
+        #[arg(add = ArgValueCompleter::new(completion::accounts))]
+        account: String,
+        #[arg(add = ArgValueCompleter::new(completion::images))]
+        image: String,
+    },
     /// Move the wallet clock forward, firing every event due on the way
     AdvanceClock(AdvanceClockArgs),
     /// Balances, lots and what is at risk next
     Balance {
+        #[arg(add = ArgValueCompleter::new(completion::accounts))]
         account: Option<String>,
         /// Answer for a past instant, from the ledger
         #[arg(long, value_name = "T")]
         as_of: Option<String>,
     },
     /// Every ledger entry of an account, with running balances
-    History { account: String },
+    History {
+        #[arg(add = ArgValueCompleter::new(completion::accounts))]
+        account: String,
+    },
     /// An account's images and their rights
-    Images { account: String },
+    Images {
+        #[arg(add = ArgValueCompleter::new(completion::accounts))]
+        account: String,
+    },
     /// Run a scenario file of commands and expectations (`-` for stdin)
     Replay {
         file: PathBuf,
@@ -128,6 +158,7 @@ pub enum PricingCommand {
 #[group(required = true, multiple = false)]
 pub struct AdvanceClockArgs {
     /// Nh, Nd, Nw, Nmo or Ny
+    #[arg(add = ArgValueCompleter::new(completion::durations))]
     pub duration: Option<String>,
     /// An RFC 3339 instant or a YYYY-MM-DD date (midnight UTC)
     #[arg(long, value_name = "T")]

@@ -1,18 +1,242 @@
-//! Shell completion scripts, generated from the clap definition.
+//! Shell completion through clap_complete's dynamic engine: the shell calls
+//! `COMPLETE=<shell> wallet -- <words>` and these completers answer with
+//! live values — account handles and image ids from the wallet, product and
+//! plan ids from the effective pricing file, styles and durations.
+//!
+//! Completion only ever reads: a missing wallet gives no candidates and no
+//! file is created or changed.
+
+use std::ffi::OsStr;
+use std::path::PathBuf;
 
 use clap::CommandFactory;
-use clap_complete::{Shell, generate};
+use clap_complete::engine::CompletionCandidate;
+use clap_complete::env::{Bash, EnvCompleter, Fish, Zsh};
 
 use crate::cli::{Cli, ShellArg};
+use crate::store::{Location, Store};
 
-/// The completion script for one shell, as `wallet completions SHELL` prints it.
+/// The environment variable that switches the binary into completion mode.
+pub const VAR: &str = "COMPLETE";
+
+/// How many candidates a completer offers at most.
+const LIMIT: u32 = 200;
+
+/// The registration script for one shell, as `wallet completions SHELL`
+/// prints it and `completions/` holds it: it calls `wallet` on the PATH.
 pub fn script(shell: ShellArg) -> String {
-    let shell = match shell {
-        ShellArg::Bash => Shell::Bash,
-        ShellArg::Zsh => Shell::Zsh,
-        ShellArg::Fish => Shell::Fish,
+    let shell: &dyn EnvCompleter = match shell {
+        ShellArg::Bash => &Bash,
+        ShellArg::Zsh => &Zsh,
+        ShellArg::Fish => &Fish,
     };
     let mut out = Vec::new();
-    generate(shell, &mut Cli::command(), "wallet", &mut out);
+    // Writing into a Vec cannot fail.
+    let _ = shell.write_registration(VAR, "wallet", "wallet", "wallet", &mut out);
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Answers a completion request when `COMPLETE` is set; returns false for a
+/// normal run. Called by main before anything is printed.
+pub fn complete_if_requested() -> Result<bool, clap::Error> {
+    let cwd = std::env::current_dir().ok();
+    clap_complete::CompleteEnv::with_factory(Cli::command)
+        .var(VAR)
+        .try_complete(std::env::args_os(), cwd.as_deref())
+}
+
+/// The words on the command line being completed (after the binary name).
+fn words() -> Vec<String> {
+    let args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+    match args.iter().position(|a| a == "--") {
+        Some(i) => args.into_iter().skip(i + 2).collect(),
+        None => Vec::new(),
+    }
+}
+
+/// The value of a global option among the words (`--db X` or `--db=X`).
+fn option(words: &[String], name: &str) -> Option<String> {
+    let prefix = format!("{name}=");
+    words.iter().enumerate().find_map(|(i, w)| {
+        if w == name {
+            words.get(i + 1).cloned()
+        } else {
+            w.strip_prefix(&prefix).map(str::to_owned)
+        }
+    })
+}
+
+/// The positional words after the subcommand (options and their values left out).
+fn positionals(words: &[String]) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut skip_next = false;
+    for w in words {
+        if skip_next {
+            skip_next = false;
+        } else if matches!(
+            w.as_str(),
+            "--db" | "--pricing" | "--style" | "--count" | "--quantity" | "--to" | "--as-of"
+        ) {
+            skip_next = true;
+        } else if !w.starts_with('-') {
+            out.push(w.as_str());
+        }
+    }
+    out
+}
+
+/// The account named on the command line: the first positional after the
+/// subcommand (after `add` for `account add`).
+fn named_account(words: &[String]) -> Option<String> {
+    let pos = positionals(words);
+    let account = match pos.first() {
+        Some(&"account") => pos.get(2),
+        _ => pos.get(1),
+    };
+    account.map(|a| (*a).to_owned())
+}
+
+fn open_wallet(words: &[String]) -> Option<Store> {
+    let location = match option(words, "--db").or_else(|| std::env::var("WALLET_DB").ok()) {
+        Some(db) => Location::parse(&db),
+        None => Location::File(crate::paths::default_wallet()?),
+    };
+    if location == Location::Memory {
+        return None;
+    }
+    let now = crate::clock::from_unix(0)?;
+    Store::open_read_only(&location, now).ok().flatten()
+}
+
+fn pricing(words: &[String]) -> Option<crate::pricing::Pricing> {
+    let path = option(words, "--pricing")
+        .or_else(|| std::env::var("WALLET_PRICING").ok())
+        .map(PathBuf::from);
+    crate::pricing::Pricing::effective(path.as_deref()).ok()
+}
+
+fn prefix(current: &OsStr) -> String {
+    current.to_string_lossy().into_owned()
+}
+
+fn candidates(values: impl IntoIterator<Item = String>, current: &str) -> Vec<CompletionCandidate> {
+    values
+        .into_iter()
+        .filter(|v| v.starts_with(current))
+        .map(CompletionCandidate::new)
+        .collect()
+}
+
+/// Account handles in the wallet.
+pub fn accounts(current: &OsStr) -> Vec<CompletionCandidate> {
+    let current = prefix(current);
+    let Some(mut store) = open_wallet(&words()) else {
+        return Vec::new();
+    };
+    store
+        .read(|db| db.handles_with_prefix(&current, LIMIT))
+        .map(|h| candidates(h, &current))
+        .unwrap_or_default()
+}
+
+/// Product ids of the effective pricing file.
+pub fn products(current: &OsStr) -> Vec<CompletionCandidate> {
+    let current = prefix(current);
+    pricing(&words())
+        .map(|p| candidates(p.products.into_keys(), &current))
+        .unwrap_or_default()
+}
+
+/// Plan ids of the effective pricing file.
+pub fn plans(current: &OsStr) -> Vec<CompletionCandidate> {
+    let current = prefix(current);
+    pricing(&words())
+        .map(|p| candidates(p.plans.into_keys(), &current))
+        .unwrap_or_default()
+}
+
+/// Image ids of the account named on the command line.
+pub fn images(current: &OsStr) -> Vec<CompletionCandidate> {
+    let current = prefix(current);
+    let words = words();
+    let (Some(account), Some(mut store)) = (named_account(&words), open_wallet(&words)) else {
+        return Vec::new();
+    };
+    store
+        .read(|db| match db.account_id(&account)? {
+            Some(id) => db.image_ids_with_prefix(id, &current, LIMIT),
+            None => Ok(Vec::new()),
+        })
+        .map(|ids| candidates(ids, &current))
+        .unwrap_or_default()
+}
+
+/// Style kinds, with the named account's trained private styles.
+pub fn styles(current: &OsStr) -> Vec<CompletionCandidate> {
+    let current = prefix(current);
+    let words = words();
+    let mut values: Vec<String> = ["base", "agentic", "artist:", "private:"].map(str::to_owned).to_vec();
+    if let (Some(account), Some(mut store)) = (named_account(&words), open_wallet(&words)) {
+        let trained = store.read(|db| match db.account_id(&account)? {
+            Some(id) => db.style_names(id),
+            None => Ok(Vec::new()),
+        });
+        values.extend(trained.unwrap_or_default().into_iter().map(|s| format!("private:{s}")));
+    }
+    candidates(values, &current)
+}
+
+/// Durations for `advance-clock`: the units after the digits typed so far.
+pub fn durations(current: &OsStr) -> Vec<CompletionCandidate> {
+    let current = prefix(current);
+    let digits: String = current.chars().take_while(char::is_ascii_digit).collect();
+    let values: Vec<String> = if digits.is_empty() {
+        ["1h", "1d", "1w", "1mo", "1y"].map(str::to_owned).to_vec()
+    } else {
+        ["h", "d", "w", "mo", "y"]
+            .iter()
+            .map(|u| format!("{digits}{u}"))
+            .collect()
+    };
+    candidates(values, &current)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(text: &str) -> Vec<String> {
+        text.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn finds_options_and_the_named_account() {
+        let words = w("--db /tmp/x.db edit alice img-");
+        assert_eq!(option(&words, "--db").as_deref(), Some("/tmp/x.db"));
+        assert_eq!(named_account(&words).as_deref(), Some("alice"));
+        assert_eq!(
+            named_account(&w("--pricing=p.toml generate bob --style")).as_deref(),
+            Some("bob")
+        );
+        assert_eq!(
+            option(&w("--pricing=p.toml generate"), "--pricing").as_deref(),
+            Some("p.toml")
+        );
+        assert_eq!(named_account(&w("account add carol")).as_deref(), Some("carol"));
+        assert_eq!(named_account(&w("license")), None);
+    }
+
+    #[test]
+    fn durations_complete_units_after_digits() {
+        let values: Vec<String> = durations(OsStr::new("12"))
+            .iter()
+            .map(|c| c.get_value().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(values, ["12h", "12d", "12w", "12mo", "12y"]);
+        let values: Vec<String> = durations(OsStr::new("3m"))
+            .iter()
+            .map(|c| c.get_value().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(values, ["3mo"]);
+    }
 }

@@ -3,6 +3,14 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    match wallet::completion::complete_if_requested() {
+        Ok(true) => return ExitCode::SUCCESS,
+        Ok(false) => {}
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
+    }
     let code = match wallet::cli::Cli::try_parse() {
         Ok(cli) => wallet::run(cli),
         Err(e) => {

@@ -254,6 +254,19 @@ impl Pricing {
         Pricing::parse(BUILTIN_TEXT, BUILTIN_ORIGIN).expect("the built-in pricing.toml is valid (tested)")
     }
 
+    /// The effective pricing (SPEC §10): `explicit` (from `--pricing` or
+    /// `$WALLET_PRICING`), else `pricing.toml` in the platform config dir if
+    /// it exists, else the built-in copy.
+    pub fn effective(explicit: Option<&Path>) -> Result<Pricing, PricingError> {
+        match explicit {
+            Some(path) => Pricing::load_file(path),
+            None => match crate::paths::config_pricing().filter(|p| p.exists()) {
+                Some(path) => Pricing::load_file(&path),
+                None => Ok(Pricing::builtin()),
+            },
+        }
+    }
+
     /// Warnings (not errors) when the per-license price ordering the seeds
     /// promise is broken (SPEC §13): a license pack (a product with
     /// `licenses > 1`) should be cheaper per license than a single license

@@ -60,13 +60,7 @@ impl Context {
         if let Some(p) = self.pricing.get() {
             return Ok(p);
         }
-        let loaded = match &self.pricing_path {
-            Some(path) => Pricing::load_file(path)?,
-            None => match crate::paths::config_pricing().filter(|p| p.exists()) {
-                Some(path) => Pricing::load_file(&path)?,
-                None => Pricing::builtin(),
-            },
-        };
+        let loaded = Pricing::effective(self.pricing_path.as_deref())?;
         Ok(self.pricing.get_or_init(|| loaded))
     }
 

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod completion;
 mod core;
 mod scenarios;
 mod spending;
