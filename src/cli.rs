@@ -136,6 +136,9 @@ pub enum Command {
     Completions { shell: ShellArg },
     /// Check the wallet's integrity and invariants
     Verify,
+    /// Print the man page (roff), as completions/wallet.1 holds it
+    #[command(hide = true)]
+    Manpage,
 }
 
 #[derive(Debug, Subcommand)]

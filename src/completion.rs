@@ -36,6 +36,14 @@ pub fn script(shell: ShellArg) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The man page, rendered from the same clap definition.
+pub fn manpage() -> String {
+    let mut out = Vec::new();
+    // Rendering into a Vec cannot fail.
+    let _ = clap_mangen::Man::new(Cli::command()).render(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Answers a completion request when `COMPLETE` is set; returns false for a
 /// normal run. Called by main before anything is printed.
 pub fn complete_if_requested() -> Result<bool, clap::Error> {

@@ -105,6 +105,7 @@ pub(crate) fn is_read_only(command: &Command) -> bool {
             | Command::Verify
             | Command::Pricing(_)
             | Command::Completions { .. }
+            | Command::Manpage
     )
 }
 
@@ -113,6 +114,7 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<String> {
     match &cli.command {
         Command::Pricing(p) => return pricing::run(p, ctx).map(|o| o.render(ctx.json)),
         Command::Completions { shell } => return Ok(crate::completion::script(*shell)),
+        Command::Manpage => return Ok(crate::completion::manpage()),
         Command::Replay { file, quiet } => return replay::run(file, ctx, *quiet),
         _ => {}
     }
@@ -154,6 +156,7 @@ pub fn execute(db: &Db<'_>, ctx: &Context, command: &Command) -> Result<Output> 
         Command::Verify => verify::run(db),
         Command::Pricing(p) => pricing::run(p, ctx),
         Command::Completions { shell } => Ok(Output::new(crate::completion::script(*shell), serde_json::Value::Null)),
+        Command::Manpage => Ok(Output::new(crate::completion::manpage(), serde_json::Value::Null)),
         Command::Replay { .. } => Err(Error::usage(
             "a scenario cannot replay another scenario; run them one after the other",
         )),

@@ -3,7 +3,7 @@
 //! `expect-error` lines. Stops at the first surprise with `FILE:LINE:`.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -12,7 +12,8 @@ use clap::Parser;
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
 use crate::rules::{Asset, usable_total};
-use crate::store::{Db, Store};
+use crate::store::{Batch, Db, Store};
+use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{Context, account_id, execute, is_read_only};
 
@@ -79,7 +80,7 @@ fn check_expectation(db: &Db<'_>, words: &[String]) -> Result<()> {
 }
 
 /// `expect-error [CODE] COMMAND…`: the command must be refused; it changes nothing either way.
-fn check_refusal(store: &mut Store, ctx: &Context, words: &[String]) -> Result<()> {
+fn check_refusal(db: &Db<'_>, ctx: &Context, words: &[String]) -> Result<()> {
     let (code, command) = match words.split_first() {
         Some((first, rest)) if first.chars().all(|c| c.is_ascii_digit()) && !rest.is_empty() => (
             Some(
@@ -94,20 +95,17 @@ fn check_refusal(store: &mut Store, ctx: &Context, words: &[String]) -> Result<(
     if command.is_empty() {
         return Err(Error::usage("write refusals as: expect-error [CODE] COMMAND…"));
     }
-    let refusal = store.write(|db| {
-        let outcome = parse(command).and_then(|cli| db.atomically(|db| execute(db, ctx, &cli.command)));
-        match outcome {
-            Ok(_) => Err(Error::Coded(
+    let wanted = code.map(|c| format!(" with exit {c}")).unwrap_or_default();
+    let refusal = match parse(command).and_then(|cli| db.atomically(|db| execute(db, ctx, &cli.command))) {
+        // The error unwinds the line's savepoint, so the unexpected success changes nothing.
+        Ok(_) => {
+            return Err(Error::Coded(
                 1,
-                format!(
-                    "expected `{}` to be refused{} / it succeeded",
-                    command.join(" "),
-                    code.map(|c| format!(" with exit {c}")).unwrap_or_default()
-                ),
-            )),
-            Err(e) => Ok(e),
+                format!("expected `{}` to be refused{wanted} / it succeeded", command.join(" ")),
+            ));
         }
-    })?;
+        Err(e) => e,
+    };
     match code {
         Some(c) if c != refusal.exit_code() => Err(Error::Coded(
             1,
@@ -121,70 +119,115 @@ fn check_refusal(store: &mut Store, ctx: &Context, words: &[String]) -> Result<(
     }
 }
 
+/// Lines committed together; each line is still atomic through its savepoint.
+const LINES_PER_COMMIT: usize = 1000;
+
+/// Files larger than this show a progress bar on a terminal.
+const PROGRESS_BYTES: u64 = 256 * 1024;
+
+fn progress(file: &Path) -> Option<ProgressBar> {
+    let size = std::fs::metadata(file).ok()?.len();
+    if size < PROGRESS_BYTES || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(size);
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg}") {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
 pub fn run(file: &Path, ctx: &Context, quiet: bool) -> Result<String> {
-    let (origin, reader): (String, Box<dyn BufRead>) = if file == Path::new("-") {
-        ("<stdin>".to_owned(), Box::new(BufReader::new(std::io::stdin())))
+    let (origin, reader, bar): (String, Box<dyn BufRead>, Option<ProgressBar>) = if file == Path::new("-") {
+        ("<stdin>".to_owned(), Box::new(BufReader::new(std::io::stdin())), None)
     } else {
         let f = File::open(file).with_context(|| format!("cannot read the scenario {}", file.display()))?;
-        (file.display().to_string(), Box::new(BufReader::new(f)))
+        (file.display().to_string(), Box::new(BufReader::new(f)), progress(file))
     };
     let mut store = Store::open(&ctx.location, ctx.system_now)?;
+    let mut batch = store.batch(LINES_PER_COMMIT);
     let mut tally = Tally::default();
+    let mut bytes = 0u64;
     let stdout = std::io::stdout();
     for (index, line) in reader.lines().enumerate() {
         let n = index + 1;
         let line = line.with_context(|| format!("{origin}:{n}: cannot read the line"))?;
-        let words = shell_words::split(&line)
-            .map_err(|e| at_line(&origin, n, Error::usage(format!("cannot split the line: {e}"))))?;
-        let Some(first) = words.first() else {
-            continue;
-        };
-        tally.lines = n;
-        match first.as_str() {
-            "expect" => {
-                store
-                    .read(|db| check_expectation(db, &words[1..]))
-                    .map_err(|e| at_line(&origin, n, e))?;
-                tally.expectations += 1;
-            }
-            "expect-error" => {
-                check_refusal(&mut store, ctx, &words[1..]).map_err(|e| at_line(&origin, n, e))?;
-                tally.expectations += 1;
-            }
-            _ => {
-                let cli = parse(&words).map_err(|e| at_line(&origin, n, e))?;
-                if matches!(cli.command, Command::Replay { .. }) {
-                    return Err(at_line(
-                        &origin,
-                        n,
-                        Error::usage("a scenario cannot replay another scenario"),
-                    ));
-                }
-                let output = store
-                    .write(|db| execute(db, ctx, &cli.command))
-                    .map_err(|e| at_line(&origin, n, e))?;
-                tally.commands += 1;
-                if !quiet && is_read_only(&cli.command) {
-                    let mut out = stdout.lock();
-                    out.write_all(output.render(cli.json).as_bytes())
-                        .context("cannot write to stdout")?;
-                }
-            }
+        bytes += line.len() as u64 + 1;
+        if let Some(bar) = bar.as_ref().filter(|_| n % LINES_PER_COMMIT == 0) {
+            bar.set_position(bytes);
+            bar.set_message(format!("{n} lines"));
         }
+        let outcome = run_line(&mut batch, ctx, &line, &mut tally, quiet, &stdout);
+        if let Err(e) = outcome {
+            // The lines before this one were accepted: they stay.
+            batch.commit()?;
+            if let Some(bar) = &bar {
+                bar.abandon();
+            }
+            return Err(at_line(&origin, n, e));
+        }
+        tally.lines = n;
+    }
+    batch.commit()?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
     }
     if quiet {
         return Ok(String::new());
     }
-    let summary = format!(
-        "{origin}: {} lines, {} commands run, {} expectations met\n",
-        tally.lines, tally.commands, tally.expectations
-    );
     Ok(if ctx.json {
         format!(
             "{}\n",
             serde_json::json!({ "file": origin, "lines": tally.lines, "commands": tally.commands, "expectations": tally.expectations })
         )
     } else {
-        summary
+        format!(
+            "{origin}: {} lines, {} commands run, {} expectations met\n",
+            tally.lines, tally.commands, tally.expectations
+        )
     })
+}
+
+/// One line of a scenario: a comment or blank, an expectation, or a command.
+fn run_line(
+    batch: &mut Batch<'_>,
+    ctx: &Context,
+    line: &str,
+    tally: &mut Tally,
+    quiet: bool,
+    stdout: &std::io::Stdout,
+) -> Result<()> {
+    let trimmed = line.trim_start();
+    if trimmed.is_empty() || trimmed.starts_with('#') {
+        return Ok(());
+    }
+    let words = shell_words::split(line).map_err(|e| Error::usage(format!("cannot split the line: {e}")))?;
+    let Some(first) = words.first() else {
+        return Ok(());
+    };
+    match first.as_str() {
+        "expect" => {
+            batch.run(|db| check_expectation(db, &words[1..]))?;
+            tally.expectations += 1;
+        }
+        "expect-error" => {
+            batch.run(|db| check_refusal(db, ctx, &words[1..]))?;
+            tally.expectations += 1;
+        }
+        _ => {
+            let cli = parse(&words)?;
+            if matches!(cli.command, Command::Replay { .. }) {
+                return Err(Error::usage("a scenario cannot replay another scenario"));
+            }
+            let output = batch.run(|db| execute(db, ctx, &cli.command))?;
+            tally.commands += 1;
+            if !quiet && is_read_only(&cli.command) {
+                stdout
+                    .lock()
+                    .write_all(output.render(cli.json).as_bytes())
+                    .context("cannot write to stdout")?;
+            }
+        }
+    }
+    Ok(())
 }

@@ -189,6 +189,69 @@ impl Store {
     }
 }
 
+/// Many small units of work committed together: each unit runs in its own
+/// savepoint (so it lands whole or not at all), and the surrounding
+/// `BEGIN IMMEDIATE` transaction is committed every `every` units and at
+/// [`Batch::commit`]. Dropping an uncommitted batch rolls back its open part.
+pub struct Batch<'s> {
+    conn: &'s Connection,
+    open: bool,
+    pending: usize,
+    every: usize,
+}
+
+impl Store {
+    pub fn batch(&mut self, every: usize) -> Batch<'_> {
+        Batch {
+            conn: &self.conn,
+            open: false,
+            pending: 0,
+            every: every.max(1),
+        }
+    }
+}
+
+impl Batch<'_> {
+    /// Runs one unit atomically inside the batch's transaction.
+    pub fn run<T, E>(&mut self, f: impl FnOnce(&Db<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<anyhow::Error>,
+    {
+        if !self.open {
+            self.conn
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(|e| anyhow!(e).context("cannot start a write transaction on the wallet"))?;
+            self.open = true;
+        }
+        let value = Db { conn: self.conn }.atomically(f)?;
+        self.pending += 1;
+        if self.pending >= self.every {
+            self.commit()?;
+        }
+        Ok(value)
+    }
+
+    /// Commits every unit run so far.
+    pub fn commit(&mut self) -> anyhow::Result<()> {
+        if self.open {
+            self.conn
+                .execute_batch("COMMIT")
+                .context("cannot commit to the wallet")?;
+            self.open = false;
+            self.pending = 0;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
 impl Db<'_> {
     /// Runs `f` inside a savepoint: on error everything `f` did is undone
     /// and the surrounding transaction goes on.

@@ -183,14 +183,21 @@ fn completion_never_creates_a_wallet() {
 }
 
 #[test]
-fn committed_registration_scripts_match_the_binary() {
+fn committed_scripts_and_man_page_match_the_binary() {
     let w = Wallet::new();
-    for (shell, file) in [("bash", "wallet.bash"), ("zsh", "_wallet"), ("fish", "wallet.fish")] {
-        let generated = w.ok(&["completions", shell]);
+    for (args, file) in [
+        (&["completions", "bash"][..], "wallet.bash"),
+        (&["completions", "zsh"][..], "_wallet"),
+        (&["completions", "fish"][..], "wallet.fish"),
+        (&["manpage"][..], "wallet.1"),
+    ] {
+        let generated = w.ok(args);
         let committed = std::fs::read_to_string(repo(&format!("completions/{file}"))).expect("committed script");
         assert_eq!(
-            generated, committed,
-            "completions/{file} is stale: regenerate it with `wallet completions {shell} > completions/{file}`"
+            generated,
+            committed,
+            "completions/{file} is stale: regenerate it with `wallet {} > completions/{file}`",
+            args.join(" ")
         );
     }
 }

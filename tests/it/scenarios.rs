@@ -96,3 +96,118 @@ fn an_unexpected_refusal_keeps_its_exit_code() {
         r.stderr
     );
 }
+
+/// The largest peak resident set of any child this test process has waited for, in bytes.
+#[cfg(target_os = "linux")]
+fn children_peak_rss() -> u64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given; RUSAGE_CHILDREN is valid.
+    let usage = unsafe {
+        assert_eq!(libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr()), 0);
+        usage.assume_init()
+    };
+    u64::try_from(usage.ru_maxrss).expect("positive") * 1024
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_100000_line_scenario_streams_instead_of_loading_the_file() {
+    use std::io::Write;
+    let w = Wallet::new();
+    let file = w.dir.path().join("long.scenario");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&file).expect("create"));
+    writeln!(out, "init --now 2026-01-15T10:00:00Z\naccount add alice").expect("write");
+    let filler = format!("# {}", "x".repeat(700));
+    for _ in 0..99_997 {
+        writeln!(out, "{filler}").expect("write");
+    }
+    writeln!(out, "expect alice credits=10").expect("write");
+    drop(out);
+    let size = std::fs::metadata(&file).expect("size").len();
+    assert!(size > 70_000_000, "the file must dwarf the memory bound: {size} bytes");
+    let r = w.run(&["replay", file.to_str().expect("path")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("100000 lines, 2 commands run, 1 expectations met"),
+        "{}",
+        r.stdout
+    );
+    let peak = children_peak_rss();
+    assert!(
+        peak < 40_000_000,
+        "replay held {peak} bytes at its peak for a {size}-byte file"
+    );
+}
+
+#[test]
+fn replay_reads_stdin_and_quiet_prints_only_failures() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let w = Wallet::new();
+    let mut child = crate::support::command(w.dir.path())
+        .args(["--db", w.db.to_str().expect("path"), "replay", "--quiet", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"init --now 2026-01-15T10:00:00Z\naccount add 'alice'  # quoted\nbalance alice\nexpect alice credits=10 licenses=0\n")
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stdout.is_empty(),
+        "--quiet printed: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(w.balance("alice"), (10, 0));
+
+    let r = w.run(&["replay", "--quiet", "-"]);
+    assert_eq!(r.code, 0, "an empty stdin is an empty scenario: {}", r.stderr);
+    let file = w.dir.path().join("s.scenario");
+    std::fs::write(&file, "balance alice\nexpect alice licenses=1\n").expect("write");
+    let r = w.run(&["replay", "--quiet", file.to_str().expect("path")]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.is_empty());
+    assert!(
+        r.stderr
+            .contains("s.scenario:2: expected alice licenses=1 / got alice licenses=0"),
+        "{}",
+        r.stderr
+    );
+    let r = w.run(&["replay", file.to_str().expect("path")]);
+    assert!(
+        r.stdout.contains("alice: 10 credits"),
+        "read commands print their output: {}",
+        r.stdout
+    );
+}
+
+#[test]
+fn scenario_lines_cannot_switch_wallets_or_nest() {
+    let w = Wallet::new();
+    let file = w.dir.path().join("s.scenario");
+    std::fs::write(
+        &file,
+        "init --now 2026-01-15T10:00:00Z\naccount --db other.db add bob\n",
+    )
+    .expect("write");
+    let r = w.run(&["replay", file.to_str().expect("path")]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("s.scenario:2: --db cannot be used inside a scenario"),
+        "{}",
+        r.stderr
+    );
+    std::fs::write(&file, "replay other.scenario\n").expect("write");
+    let r = w.run(&["replay", file.to_str().expect("path")]);
+    assert_eq!(r.code, 2);
+    std::fs::write(&file, "account add 'unterminated\n").expect("write");
+    let r = w.run(&["replay", file.to_str().expect("path")]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("s.scenario:1:"), "{}", r.stderr);
+}
