@@ -17,7 +17,7 @@ pub fn balance(db: &Db<'_>, account: Option<&str>, as_of: Option<&str>) -> Resul
     };
     if at > now {
         return Err(Refusal::Clock(format!(
-            "--as-of {} is after the wallet clock ({}): balances are known only up to the clock (move it with: wallet advance-clock)",
+            "--as-of {} is after the wallet clock ({}): balances are known only up to the clock (SPEC §2; move it with: wallet advance-clock)",
             crate::clock::format_instant(at),
             crate::clock::format_instant(now)
         ))

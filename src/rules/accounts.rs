@@ -10,7 +10,7 @@ use super::{Change, Effect, Refusal};
 /// One-time lots expire `policy.one_time_expiry_months` after their grant.
 pub(crate) fn one_time_expiry(pricing: &Pricing, granted_at: Instant) -> Result<Instant, Refusal> {
     add_months(granted_at, pricing.policy.one_time_expiry_months)
-        .ok_or_else(|| Refusal::Clock("the expiry of this grant lies past 9999-12-31".into()))
+        .ok_or_else(|| Refusal::Clock("the expiry of this grant lies past 9999-12-31 (SPEC §2)".into()))
 }
 
 /// `account add`: a new handle and its signup lot of `policy.signup_credits`.

@@ -313,7 +313,7 @@ pub fn valid_style_name(name: &str) -> Result<&str, String> {
         Ok(name)
     } else {
         Err(format!(
-            "'{name}' is not a style name: 1 to 64 of A-Z a-z 0-9 . _ @ -, starting with a letter or digit"
+            "'{name}' is not a style name (SPEC §6): 1 to 64 of A-Z a-z 0-9 . _ @ -, starting with a letter or digit"
         ))
     }
 }

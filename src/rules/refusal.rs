@@ -7,23 +7,31 @@ use super::model::Asset;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    #[error("no account named '{0}' (list them with: wallet account list; create it with: wallet account add {0})")]
+    #[error(
+        "no account named '{0}' (SPEC §1: every command names an existing account; list them with: wallet account list; create it with: wallet account add {0})"
+    )]
     UnknownAccount(String),
 
-    #[error("account '{0}' already exists (see it with: wallet balance {0})")]
+    #[error("account '{0}' already exists (SPEC §1: handles are unique; see it with: wallet balance {0})")]
     AccountExists(String),
 
-    #[error("'{0}' is not a valid account handle: use 1 to 64 of A-Z a-z 0-9 . _ @ -, starting with a letter or digit")]
+    #[error(
+        "'{0}' is not a valid account handle (SPEC §1): use 1 to 64 of A-Z a-z 0-9 . _ @ -, starting with a letter or digit"
+    )]
     InvalidHandle(String),
 
-    #[error("no product '{product}' in {origin} (products: {known}; see: wallet pricing show)")]
+    #[error(
+        "no product '{product}' in {origin} (SPEC §4: products come from the pricing file; products: {known}; see: wallet pricing show)"
+    )]
     UnknownProduct {
         product: String,
         origin: String,
         known: String,
     },
 
-    #[error("no plan '{plan}' in {origin} (plans: {known}; see: wallet pricing show)")]
+    #[error(
+        "no plan '{plan}' in {origin} (SPEC §5: plans come from the pricing file; plans: {known}; see: wallet pricing show)"
+    )]
     UnknownPlan {
         plan: String,
         origin: String,
@@ -45,7 +53,9 @@ pub enum Refusal {
         suggestion: Option<String>,
     },
 
-    #[error("no image {image} in account {account} (see: wallet images {account})")]
+    #[error(
+        "no image {image} in account {account} (SPEC §6: an account can only use its own images; see: wallet images {account})"
+    )]
     UnknownImage { image: String, account: String },
 
     #[error("{0}")]
@@ -65,12 +75,12 @@ pub enum Refusal {
     Clock(String),
 
     #[error(
-        "this wallet is already initialised (its clock is {}); init only works on an empty wallet — use --db to start a new one",
+        "this wallet is already initialised (its clock is {}); init only works on an empty wallet (SPEC §2) — use --db to start a new one",
         format_instant(*clock)
     )]
     AlreadyInitialised { clock: Instant },
 
-    #[error("{0} is too large to record; use a smaller quantity")]
+    #[error("{0} is too large to record (SPEC §10: amounts are whole numbers that must fit); use a smaller quantity")]
     TooLarge(String),
 }
 

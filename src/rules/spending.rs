@@ -244,7 +244,7 @@ pub fn license(handle: &str, lots: &[Lot], image: &Image, pricing: &Pricing, now
     }
     if image.licensed {
         return Err(Refusal::Image(format!(
-            "{id} is already licensed; nothing was spent (see: wallet images {handle})"
+            "{id} is already licensed (SPEC §6: one license per image); nothing was spent (see: wallet images {handle})"
         )));
     }
     let action = format!("license {id}");

@@ -79,7 +79,7 @@ pub fn subscribe(
     };
     let (credits, licenses) = allocation(&terms)?;
     let period_end = nth_month(now, terms.interval_months)
-        .ok_or_else(|| Refusal::Clock("this subscription's first period would end past 9999-12-31".into()))?;
+        .ok_or_else(|| Refusal::Clock("this subscription's first period would end past 9999-12-31 (SPEC §2)".into()))?;
     let mut effects = vec![
         Effect::StartSubscription {
             plan: plan_id.to_owned(),
@@ -128,14 +128,14 @@ pub fn cancel(handle: &str, current: Option<&Subscription>) -> Result<Change, Re
         Some(s) if s.status == SubscriptionStatus::Active => s,
         Some(s) if s.status == SubscriptionStatus::Cancelling => {
             return Err(Refusal::Subscription(format!(
-                "{handle}'s subscription to {} is already cancelling and ends at {} (keep it with: wallet cancel {handle} --undo)",
+                "{handle}'s subscription to {} is already cancelling and ends at {} (SPEC §5: cancel once; keep it with: wallet cancel {handle} --undo)",
                 s.plan,
                 s.period_end().map(format_instant).unwrap_or_default()
             )));
         }
         _ => {
             return Err(Refusal::Subscription(format!(
-                "{handle} has no running subscription to cancel (see: wallet balance {handle})"
+                "{handle} has no running subscription to cancel (SPEC §5; see: wallet balance {handle})"
             )));
         }
     };
@@ -156,12 +156,12 @@ pub fn undo_cancel(handle: &str, current: Option<&Subscription>) -> Result<Chang
         let why = match current {
             Some(s) if s.status == SubscriptionStatus::Active => {
                 format!(
-                    "{handle}'s subscription to {} is not cancelling, so there is nothing to undo",
+                    "{handle}'s subscription to {} is not cancelling, so there is nothing to undo (SPEC §5)",
                     s.plan
                 )
             }
             _ => format!(
-                "{handle} has no cancelling subscription to resume (a subscription that has ended cannot be resumed: subscribe again)"
+                "{handle} has no cancelling subscription to resume (SPEC §5: one that has ended cannot be resumed; subscribe again)"
             ),
         };
         return Err(Refusal::Subscription(why));

@@ -102,6 +102,13 @@ impl Wallet {
         );
         assert!(r.stdout.is_empty(), "a refused command printed to stdout: {}", r.stdout);
         assert!(!r.stderr.trim().is_empty(), "a refused command must say why on stderr");
+        if code == 3 {
+            assert!(
+                r.stderr.contains("SPEC §"),
+                "a refusal names the rule that refused it: {}",
+                r.stderr
+            );
+        }
         assert_eq!(
             before,
             self.dump(),
