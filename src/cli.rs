@@ -116,6 +116,19 @@ pub enum Command {
     History {
         #[arg(add = ArgValueCompleter::new(completion::accounts))]
         account: String,
+        /// Only entries at or after this instant
+        #[arg(long, value_name = "T")]
+        since: Option<String>,
+        /// Only entries at or before this instant
+        #[arg(long, value_name = "T")]
+        until: Option<String>,
+        /// Only entries with this reason (repeatable): signup, purchase, delivery, expired, rollover_expired,
+        /// forfeited, generate, edit, train, license, license_bonus, or an operation kind such as renewal or cancel
+        #[arg(long, value_name = "R")]
+        reason: Vec<String>,
+        /// Only the last N matching entries
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
     },
     /// An account's images and their rights
     Images {
@@ -147,6 +160,11 @@ pub enum AccountCommand {
     Add { account: String },
     /// List accounts with their totals
     List,
+    /// One account on one screen: totals, subscription, lots, upcoming events, recent history, images
+    Show {
+        #[arg(add = ArgValueCompleter::new(completion::accounts))]
+        account: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -12,7 +12,7 @@ pub mod report;
 pub mod rules;
 pub mod store;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use chrono::Utc;
 
@@ -51,5 +51,15 @@ fn context(cli: &Cli) -> Result<Context, Error> {
     };
     let system_now = clock::from_unix(Utc::now().timestamp()).unwrap_or_else(Utc::now);
     let actor = std::env::var("USER").ok().filter(|u| !u.is_empty());
-    Ok(Context::new(location, cli.pricing.clone(), cli.json, actor, system_now))
+    // https://no-color.org: colour only on a terminal, never when NO_COLOR is set and not empty.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let paint = report::Paint(!cli.json && !no_color && std::io::stdout().is_terminal());
+    Ok(Context::new(
+        location,
+        cli.pricing.clone(),
+        cli.json,
+        actor,
+        system_now,
+        paint,
+    ))
 }

@@ -1,25 +1,28 @@
 //! The read-only views: `wallet balance [ACCOUNT] [--as-of T]`,
-//! `wallet history ACCOUNT`, `wallet images ACCOUNT`.
+//! `wallet history ACCOUNT [filters]`, `wallet images ACCOUNT`,
+//! `wallet account show ACCOUNT`.
 
-use crate::clock::parse_instant;
+use crate::clock::{Instant, format_instant, parse_instant};
 use crate::error::{Error, Result};
-use crate::report;
-use crate::rules::Refusal;
+use crate::report::{self, HistoryFilter, OPERATION_KINDS};
+use crate::rules::{Reason, Refusal};
 use crate::store::Db;
 
-use super::{Output, account_id};
+use super::{Context, Output, account_id};
 
-pub fn balance(db: &Db<'_>, account: Option<&str>, as_of: Option<&str>) -> Result<Output> {
+fn instant(flag: &str, text: Option<&str>) -> Result<Option<Instant>> {
+    text.map(|t| parse_instant(t).map_err(|e| Error::usage(format!("{flag}: {e}"))))
+        .transpose()
+}
+
+pub fn balance(db: &Db<'_>, ctx: &Context, account: Option<&str>, as_of: Option<&str>) -> Result<Output> {
     let now = db.clock()?;
-    let at = match as_of {
-        Some(text) => parse_instant(text).map_err(Error::Usage)?,
-        None => now,
-    };
+    let at = instant("--as-of", as_of)?.unwrap_or(now);
     if at > now {
         return Err(Refusal::Clock(format!(
             "--as-of {} is after the wallet clock ({}): balances are known only up to the clock (SPEC §2; move it with: wallet advance-clock)",
-            crate::clock::format_instant(at),
-            crate::clock::format_instant(now)
+            format_instant(at),
+            format_instant(now)
         ))
         .into());
     }
@@ -40,17 +43,64 @@ pub fn balance(db: &Db<'_>, account: Option<&str>, as_of: Option<&str>) -> Resul
         (db.live_lots(id)?, db.latest_subscription(id)?)
     };
     let view = report::balance(handle, &lots, sub.as_ref(), at, historical);
-    Ok(Output::new(report::render_balance(&view), view))
+    Ok(Output::new(report::render_balance(&view, ctx.paint), view))
 }
 
-pub fn history(db: &Db<'_>, handle: &str) -> Result<Output> {
+pub fn history(
+    db: &Db<'_>,
+    ctx: &Context,
+    handle: &str,
+    since: Option<&str>,
+    until: Option<&str>,
+    reasons: &[String],
+    limit: Option<usize>,
+) -> Result<Output> {
+    if let Some(bad) = reasons
+        .iter()
+        .find(|r| Reason::parse(r).is_none() && !OPERATION_KINDS.contains(&r.as_str()))
+    {
+        let known: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).chain(OPERATION_KINDS).collect();
+        return Err(Error::usage(format!(
+            "--reason {bad} is not a reason; use one of: {}",
+            known.join(", ")
+        )));
+    }
+    let filter = HistoryFilter {
+        since: instant("--since", since)?,
+        until: instant("--until", until)?,
+        reasons: reasons.to_vec(),
+        limit,
+    };
     let id = account_id(db, handle)?;
-    let entries = report::history(&db.history(id)?);
-    Ok(Output::new(report::render_history(handle, &entries), entries))
+    let entries = report::filter_history(report::history(&db.history(id)?), &filter);
+    Ok(Output::new(
+        report::render_history(handle, &entries, ctx.paint),
+        entries,
+    ))
 }
 
-pub fn images(db: &Db<'_>, handle: &str) -> Result<Output> {
+pub fn images(db: &Db<'_>, ctx: &Context, handle: &str) -> Result<Output> {
     let id = account_id(db, handle)?;
     let views = report::images(&db.images(id)?);
-    Ok(Output::new(report::render_images(handle, &views), views))
+    Ok(Output::new(report::render_images(handle, &views, ctx.paint), views))
+}
+
+pub fn account_show(db: &Db<'_>, ctx: &Context, handle: &str) -> Result<Output> {
+    let id = account_id(db, handle)?;
+    let now = db.clock()?;
+    let history = report::history(&db.history(id)?);
+    let (count, licensed, needing_license) = db.images_summary(id)?;
+    let view = report::account(
+        handle,
+        &db.live_lots(id)?,
+        db.latest_subscription(id)?.as_ref(),
+        &history,
+        report::ImagesSummary {
+            count,
+            licensed,
+            needing_license,
+        },
+        now,
+    );
+    Ok(Output::new(report::render_account(&view, ctx.paint), view))
 }

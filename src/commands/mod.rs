@@ -22,6 +22,7 @@ use crate::cli::{AccountCommand, Cli, Command};
 use crate::clock::Instant;
 use crate::error::{Error, Result};
 use crate::pricing::Pricing;
+use crate::report::Paint;
 use crate::rules::Refusal;
 use crate::store::{Db, Location, Recorded, Store};
 
@@ -33,6 +34,8 @@ pub struct Context {
     pub actor: Option<String>,
     /// The system time: used only to start a new wallet's clock.
     pub system_now: Instant,
+    /// Colour for people's tables: on a terminal without `NO_COLOR` only.
+    pub paint: Paint,
     pricing: OnceCell<Pricing>,
 }
 
@@ -43,6 +46,7 @@ impl Context {
         json: bool,
         actor: Option<String>,
         system_now: Instant,
+        paint: Paint,
     ) -> Context {
         Context {
             location,
@@ -50,6 +54,7 @@ impl Context {
             json,
             actor,
             system_now,
+            paint,
             pricing: OnceCell::new(),
         }
     }
@@ -101,7 +106,7 @@ pub(crate) fn is_read_only(command: &Command) -> bool {
         Command::Balance { .. }
             | Command::History { .. }
             | Command::Images { .. }
-            | Command::Account(AccountCommand::List)
+            | Command::Account(AccountCommand::List | AccountCommand::Show { .. })
             | Command::Verify
             | Command::Pricing(_)
             | Command::Completions { .. }
@@ -138,6 +143,7 @@ pub fn execute(db: &Db<'_>, ctx: &Context, command: &Command) -> Result<Output> 
         Command::Init { now } => init::run(db, ctx, now.as_deref()),
         Command::Account(AccountCommand::Add { account }) => account::add(db, ctx, account),
         Command::Account(AccountCommand::List) => account::list(db),
+        Command::Account(AccountCommand::Show { account }) => balance::account_show(db, ctx, account),
         Command::Buy {
             account,
             product,
@@ -150,9 +156,15 @@ pub fn execute(db: &Db<'_>, ctx: &Context, command: &Command) -> Result<Output> 
         Command::Train { account, style } => spending::train(db, ctx, account, style),
         Command::License { account, image } => spending::license(db, ctx, account, image),
         Command::AdvanceClock(args) => advance_clock::run(db, ctx, args),
-        Command::Balance { account, as_of } => balance::balance(db, account.as_deref(), as_of.as_deref()),
-        Command::History { account } => balance::history(db, account),
-        Command::Images { account } => balance::images(db, account),
+        Command::Balance { account, as_of } => balance::balance(db, ctx, account.as_deref(), as_of.as_deref()),
+        Command::History {
+            account,
+            since,
+            until,
+            reason,
+            limit,
+        } => balance::history(db, ctx, account, since.as_deref(), until.as_deref(), reason, *limit),
+        Command::Images { account } => balance::images(db, ctx, account),
         Command::Verify => verify::run(db),
         Command::Pricing(p) => pricing::run(p, ctx),
         Command::Completions { shell } => Ok(Output::new(crate::completion::script(*shell), serde_json::Value::Null)),

@@ -110,6 +110,51 @@ pub struct Change {
 }
 
 impl Change {
+    /// Applies this change to lots held in memory, as the store applies it
+    /// to rows — for projections such as "what a cancelling subscription
+    /// will forfeit". New lots get ids from `next_id`; emptied lots drop out.
+    pub fn apply_to_lots(&self, lots: &mut Vec<Lot>, at: Instant, subscription_id: Option<i64>, next_id: &mut i64) {
+        for effect in &self.effects {
+            match effect {
+                Effect::Grant {
+                    asset,
+                    source,
+                    amount,
+                    expires_at,
+                    subscription,
+                    ..
+                } => {
+                    lots.push(Lot {
+                        id: *next_id,
+                        asset: *asset,
+                        source: *source,
+                        granted: *amount,
+                        remaining: *amount,
+                        granted_at: at,
+                        expires_at: *expires_at,
+                        subscription_id: subscription.and_then(|r| match r {
+                            SubscriptionRef::Existing(id) => Some(id),
+                            SubscriptionRef::Started => subscription_id,
+                        }),
+                    });
+                    *next_id = next_id.saturating_add(1);
+                }
+                Effect::Debit { lot_id, amount, .. } => {
+                    if let Some(lot) = lots.iter_mut().find(|l| l.id == *lot_id) {
+                        lot.remaining = lot.remaining.saturating_sub(*amount);
+                    }
+                }
+                Effect::SetLotExpiry { lot_id, expires_at } => {
+                    if let Some(lot) = lots.iter_mut().find(|l| l.id == *lot_id) {
+                        lot.expires_at = *expires_at;
+                    }
+                }
+                _ => {}
+            }
+        }
+        lots.retain(|l| l.remaining > 0);
+    }
+
     /// The signed total this change moves for one asset.
     pub fn net(&self, asset: Asset) -> Option<i64> {
         self.effects.iter().try_fold(0i64, |acc, effect| match effect {

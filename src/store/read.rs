@@ -332,6 +332,19 @@ impl Db<'_> {
         Ok(out)
     }
 
+    /// (images, licensed, needing a license they lack) of one account.
+    pub fn images_summary(&self, account_id: i64) -> anyhow::Result<(u64, u64, u64)> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT count(*),
+                    count(licensed_at),
+                    count(*) FILTER (WHERE style_kind IN ('private', 'artist') AND licensed_at IS NULL)
+             FROM images WHERE account_id = ?1",
+            )?
+            .query_row([account_id], |r| Ok((amount(r, 0)?, amount(r, 1)?, amount(r, 2)?)))?)
+    }
+
     /// Image ids of one account starting with `prefix`, for completion.
     pub fn image_ids_with_prefix(&self, account_id: i64, prefix: &str, limit: u32) -> anyhow::Result<Vec<String>> {
         let mut stmt = self.conn.prepare(

@@ -2,13 +2,61 @@
 //! pure functions from loaded rows, and their rendering as tables for people
 //! (comfy-table) or as JSON for scripts.
 
-use comfy_table::{ColumnConstraint, ContentArrangement, Table, presets};
+mod account;
+mod upcoming;
+
+pub use account::{AccountView, ImagesSummary, account, render_account};
+pub use upcoming::{UpcomingEvent, upcoming};
+
+use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, presets};
 use serde::Serialize;
 
 use crate::clock::{Instant, format_instant, nth_month};
 use crate::pricing::format_money;
-use crate::rules::{self, Asset, Effect, Lot, Subscription, SubscriptionStatus, image_id, rights};
+use crate::rules::{self, Asset, Lot, Subscription, SubscriptionStatus, image_id, rights};
 use crate::store::{AccountRow, HistoryRow, ImageRow};
+
+/// Whether output may carry colour: only on a terminal, never with
+/// `NO_COLOR` set (decided once by the caller). Colour never changes layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paint(pub bool);
+
+impl Paint {
+    fn ansi(self, code: &str, text: &str) -> String {
+        if self.0 {
+            format!("\u{1b}[{code}m{text}\u{1b}[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    pub fn bold(self, text: &str) -> String {
+        self.ansi("1", text)
+    }
+
+    pub fn warn(self, text: &str) -> String {
+        self.ansi("33", text)
+    }
+
+    /// A cell coloured by the sign of a change: red for less, green for more.
+    fn change(self, text: String, delta: i64) -> Cell {
+        let cell = Cell::new(text);
+        match (self.0, delta.signum()) {
+            (true, -1) => cell.fg(Color::Red),
+            (true, 1) => cell.fg(Color::Green),
+            _ => cell,
+        }
+    }
+
+    /// Lets comfy-table emit the colours of its cells (it only does on a
+    /// terminal unless told).
+    pub(crate) fn warn_table(self, mut t: Table) -> Table {
+        if self.0 {
+            t.enforce_styling();
+        }
+        t
+    }
+}
 
 /// The width tables wrap to when stdout is not a terminal: `$COLUMNS`, else 100.
 const DEFAULT_WIDTH: u16 = 100;
@@ -117,14 +165,6 @@ pub fn subscription_view(sub: &Subscription) -> SubscriptionView {
     }
 }
 
-fn amounts(credits: u64, licenses: u64) -> String {
-    match (credits, licenses) {
-        (c, 0) => Asset::Credits.count(c),
-        (0, l) => Asset::Licenses.count(l),
-        (c, l) => format!("{} and {}", Asset::Credits.count(c), Asset::Licenses.count(l)),
-    }
-}
-
 fn sums<'a>(lots: impl Iterator<Item = (&'a Asset, u64)>) -> (u64, u64) {
     lots.fold((0, 0), |(c, l), (asset, n)| match asset {
         Asset::Credits => (c.saturating_add(n), l),
@@ -132,70 +172,37 @@ fn sums<'a>(lots: impl Iterator<Item = (&'a Asset, u64)>) -> (u64, u64) {
     })
 }
 
-/// What is at risk next: the soonest one-time expiry, what the next delivery's
-/// rollover cut takes if nothing is spent, and a cancelling subscription's
-/// forfeiture — soonest first.
+/// What is at risk next (SPEC §3–§5): the soonest one-time expiry, what the
+/// next delivery's rollover cut takes if nothing is spent, and a cancelling
+/// subscription's forfeiture — soonest first.
 pub fn at_risk(lots: &[Lot], sub: Option<&Subscription>, now: Instant) -> Vec<RiskView> {
-    let mut risks = Vec::new();
-    let one_time = lots.iter().filter(|l| l.subscription_id.is_none() && l.usable_at(now));
-    if let Some(first) = one_time.clone().map(|l| l.expires_at).min() {
-        let (credits, licenses) = sums(
-            one_time
-                .filter(|l| l.expires_at == first)
-                .map(|l| (&l.asset, l.remaining)),
-        );
-        risks.push(RiskView {
-            at: format_instant(first),
-            kind: "expiry",
-            credits,
-            licenses,
-            message: format!("{} expire {}", amounts(credits, licenses), format_instant(first)),
-        });
-    }
-    if let Some(sub) = sub.filter(|s| s.is_running()) {
-        let own: Vec<Lot> = lots
+    let events = upcoming(lots, sub, now, usize::MAX);
+    let first = |kind: &str| {
+        events
             .iter()
-            .filter(|l| l.subscription_id == Some(sub.id))
-            .cloned()
-            .collect();
-        let period_end = sub.period_end();
-        if let Some(next) = sub
-            .next_delivery()
-            .filter(|d| Some(*d) < period_end || sub.status == SubscriptionStatus::Active)
-        {
-            let cut = rules::rollover_cut(&sub.terms, sub.id, &own);
-            let (credits, licenses) = sums(cut.iter().filter_map(|e| match e {
-                Effect::Debit { asset, amount, .. } => Some((asset, *amount)),
-                _ => None,
-            }));
-            if credits + licenses > 0 {
-                risks.push(RiskView {
-                    at: format_instant(next),
-                    kind: "rollover_cut",
-                    credits,
-                    licenses,
-                    message: format!(
-                        "at {}: {} over the rollover cap expire",
-                        format_instant(next),
-                        amounts(credits, licenses)
-                    ),
-                });
-            }
-        }
-        if let (SubscriptionStatus::Cancelling, Some(end)) = (sub.status, period_end) {
-            let (credits, licenses) = sums(own.iter().map(|l| (&l.asset, l.remaining)));
-            risks.push(RiskView {
-                at: format_instant(end),
-                kind: "forfeiture",
-                credits,
-                licenses,
-                message: format!(
-                    "at {}: {} forfeited as the cancelled subscription ends",
-                    format_instant(end),
-                    amounts(credits, licenses)
-                ),
-            });
-        }
+            .find(|e| e.kind == kind && e.lost_credits + e.lost_licenses > 0)
+    };
+    let mut risks = Vec::new();
+    for (kind, label) in [
+        ("expiry", "expiry"),
+        ("delivery", "rollover_cut"),
+        ("forfeiture", "forfeiture"),
+    ] {
+        let Some(e) = first(kind) else {
+            continue;
+        };
+        let what = upcoming::amounts(e.lost_credits, e.lost_licenses);
+        risks.push(RiskView {
+            at: e.at.clone(),
+            kind: label,
+            credits: e.lost_credits,
+            licenses: e.lost_licenses,
+            message: match kind {
+                "expiry" => format!("{what} expire {}", e.at),
+                "delivery" => format!("at {}: {what} over the rollover cap expire", e.at),
+                _ => format!("at {}: {what} forfeited as the cancelled subscription ends", e.at),
+            },
+        });
     }
     risks.sort_by(|a, b| a.at.cmp(&b.at));
     risks
@@ -254,7 +261,7 @@ pub fn balance(
     }
 }
 
-pub fn render_balance(view: &BalanceView) -> String {
+pub fn render_balance(view: &BalanceView, paint: Paint) -> String {
     let mut out = format!(
         "{}: {} and {} (as of {})\n",
         view.account,
@@ -303,7 +310,7 @@ pub fn render_balance(view: &BalanceView) -> String {
     match view.at_risk.first() {
         Some(_) => {
             for r in &view.at_risk {
-                out += &format!("at risk: {}\n", r.message);
+                out += &format!("at risk: {}\n", paint.warn(&r.message));
             }
         }
         None => out += "at risk: nothing\n",
@@ -362,6 +369,19 @@ pub struct HistoryEntry {
     pub actor: Option<String>,
 }
 
+impl HistoryEntry {
+    /// "+500 credits", "-1 license", or nothing for an operation without entries.
+    pub fn change_text(&self) -> String {
+        match self.asset.and_then(Asset::parse) {
+            Some(asset) => {
+                let sign = if self.change < 0 { "-" } else { "+" };
+                format!("{sign}{}", asset.count(self.change.unsigned_abs()))
+            }
+            None => String::new(),
+        }
+    }
+}
+
 /// Every entry with the running balances after it.
 pub fn history(rows: &[HistoryRow]) -> Vec<HistoryEntry> {
     let (mut credits, mut licenses) = (0i64, 0i64);
@@ -401,17 +421,67 @@ pub fn history(rows: &[HistoryRow]) -> Vec<HistoryEntry> {
         .collect()
 }
 
-pub fn render_history(account: &str, entries: &[HistoryEntry]) -> String {
+/// The `history` filters: an inclusive time window, reasons (an entry's
+/// reason or, for operations without entries, the operation kind) and the
+/// last `limit` matches. Running balances are those of the whole history.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryFilter {
+    pub since: Option<Instant>,
+    pub until: Option<Instant>,
+    pub reasons: Vec<String>,
+    pub limit: Option<usize>,
+}
+
+/// Operation kinds a history entry without a ledger change can have.
+pub const OPERATION_KINDS: [&str; 13] = [
+    "signup",
+    "buy",
+    "subscribe",
+    "cancel",
+    "resume",
+    "generate",
+    "edit",
+    "train",
+    "license",
+    "expiry",
+    "forfeit",
+    "renewal",
+    "delivery",
+];
+
+pub fn filter_history(entries: Vec<HistoryEntry>, filter: &HistoryFilter) -> Vec<HistoryEntry> {
+    let since = filter.since.map(format_instant);
+    let until = filter.until.map(format_instant);
+    let mut kept: Vec<HistoryEntry> = entries
+        .into_iter()
+        .filter(|e| since.as_ref().is_none_or(|s| &e.at >= s))
+        .filter(|e| until.as_ref().is_none_or(|u| &e.at <= u))
+        .filter(|e| {
+            filter.reasons.is_empty()
+                || filter
+                    .reasons
+                    .iter()
+                    .any(|r| e.reason.as_deref() == Some(r.as_str()) || e.reason.is_none() && &e.kind == r)
+        })
+        .collect();
+    if let Some(limit) = filter.limit {
+        kept.drain(..kept.len().saturating_sub(limit));
+    }
+    kept
+}
+
+pub fn render_history(account: &str, entries: &[HistoryEntry], paint: Paint) -> String {
+    if entries.is_empty() {
+        return format!("history of {account}: no entries\n");
+    }
+    format!("history of {account}\n{}\n", render_history_table(entries, paint))
+}
+
+fn render_history_table(entries: &[HistoryEntry], paint: Paint) -> Table {
     let mut t = table_wrapping(&["at", "change", "credits", "licenses", "what"], 4);
     let mut previous_op = None;
     for e in entries {
-        let change = match (e.asset.and_then(Asset::parse), e.change) {
-            (Some(asset), delta) => {
-                let sign = if delta < 0 { "-" } else { "+" };
-                format!("{sign}{}", asset.count(delta.unsigned_abs()))
-            }
-            (None, _) => String::new(),
-        };
+        let change = e.change_text();
         // The operation's summary once, then each entry's reason, lot and explanation.
         let first_of_op = previous_op != Some(e.operation);
         previous_op = Some(e.operation);
@@ -428,14 +498,14 @@ pub fn render_history(account: &str, entries: &[HistoryEntry]) -> String {
             what.push(format!("  {note}"));
         }
         t.add_row(vec![
-            if first_of_op { e.at.clone() } else { String::new() },
-            change,
-            e.credits.to_string(),
-            e.licenses.to_string(),
-            what.join("\n"),
+            Cell::new(if first_of_op { e.at.clone() } else { String::new() }),
+            paint.change(change, e.change),
+            Cell::new(e.credits),
+            Cell::new(e.licenses),
+            Cell::new(what.join("\n")),
         ]);
     }
-    format!("history of {account}\n{t}\n")
+    paint.warn_table(t)
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -493,7 +563,7 @@ pub fn images(rows: &[ImageRow]) -> Vec<ImageView> {
         .collect()
 }
 
-pub fn render_images(account: &str, views: &[ImageView]) -> String {
+pub fn render_images(account: &str, views: &[ImageView], paint: Paint) -> String {
     if views.is_empty() {
         return format!("{account} has no images\n");
     }
@@ -511,22 +581,23 @@ pub fn render_images(account: &str, views: &[ImageView]) -> String {
     ]);
     for v in views {
         let license = match (v.requires_license, v.licensed) {
-            (false, _) => "not needed",
-            (true, true) => "licensed",
-            (true, false) => "NEEDED",
+            (false, _) => Cell::new("not needed"),
+            (true, true) => paint.change("licensed".to_owned(), 1),
+            (true, false) => paint.change("NEEDED".to_owned(), -1),
         };
         t.add_row(vec![
-            v.id.clone(),
-            v.style.clone(),
-            v.created_at.clone(),
-            license.to_owned(),
-            yes(v.watermark).to_owned(),
-            v.commercial_use.replace('_', " "),
-            v.max_download.to_owned(),
-            yes(v.svg_export).to_owned(),
-            v.edits.iter().map(|e| e.op.as_str()).collect::<Vec<_>>().join(", "),
+            Cell::new(&v.id),
+            Cell::new(&v.style),
+            Cell::new(&v.created_at),
+            license,
+            Cell::new(yes(v.watermark)),
+            Cell::new(v.commercial_use.replace('_', " ")),
+            Cell::new(v.max_download),
+            Cell::new(yes(v.svg_export)),
+            Cell::new(v.edits.iter().map(|e| e.op.as_str()).collect::<Vec<_>>().join(", ")),
         ]);
     }
+    let t = paint.warn_table(t);
     let needing = views.iter().filter(|v| v.requires_license && !v.licensed).count();
     let mut out = format!("{t}\n");
     if needing > 0 {

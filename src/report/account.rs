@@ -1,0 +1,190 @@
+//! `account show`: one account on one screen — totals, the subscription,
+//! lots grouped by source, what happens next, recent history, images.
+
+use serde::Serialize;
+
+use crate::clock::{Instant, format_instant};
+use crate::pricing::format_money;
+use crate::rules::{Lot, Source, Subscription};
+
+use super::{BalanceView, HistoryEntry, LotView, Paint, SubscriptionView, UpcomingEvent, balance, table, upcoming};
+
+/// How many upcoming events and history entries the screen shows.
+pub const UPCOMING_SHOWN: usize = 8;
+pub const HISTORY_SHOWN: usize = 10;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SourceGroup {
+    pub source: &'static str,
+    pub credits: u64,
+    pub licenses: u64,
+    pub lots: Vec<LotView>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct ImagesSummary {
+    pub count: u64,
+    pub licensed: u64,
+    pub needing_license: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct AccountView {
+    pub account: String,
+    pub as_of: String,
+    pub credits: u64,
+    pub licenses: u64,
+    pub subscription: Option<SubscriptionView>,
+    pub lots_by_source: Vec<SourceGroup>,
+    pub upcoming: Vec<UpcomingEvent>,
+    pub recent_history: Vec<HistoryEntry>,
+    pub images: ImagesSummary,
+}
+
+pub fn account(
+    handle: &str,
+    lots: &[Lot],
+    sub: Option<&Subscription>,
+    history: &[HistoryEntry],
+    images: ImagesSummary,
+    now: Instant,
+) -> AccountView {
+    let BalanceView {
+        credits,
+        licenses,
+        lots: lot_views,
+        subscription,
+        ..
+    } = balance(handle, lots, sub, now, false);
+    let lots_by_source = Source::ALL
+        .into_iter()
+        .filter_map(|source| {
+            let lots: Vec<LotView> = lot_views
+                .iter()
+                .filter(|l| l.source == source.as_str())
+                .cloned()
+                .collect();
+            if lots.is_empty() {
+                return None;
+            }
+            let total = |asset: &str| lots.iter().filter(|l| l.asset == asset).map(|l| l.remaining).sum();
+            Some(SourceGroup {
+                source: source.as_str(),
+                credits: total("credits"),
+                licenses: total("licenses"),
+                lots,
+            })
+        })
+        .collect();
+    let skip = history.len().saturating_sub(HISTORY_SHOWN);
+    AccountView {
+        account: handle.to_owned(),
+        as_of: format_instant(now),
+        credits,
+        licenses,
+        subscription,
+        lots_by_source,
+        upcoming: upcoming(lots, sub, now, UPCOMING_SHOWN),
+        recent_history: history[skip..].to_vec(),
+        images,
+    }
+}
+
+fn signed(n: i64, noun: &str) -> String {
+    if n == 0 { String::new() } else { format!("{n:+} {noun}") }
+}
+
+pub fn render_account(view: &AccountView, paint: Paint) -> String {
+    let mut out = format!(
+        "{}\n{} credits · {} licenses · as of {}\n\n",
+        paint.bold(&view.account),
+        view.credits,
+        view.licenses,
+        view.as_of
+    );
+    match &view.subscription {
+        Some(s) => {
+            out += &format!(
+                "subscription  {} · {} · {} a {}\n              period {} → {}\n",
+                s.plan,
+                s.status,
+                format_money(s.price_cents, &s.currency),
+                s.interval,
+                s.period_start.as_deref().unwrap_or("-"),
+                s.period_end.as_deref().unwrap_or("-"),
+            );
+            if let Some(next) = &s.next_delivery {
+                out += &format!("              next delivery {next}\n");
+            }
+        }
+        None => out += "subscription  none\n",
+    }
+    out += "\nlots by source (spent soonest-expiring first)\n";
+    if view.lots_by_source.is_empty() {
+        out += "  none\n";
+    } else {
+        let mut t = table(&["source", "lot", "asset", "remaining", "of", "expires at"]);
+        for group in &view.lots_by_source {
+            for (i, l) in group.lots.iter().enumerate() {
+                t.add_row(vec![
+                    if i == 0 { group.source.to_owned() } else { String::new() },
+                    l.id.to_string(),
+                    l.asset.to_owned(),
+                    l.remaining.to_string(),
+                    l.granted.to_string(),
+                    l.expires_at.clone(),
+                ]);
+            }
+        }
+        out += &format!("{t}\n");
+    }
+    out += "\nupcoming (if nothing is spent)\n";
+    if view.upcoming.is_empty() {
+        out += "  nothing scheduled\n";
+    } else {
+        let mut t = super::table_wrapping(&["at", "event", "credits", "licenses", "what happens"], 4);
+        for e in &view.upcoming {
+            t.add_row(vec![
+                e.at.clone(),
+                e.kind.to_owned(),
+                signed(e.credits, ""),
+                signed(e.licenses, ""),
+                e.message.clone(),
+            ]);
+        }
+        out += &format!("{}\n", paint.warn_table(t));
+    }
+    out += &format!(
+        "\nrecent history (last {HISTORY_SHOWN}; all of it: wallet history {})\n",
+        view.account
+    );
+    if view.recent_history.is_empty() {
+        out += "  none\n";
+    } else {
+        let mut t = table(&["at", "change", "credits", "licenses", "reason", "lot"]);
+        for e in &view.recent_history {
+            t.add_row(vec![
+                e.at.clone(),
+                e.change_text(),
+                e.credits.to_string(),
+                e.licenses.to_string(),
+                e.reason.clone().unwrap_or_else(|| e.kind.clone()),
+                e.lot.map(|l| l.to_string()).unwrap_or_default(),
+            ]);
+        }
+        out += &format!("{}\n", paint.warn_table(t));
+    }
+    let i = view.images;
+    out += &format!(
+        "\nimages  {} · {} licensed · {} needing a license{}\n",
+        i.count,
+        i.licensed,
+        i.needing_license,
+        if i.needing_license > 0 {
+            " (watermarked, no commercial use: see wallet images)"
+        } else {
+            ""
+        }
+    );
+    out
+}

@@ -1,0 +1,437 @@
+//! The next dated events and their effect on one account, if nothing is
+//! spent: one-time expiries, the next delivery with what the rollover cap
+//! will cut, a renewal's charge, a cancelling subscription's forfeiture.
+//! Pure: projected with the same rules `advance-clock` applies.
+
+use serde::Serialize;
+
+use crate::clock::{Instant, format_instant};
+use crate::pricing::format_money;
+use crate::rules::{self, Asset, Effect, Lot, Subscription, SubscriptionStatus};
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct UpcomingEvent {
+    pub at: String,
+    /// `expiry`, `forfeiture`, `renewal` or `delivery`.
+    pub kind: &'static str,
+    /// Signed change to the account's credits and licenses.
+    pub credits: i64,
+    pub licenses: i64,
+    /// What expires or is forfeited at this event if nothing is spent first.
+    pub lost_credits: u64,
+    pub lost_licenses: u64,
+    /// What a renewal charges, in minor units of `currency`.
+    pub price_cents: Option<i64>,
+    pub currency: Option<String>,
+    pub message: String,
+}
+
+/// SPEC §8's order of events falling on one instant.
+fn phase(kind: &str) -> u8 {
+    match kind {
+        "expiry" => 1,
+        "forfeiture" => 2,
+        "renewal" => 3,
+        _ => 4,
+    }
+}
+
+fn signed(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn totals(lots: &[Lot]) -> (u64, u64) {
+    lots.iter().fold((0, 0), |(c, l), lot| match lot.asset {
+        Asset::Credits => (c.saturating_add(lot.remaining), l),
+        Asset::Licenses => (c, l.saturating_add(lot.remaining)),
+    })
+}
+
+fn debits(effects: &[Effect]) -> (u64, u64) {
+    effects.iter().fold((0, 0), |(c, l), e| match e {
+        Effect::Debit {
+            asset: Asset::Credits,
+            amount,
+            ..
+        } => (c.saturating_add(*amount), l),
+        Effect::Debit {
+            asset: Asset::Licenses,
+            amount,
+            ..
+        } => (c, l.saturating_add(*amount)),
+        _ => (c, l),
+    })
+}
+
+/// "497 credits and 4 licenses", "5 licenses", "nothing".
+pub fn amounts(credits: u64, licenses: u64) -> String {
+    match (credits, licenses) {
+        (0, 0) => "nothing".to_owned(),
+        (c, 0) => Asset::Credits.count(c),
+        (0, l) => Asset::Licenses.count(l),
+        (c, l) => format!("{} and {}", Asset::Credits.count(c), Asset::Licenses.count(l)),
+    }
+}
+
+/// The upcoming events after `now`, soonest first (SPEC §8 order within an
+/// instant), at most `limit`.
+pub fn upcoming(lots: &[Lot], sub: Option<&Subscription>, now: Instant, limit: usize) -> Vec<UpcomingEvent> {
+    let mut events = Vec::new();
+    let one_time: Vec<&Lot> = lots
+        .iter()
+        .filter(|l| l.subscription_id.is_none() && l.usable_at(now))
+        .collect();
+    let mut instants: Vec<Instant> = one_time.iter().map(|l| l.expires_at).collect();
+    instants.sort();
+    instants.dedup();
+    for at in instants {
+        let due: Vec<Lot> = one_time
+            .iter()
+            .filter(|l| l.expires_at == at)
+            .map(|l| (*l).clone())
+            .collect();
+        let (credits, licenses) = totals(&due);
+        let sources: Vec<String> = due
+            .iter()
+            .map(|l| format!("{} lot {}", l.source.as_str(), l.id))
+            .collect();
+        events.push(UpcomingEvent {
+            at: format_instant(at),
+            kind: "expiry",
+            credits: -signed(credits),
+            licenses: -signed(licenses),
+            lost_credits: credits,
+            lost_licenses: licenses,
+            price_cents: None,
+            currency: None,
+            message: format!("{} expire unused ({})", amounts(credits, licenses), sources.join(", ")),
+        });
+    }
+    if let Some(sub) = sub.filter(|s| s.is_running()) {
+        events.extend(subscription_events(lots, sub));
+    }
+    events.sort_by(|a, b| (&a.at, phase(a.kind)).cmp(&(&b.at, phase(b.kind))));
+    events.truncate(limit);
+    events
+}
+
+fn subscription_events(lots: &[Lot], sub: &Subscription) -> Vec<UpcomingEvent> {
+    let mut events = Vec::new();
+    let own: Vec<Lot> = lots
+        .iter()
+        .filter(|l| l.subscription_id == Some(sub.id))
+        .cloned()
+        .collect();
+    let Some(period_end) = sub.period_end() else {
+        return events;
+    };
+    let terms = &sub.terms;
+    if let Some(next) = sub
+        .next_delivery()
+        .filter(|d| *d < period_end || sub.status == SubscriptionStatus::Active)
+    {
+        let cut = if sub.deliveries >= 1 {
+            rules::rollover_cut(terms, sub.id, &own)
+        } else {
+            Vec::new()
+        };
+        let (cut_credits, cut_licenses) = debits(&cut);
+        let (alloc_credits, alloc_licenses) = terms.allocation().unwrap_or((0, 0));
+        let cap_note = if cut_credits + cut_licenses > 0 {
+            format!(
+                "; the rollover cap first cuts {} if nothing is spent",
+                amounts(cut_credits, cut_licenses)
+            )
+        } else {
+            String::new()
+        };
+        events.push(UpcomingEvent {
+            at: format_instant(next),
+            kind: "delivery",
+            credits: signed(alloc_credits) - signed(cut_credits),
+            licenses: signed(alloc_licenses) - signed(cut_licenses),
+            lost_credits: cut_credits,
+            lost_licenses: cut_licenses,
+            price_cents: None,
+            currency: None,
+            message: format!(
+                "{} delivers {}{cap_note}",
+                sub.plan,
+                amounts(alloc_credits, alloc_licenses)
+            ),
+        });
+    }
+    match sub.status {
+        SubscriptionStatus::Active => events.push(UpcomingEvent {
+            at: format_instant(period_end),
+            kind: "renewal",
+            credits: 0,
+            licenses: 0,
+            lost_credits: 0,
+            lost_licenses: 0,
+            price_cents: Some(terms.price_cents),
+            currency: Some(terms.currency.clone()),
+            message: format!(
+                "{} renews: {} charged for the next {}",
+                sub.plan,
+                format_money(terms.price_cents, &terms.currency),
+                if terms.interval_months == 12 { "year" } else { "month" }
+            ),
+        }),
+        SubscriptionStatus::Cancelling => {
+            let (credits, licenses) = totals(&held_at_period_end(sub, own, period_end));
+            events.push(UpcomingEvent {
+                at: format_instant(period_end),
+                kind: "forfeiture",
+                credits: -signed(credits),
+                licenses: -signed(licenses),
+                lost_credits: credits,
+                lost_licenses: licenses,
+                price_cents: None,
+                currency: None,
+                message: format!(
+                    "{} ends after cancel: {} forfeited if nothing is spent (SPEC §5)",
+                    sub.plan,
+                    amounts(credits, licenses)
+                ),
+            });
+        }
+        SubscriptionStatus::Ended => {}
+    }
+    events
+}
+
+/// The subscription's own lots at its period end if nothing is spent: every
+/// delivery still due before then applied with its rollover cut.
+fn held_at_period_end(sub: &Subscription, mut lots: Vec<Lot>, period_end: Instant) -> Vec<Lot> {
+    let mut sim = sub.clone();
+    let mut next_id = lots.iter().map(|l| l.id).max().unwrap_or(0).saturating_add(1);
+    while let Some(at) = sim.next_delivery().filter(|d| *d < period_end) {
+        let Ok(change) = rules::deliver(&sim, &lots) else {
+            break;
+        };
+        change.apply_to_lots(&mut lots, at, Some(sim.id), &mut next_id);
+        sim.deliveries = sim.deliveries.saturating_add(1);
+    }
+    lots
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::at;
+    use crate::rules::{Source, Terms};
+
+    fn sub(status: SubscriptionStatus, interval_months: u32, deliveries: u32) -> Subscription {
+        Subscription {
+            id: 1,
+            plan: "licenses-5-yearly".into(),
+            terms: Terms {
+                interval_months,
+                licenses_per_month: 5,
+                credits_per_month: 0,
+                license_bonus_credits: 100,
+                rollover_cap_months: Some(1),
+                price_cents: 54000,
+                currency: "USD".into(),
+            },
+            anchor: at("2026-01-15T10:00:00Z"),
+            deliveries,
+            periods: 1,
+            status,
+            ended_at: None,
+        }
+    }
+
+    fn lot(id: i64, asset: Asset, remaining: u64, granted: &str, expires: &str, sub: Option<i64>) -> Lot {
+        Lot {
+            id,
+            asset,
+            source: if sub.is_some() {
+                Source::Subscription
+            } else {
+                Source::CreditPack
+            },
+            granted: remaining,
+            remaining,
+            granted_at: at(granted),
+            expires_at: at(expires),
+            subscription_id: sub,
+        }
+    }
+
+    #[test]
+    fn one_expiry_event_per_instant_with_its_amounts() {
+        let lots = vec![
+            lot(
+                1,
+                Asset::Credits,
+                10,
+                "2026-01-15T10:00:00Z",
+                "2027-01-15T10:00:00Z",
+                None,
+            ),
+            lot(
+                2,
+                Asset::Licenses,
+                3,
+                "2026-01-15T10:00:00Z",
+                "2027-01-15T10:00:00Z",
+                None,
+            ),
+            lot(
+                3,
+                Asset::Credits,
+                500,
+                "2026-02-01T00:00:00Z",
+                "2027-02-01T00:00:00Z",
+                None,
+            ),
+        ];
+        let events = upcoming(&lots, None, at("2026-03-01T00:00:00Z"), 10);
+        assert_eq!(events.len(), 2);
+        assert_eq!(
+            (events[0].at.as_str(), events[0].credits, events[0].licenses),
+            ("2027-01-15T10:00:00Z", -10, -3)
+        );
+        assert_eq!(
+            events[0].message,
+            "10 credits and 3 licenses expire unused (credit_pack lot 1, credit_pack lot 2)"
+        );
+        assert_eq!(
+            (events[1].at.as_str(), events[1].credits),
+            ("2027-02-01T00:00:00Z", -500)
+        );
+        assert_eq!(upcoming(&lots, None, at("2026-03-01T00:00:00Z"), 1).len(), 1);
+    }
+
+    #[test]
+    fn the_next_delivery_shows_the_cut_and_an_active_plan_its_renewal() {
+        let s = Subscription {
+            terms: Terms {
+                interval_months: 1,
+                ..sub(SubscriptionStatus::Active, 1, 2).terms
+            },
+            periods: 2,
+            ..sub(SubscriptionStatus::Active, 1, 2)
+        };
+        let lots = vec![
+            lot(
+                3,
+                Asset::Licenses,
+                4,
+                "2026-01-15T10:00:00Z",
+                "2026-03-15T10:00:00Z",
+                Some(1),
+            ),
+            lot(
+                4,
+                Asset::Credits,
+                497,
+                "2026-01-15T10:00:00Z",
+                "2026-03-15T10:00:00Z",
+                Some(1),
+            ),
+            lot(
+                5,
+                Asset::Licenses,
+                5,
+                "2026-02-15T10:00:00Z",
+                "2026-03-15T10:00:00Z",
+                Some(1),
+            ),
+            lot(
+                6,
+                Asset::Credits,
+                500,
+                "2026-02-15T10:00:00Z",
+                "2026-03-15T10:00:00Z",
+                Some(1),
+            ),
+        ];
+        let events = upcoming(&lots, Some(&s), at("2026-02-20T00:00:00Z"), 10);
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            ["renewal", "delivery"],
+            "SPEC §8: the renewal comes first at one instant"
+        );
+        assert_eq!(events[0].price_cents, Some(54000));
+        assert_eq!(events[1].at, "2026-03-15T10:00:00Z");
+        assert_eq!((events[1].credits, events[1].licenses), (500 - 497, 5 - 4));
+        assert!(
+            events[1].message.contains("cuts 497 credits and 4 licenses"),
+            "{}",
+            events[1].message
+        );
+    }
+
+    #[test]
+    fn a_cancelling_yearly_plan_forfeits_what_its_remaining_deliveries_leave() {
+        // Cancelled after the 3rd delivery: deliveries 4..12 still come, each
+        // cut to one allocation before adding one, so 1000 credits and 10
+        // licenses are held at the period end.
+        let s = sub(SubscriptionStatus::Cancelling, 12, 3);
+        let lots = vec![
+            lot(
+                7,
+                Asset::Licenses,
+                5,
+                "2026-03-15T10:00:00Z",
+                "2026-04-15T10:00:00Z",
+                Some(1),
+            ),
+            lot(
+                8,
+                Asset::Credits,
+                200,
+                "2026-03-15T10:00:00Z",
+                "2026-04-15T10:00:00Z",
+                Some(1),
+            ),
+        ];
+        let events = upcoming(&lots, Some(&s), at("2026-03-20T00:00:00Z"), 10);
+        let forfeit = events.iter().find(|e| e.kind == "forfeiture").expect("forfeiture");
+        assert_eq!(forfeit.at, "2027-01-15T10:00:00Z");
+        assert_eq!((forfeit.credits, forfeit.licenses), (-1000, -10));
+        let delivery = events.iter().find(|e| e.kind == "delivery").expect("delivery");
+        assert_eq!(
+            (delivery.at.as_str(), delivery.credits, delivery.licenses),
+            ("2026-04-15T10:00:00Z", 500, 5)
+        );
+        assert!(
+            !events.iter().any(|e| e.kind == "renewal"),
+            "a cancelling plan does not renew"
+        );
+    }
+
+    #[test]
+    fn a_monthly_plan_cancelled_forfeits_what_it_holds_now() {
+        let s = Subscription {
+            terms: Terms {
+                interval_months: 1,
+                ..sub(SubscriptionStatus::Cancelling, 1, 3).terms
+            },
+            periods: 3,
+            ..sub(SubscriptionStatus::Cancelling, 1, 3)
+        };
+        let lots = vec![lot(
+            8,
+            Asset::Credits,
+            1000,
+            "2026-03-15T10:00:00Z",
+            "2026-04-15T10:00:00Z",
+            Some(1),
+        )];
+        let events = upcoming(&lots, Some(&s), at("2026-03-20T00:00:00Z"), 10);
+        assert_eq!(
+            events.len(),
+            1,
+            "no delivery at the period end of a cancelled plan: {events:?}"
+        );
+        assert_eq!(
+            (events[0].kind, events[0].at.as_str(), events[0].credits),
+            ("forfeiture", "2026-04-15T10:00:00Z", -1000)
+        );
+    }
+}
