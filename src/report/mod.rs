@@ -271,7 +271,7 @@ pub fn render_balance(view: &BalanceView, paint: Paint) -> String {
     );
     if let Some(s) = &view.subscription {
         out += &format!(
-            "subscription: {} ({}, {} a {}), period {} → {}{}\n",
+            "subscription: {} ({}, {} a {})\n  period {} → {}{}\n",
             s.plan,
             s.status,
             format_money(s.price_cents, &s.currency),
@@ -285,15 +285,11 @@ pub fn render_balance(view: &BalanceView, paint: Paint) -> String {
         );
     }
     if !view.lots.is_empty() {
-        let mut t = table(&[
-            "lot",
-            "asset",
-            "source",
-            "granted",
-            "remaining",
-            "granted at",
-            "expires at",
-        ]);
+        // Content-width columns: instants never wrap (97 columns in all).
+        let mut t = table_wrapping(
+            &["lot", "asset", "source", "granted", "left", "granted at", "expires at"],
+            usize::MAX,
+        );
         for l in &view.lots {
             t.add_row(vec![
                 l.id.to_string(),
@@ -563,22 +559,26 @@ pub fn images(rows: &[ImageRow]) -> Vec<ImageView> {
         .collect()
 }
 
+/// SPEC §7's rights of one image in words.
+fn rights_text(v: &ImageView) -> String {
+    let use_ = match v.commercial_use {
+        "full" => "full commercial rights",
+        "free" => "free for any use",
+        "model_provider_terms" => "rights per model provider",
+        _ => "no commercial use",
+    };
+    if v.watermark {
+        format!("watermarked {}, {use_}", v.max_download)
+    } else {
+        format!("{use_}, {}{}", v.max_download, if v.svg_export { " + SVG" } else { "" })
+    }
+}
+
 pub fn render_images(account: &str, views: &[ImageView], paint: Paint) -> String {
     if views.is_empty() {
         return format!("{account} has no images\n");
     }
-    let yes = |b: bool| if b { "yes" } else { "no" };
-    let mut t = table(&[
-        "image",
-        "style",
-        "created at",
-        "license",
-        "watermark",
-        "commercial use",
-        "download",
-        "svg",
-        "edits",
-    ]);
+    let mut t = table_wrapping(&["image", "style", "created at", "license", "rights", "edits"], 4);
     for v in views {
         let license = match (v.requires_license, v.licensed) {
             (false, _) => Cell::new("not needed"),
@@ -590,10 +590,7 @@ pub fn render_images(account: &str, views: &[ImageView], paint: Paint) -> String
             Cell::new(&v.style),
             Cell::new(&v.created_at),
             license,
-            Cell::new(yes(v.watermark)),
-            Cell::new(v.commercial_use.replace('_', " ")),
-            Cell::new(v.max_download),
-            Cell::new(yes(v.svg_export)),
+            Cell::new(rights_text(v)),
             Cell::new(v.edits.iter().map(|e| e.op.as_str()).collect::<Vec<_>>().join(", ")),
         ]);
     }

@@ -8,3 +8,4 @@ mod core;
 mod scenarios;
 mod spending;
 mod subscriptions;
+mod support_view;
