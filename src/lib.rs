@@ -10,6 +10,7 @@ pub mod paths;
 pub mod pricing;
 pub mod report;
 pub mod rules;
+pub mod session;
 pub mod store;
 
 use std::io::{IsTerminal, Write};

@@ -8,7 +8,7 @@ mod advance_clock;
 mod balance;
 mod init;
 mod pricing;
-mod replay;
+pub(crate) mod replay;
 mod spending;
 mod subscription;
 mod verify;

@@ -32,7 +32,7 @@ fn at_line(origin: &str, line: usize, e: Error) -> Error {
 }
 
 /// Parses the words of one line as a `wallet` command line.
-fn parse(words: &[String]) -> Result<Cli> {
+pub(crate) fn parse(words: &[String]) -> Result<Cli> {
     if let Some(flag) = words.iter().find(|w| {
         ["--db", "--pricing"]
             .iter()
