@@ -30,6 +30,15 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Who runs the command, recorded with every operation (default: $USER)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub actor: Option<String>,
+
+    /// Run a mutating command at most once: a retry with the same key and arguments returns the
+    /// original result and changes nothing
+    #[arg(long, global = true, value_name = "KEY")]
+    pub idempotency_key: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }

@@ -51,7 +51,11 @@ fn context(cli: &Cli) -> Result<Context, Error> {
         })?),
     };
     let system_now = clock::from_unix(Utc::now().timestamp()).unwrap_or_else(Utc::now);
-    let actor = std::env::var("USER").ok().filter(|u| !u.is_empty());
+    let actor = cli
+        .actor
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .filter(|u| !u.is_empty());
     // https://no-color.org: colour only on a terminal, never when NO_COLOR is set and not empty.
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let paint = report::Paint(!cli.json && !no_color && std::io::stdout().is_terminal());

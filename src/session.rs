@@ -42,7 +42,7 @@ impl Session {
             return Err(Error::usage("a session runs single commands, not scenarios"));
         }
         let ctx = &self.ctx;
-        let output = self.store.write(|db| commands::execute(db, ctx, &cli.command))?;
+        let output = self.store.write(|db| commands::execute_line(db, ctx, &cli))?;
         Ok(output.render(cli.json))
     }
 }

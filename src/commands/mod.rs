@@ -133,8 +133,43 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<String> {
         return Ok(output.render(ctx.json));
     }
     let mut store = Store::open(&ctx.location, ctx.system_now)?;
-    let output = store.write(|db| execute(db, ctx, &cli.command))?;
+    let output = store.write(|db| execute_line(db, ctx, &cli))?;
     Ok(output.render(ctx.json))
+}
+
+/// Runs one parsed command line inside the caller's transaction, honouring
+/// its idempotency key: a key seen before with the same request returns the
+/// stored output and changes nothing; with another request it is refused.
+pub fn execute_line(db: &Db<'_>, ctx: &Context, cli: &Cli) -> Result<Output> {
+    let Some(key) = cli.idempotency_key.as_deref().filter(|_| !is_read_only(&cli.command)) else {
+        return execute(db, ctx, &cli.command);
+    };
+    if key.is_empty() || key.len() > 200 {
+        return Err(Error::usage("an idempotency key is 1 to 200 characters"));
+    }
+    // The parsed command, so that spelling (`--quantity 1` or nothing) does not matter.
+    let request = format!("{:?}", cli.command);
+    if let Some((original, human, json)) = db.idempotency_key(key)? {
+        if original != request {
+            return Err(Refusal::KeyReused {
+                key: key.to_owned(),
+                original,
+            }
+            .into());
+        }
+        let json = serde_json::from_str(&json).unwrap_or(serde_json::Value::Null);
+        return Ok(Output { human, json });
+    }
+    let output = execute(db, ctx, &cli.command)?;
+    db.remember_key(
+        key,
+        &request,
+        &output.human,
+        &output.json.to_string(),
+        db.clock()?,
+        ctx.actor(),
+    )?;
+    Ok(output)
 }
 
 /// Runs one command inside the caller's transaction.

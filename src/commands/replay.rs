@@ -15,7 +15,7 @@ use crate::rules::{Asset, usable_total};
 use crate::store::{Batch, Db, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{Context, account_id, execute, is_read_only};
+use super::{Context, account_id, execute_line, is_read_only};
 
 #[derive(Debug, Default)]
 struct Tally {
@@ -34,12 +34,12 @@ fn at_line(origin: &str, line: usize, e: Error) -> Error {
 /// Parses the words of one line as a `wallet` command line.
 pub(crate) fn parse(words: &[String]) -> Result<Cli> {
     if let Some(flag) = words.iter().find(|w| {
-        ["--db", "--pricing"]
+        ["--db", "--pricing", "--actor"]
             .iter()
             .any(|f| w == f || w.starts_with(&format!("{f}=")))
     }) {
         return Err(Error::usage(format!(
-            "{flag} cannot be used inside a scenario: every line runs against the replay's wallet and pricing (pass {flag} to replay itself)"
+            "{flag} cannot be used inside a scenario: every line runs against the replay's wallet and pricing, as its actor (pass {flag} to replay itself)"
         )));
     }
     Cli::try_parse_from(std::iter::once("wallet").chain(words.iter().map(String::as_str)))
@@ -96,7 +96,7 @@ fn check_refusal(db: &Db<'_>, ctx: &Context, words: &[String]) -> Result<()> {
         return Err(Error::usage("write refusals as: expect-error [CODE] COMMAND…"));
     }
     let wanted = code.map(|c| format!(" with exit {c}")).unwrap_or_default();
-    let refusal = match parse(command).and_then(|cli| db.atomically(|db| execute(db, ctx, &cli.command))) {
+    let refusal = match parse(command).and_then(|cli| db.atomically(|db| execute_line(db, ctx, &cli))) {
         // The error unwinds the line's savepoint, so the unexpected success changes nothing.
         Ok(_) => {
             return Err(Error::Coded(
@@ -219,7 +219,7 @@ fn run_line(
             if matches!(cli.command, Command::Replay { .. }) {
                 return Err(Error::usage("a scenario cannot replay another scenario"));
             }
-            let output = batch.run(|db| execute(db, ctx, &cli.command))?;
+            let output = batch.run(|db| execute_line(db, ctx, &cli))?;
             tally.commands += 1;
             if !quiet && is_read_only(&cli.command) {
                 stdout

@@ -483,7 +483,10 @@ fn render_history_table(entries: &[HistoryEntry], paint: Paint) -> Table {
         previous_op = Some(e.operation);
         let mut what = Vec::new();
         if first_of_op {
-            what.push(e.summary.clone());
+            match &e.actor {
+                Some(actor) => what.push(format!("{} (by {actor})", e.summary)),
+                None => what.push(e.summary.clone()),
+            }
         }
         match (&e.reason, e.lot) {
             (Some(reason), Some(lot)) => what.push(format!("· {reason}, lot {lot}")),

@@ -80,6 +80,11 @@ pub enum Refusal {
     )]
     AlreadyInitialised { clock: Instant },
 
+    #[error(
+        "idempotency key '{key}' was already used for another command ({original}); a retry must repeat the same command and arguments, anything new needs a new key (SPEC §10)"
+    )]
+    KeyReused { key: String, original: String },
+
     #[error("{0} is too large to record (SPEC §10: amounts are whole numbers that must fit); use a smaller quantity")]
     TooLarge(String),
 }

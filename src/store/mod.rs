@@ -24,7 +24,10 @@ pub use write::Recorded;
 
 /// Every schema the binary knows, in order. The wallet's `user_version` is
 /// the number of migrations applied; a larger number is a newer wallet.
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("migrations/001_initial.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("migrations/001_initial.sql")),
+    M::up(include_str!("migrations/002_idempotency.sql")),
+];
 
 /// How long a command waits for another writer before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -106,6 +109,11 @@ impl Store {
             Location::Memory => Connection::open_in_memory()?,
             Location::File(path) => {
                 create_file_if_missing(path)?;
+                if let Err(e) = OpenOptions::new().write(true).open(path) {
+                    bail!(
+                        "the wallet file {location} is read-only ({e}); nothing was changed — make it writable or point --db at a writable copy"
+                    );
+                }
                 Connection::open_with_flags(
                     path,
                     OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -135,8 +143,10 @@ impl Store {
         Ok(Store { conn })
     }
 
-    /// Opens an existing wallet read-only; `None` when the file does not
-    /// exist (nothing is created). `:memory:` gives an empty wallet.
+    /// Opens an existing wallet read-only; `None` when there is no wallet
+    /// yet — no file, or a file never written to (nothing is created).
+    /// `:memory:` gives an empty wallet. A wallet of an older schema is
+    /// upgraded first (a schema change, not a change of its contents).
     pub fn open_read_only(location: &Location, now: Instant) -> anyhow::Result<Option<Store>> {
         let path = match location {
             Location::Memory => return Store::open(location, now).map(Some),
@@ -145,15 +155,27 @@ impl Store {
         if !path.exists() {
             return Ok(None);
         }
-        let conn =
-            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-                .with_context(|| format!("cannot open {location}"))?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(path, flags).with_context(|| format!("cannot open {location}"))?;
+        // SQLite cannot share a WAL wallet it may not write next to (a
+        // read-only file in a read-only folder): read such a file as immutable.
+        if user_version(&conn).is_err() {
+            let uri = format!("file:{}?immutable=1", uri_path(path));
+            if let Ok(immutable) = Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+                && user_version(&immutable).is_ok()
+            {
+                conn = immutable;
+            }
+        }
         configure(&conn)?;
         let version = check_version(&conn, location)?;
+        if version == 0 {
+            return Ok(None);
+        }
         if version < latest_version() {
-            bail!(
-                "{location} uses an older schema ({version}); run any command that changes it (for example wallet advance-clock 1h) to upgrade it first"
-            );
+            drop(conn);
+            Store::open(location, now)?;
+            return Store::open_read_only(location, now);
         }
         Ok(Some(Store { conn }))
     }
@@ -277,6 +299,19 @@ impl Db<'_> {
             }
         }
     }
+}
+
+/// A path as the path part of an SQLite `file:` URI.
+fn uri_path(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '?' | '#' | '%' => out += &format!("%{:02X}", u32::from(c)),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Creates the wallet file and its parent folders, readable by its owner only.

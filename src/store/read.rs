@@ -125,6 +125,15 @@ impl Db<'_> {
         )?)
     }
 
+    /// (request, human output, JSON output) stored under an idempotency key.
+    pub fn idempotency_key(&self, key: &str) -> anyhow::Result<Option<(String, String, String)>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT request, human, json FROM idempotency_keys WHERE key = ?1")?
+            .query_row([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?)
+    }
+
     pub fn account_id(&self, handle: &str) -> anyhow::Result<Option<i64>> {
         Ok(self
             .conn

@@ -28,6 +28,24 @@ impl Db<'_> {
         Ok(())
     }
 
+    /// Remembers the result of a command run under an idempotency key.
+    pub fn remember_key(
+        &self,
+        key: &str,
+        request: &str,
+        human: &str,
+        json: &str,
+        at: Instant,
+        actor: Option<&str>,
+    ) -> anyhow::Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO idempotency_keys (key, request, human, json, operation_at, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![key, request, human, json, clock::to_unix(at), actor])?;
+        Ok(())
+    }
+
     pub fn create_account(&self, handle: &str, at: Instant) -> anyhow::Result<i64> {
         self.conn
             .prepare_cached("INSERT INTO accounts (handle, created_at) VALUES (?1, ?2)")?

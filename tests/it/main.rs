@@ -9,3 +9,4 @@ mod scenarios;
 mod spending;
 mod subscriptions;
 mod support_view;
+mod reliability;

@@ -1,0 +1,252 @@
+//! Issue 7: retries, actors, concurrent writers, crashes, bad files.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use crate::support::{Wallet, command};
+
+#[test]
+fn a_retried_buy_applies_once_and_a_reused_key_is_refused() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    let first = w.json(&["--idempotency-key", "order-42", "buy", "alice", "credits-500"]);
+    let before = w.dump();
+    // The same command, spelt differently and with another output format.
+    let retry = w.json(&[
+        "buy",
+        "alice",
+        "credits-500",
+        "--quantity",
+        "1",
+        "--idempotency-key",
+        "order-42",
+    ]);
+    assert_eq!(first, retry, "a retry returns the original result");
+    let human = w.ok(&["--idempotency-key", "order-42", "buy", "alice", "credits-500"]);
+    assert!(human.contains("alice bought 1 × credits-500 for $10.00"), "{human}");
+    assert_eq!(before, w.dump(), "a retry changes nothing");
+    assert_eq!(w.balance("alice"), (510, 0));
+    let e = w.refused(&["--idempotency-key", "order-42", "buy", "alice", "credits-1000"], 3);
+    assert!(e.contains("order-42") && e.contains("already used"), "{e}");
+    w.refused(&["--idempotency-key", "order-42", "generate", "alice"], 3);
+    // A refused command does not use its key up.
+    w.refused(
+        &[
+            "--idempotency-key",
+            "gen-1",
+            "generate",
+            "alice",
+            "--style",
+            "private:none",
+        ],
+        3,
+    );
+    let out = w.json(&["--idempotency-key", "gen-1", "generate", "alice", "--count", "5"]);
+    assert_eq!(
+        out["images"],
+        serde_json::json!(["img-1", "img-2", "img-3", "img-4", "img-5"])
+    );
+    let again = w.json(&["--idempotency-key", "gen-1", "generate", "alice", "--count", "5"]);
+    assert_eq!(out, again);
+    assert_eq!(w.json(&["images", "alice"]).as_array().map(Vec::len), Some(5));
+}
+
+#[test]
+fn replay_lines_may_carry_idempotency_keys() {
+    let w = Wallet::new();
+    let file = w.dir.path().join("retry.scenario");
+    std::fs::write(
+        &file,
+        "init --now 2026-01-15T10:00:00Z\naccount add bob\n\
+         buy bob license --idempotency-key k1\nbuy bob license --idempotency-key k1\n\
+         expect bob credits=110 licenses=1\nexpect-error 3 buy bob licenses-10 --idempotency-key k1\n",
+    )
+    .expect("write");
+    let r = w.run(&["replay", file.to_str().expect("path")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn every_operation_records_who_ran_it() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    w.ok(&["--actor", "support-jo", "buy", "alice", "credits-500"]);
+    let history = w.json(&["history", "alice"]);
+    let actors: Vec<&str> = history
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["actor"].as_str())
+        .collect();
+    assert_eq!(actors, ["tester", "support-jo"], "$USER, then --actor");
+    assert!(w.ok(&["history", "alice"]).contains("(by support-jo)"));
+}
+
+/// 8 processes × 250 mutations on one account: all succeed, nothing lost or doubled.
+#[test]
+fn eight_concurrent_writers_lose_nothing() {
+    const WRITERS: usize = 8;
+    const EACH: usize = 250;
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    w.ok(&["buy", "alice", "credits-1000", "--quantity", "3"]);
+    let scenario = w.dir.path().join("writer.scenario");
+    // Each writer runs its mutations as separate processes, like scripts do.
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..WRITERS)
+            .map(|writer| {
+                let w = &w;
+                scope.spawn(move || {
+                    for i in 0..EACH {
+                        let args: &[&str] = if i % 50 == 0 {
+                            &["buy", "alice", "license"]
+                        } else {
+                            &["generate", "alice"]
+                        };
+                        let r = w.run(args);
+                        assert_eq!(r.code, 0, "writer {writer}, mutation {i}: {}", r.stderr);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().expect("writer");
+        }
+    });
+    let _ = scenario;
+    let buys = WRITERS * EACH.div_ceil(50);
+    let generates = WRITERS * EACH - buys;
+    let (credits, licenses) = w.balance("alice");
+    assert_eq!(licenses, u64::try_from(buys).expect("fits"));
+    assert_eq!(
+        credits,
+        3010 + 100 * u64::try_from(buys).expect("fits") - u64::try_from(generates).expect("fits")
+    );
+    assert_eq!(w.json(&["images", "alice"]).as_array().map(Vec::len), Some(generates));
+    w.ok(&["verify"]);
+}
+
+/// A tiny deterministic generator for "random" kill points.
+fn lcg(seed: &mut u64) -> u64 {
+    *seed = seed
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(1_442_695_040_888_963_407);
+    *seed >> 33
+}
+
+/// A replay killed with SIGKILL at random moments never leaves a line half-applied.
+#[test]
+fn a_replay_killed_at_random_moments_stays_exact() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    w.ok(&["buy", "alice", "credits-1000", "--quantity", "20"]);
+    let file = w.dir.path().join("long.scenario");
+    let mut text = String::new();
+    for i in 0..3000 {
+        text += "generate alice --count 3\n";
+        if i % 10 == 0 {
+            // Read commands print as the replay goes: the test kills on progress, not on time.
+            text += "balance alice --json\n";
+        }
+    }
+    std::fs::write(&file, text).expect("write");
+    let mut seed = 7;
+    for round in 0..20 {
+        let kill_after = 1 + lcg(&mut seed) % 250;
+        let mut child = command(w.dir.path())
+            .args([
+                "--db",
+                w.db.to_str().expect("path"),
+                "replay",
+                file.to_str().expect("path"),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut seen = 0;
+        for line in BufReader::new(stdout).lines() {
+            if line.expect("line").starts_with('}') {
+                seen += 1;
+                if seen >= kill_after {
+                    break;
+                }
+            }
+        }
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reaped");
+        let v = w.run(&["verify"]);
+        assert_eq!(
+            v.code, 0,
+            "round {round} (killed after {kill_after} outputs): {}",
+            v.stderr
+        );
+        // Every generate line spends exactly 3 credits for exactly 3 images, or nothing.
+        let images = w.json(&["images", "alice"]).as_array().map_or(0, Vec::len) as u64;
+        let (credits, _) = w.balance("alice");
+        assert_eq!(
+            20_010 - credits,
+            images,
+            "round {round}: spent credits and images disagree"
+        );
+        assert_eq!(images % 3, 0, "round {round}: a generate line was half-applied");
+    }
+}
+
+#[test]
+fn a_full_disk_fails_cleanly_and_leaves_the_wallet_untouched() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    w.ok(&["buy", "alice", "credits-1000", "--quantity", "20"]);
+    let before = w.dump();
+    // RLIMIT_FSIZE of one block makes every write past 512 bytes fail with
+    // EFBIG, as a full disk fails writes: the first WAL frame cannot land.
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 1; exec {} --db '{}' generate alice --count 100",
+        env!("CARGO_BIN_EXE_wallet"),
+        w.db.display()
+    );
+    let out = Command::new("bash").args(["-c", &script]).output().expect("run");
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!String::from_utf8_lossy(&out.stderr).is_empty());
+    assert_eq!(before, w.dump(), "the wallet changed");
+    w.ok(&["verify"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_wallet_is_refused_for_writes_and_still_readable() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    let before = w.dump();
+    let root = unsafe { libc::geteuid() } == 0;
+    std::fs::set_permissions(&w.db, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+    let run = |args: &[&str]| {
+        let mut cmd = command(w.dir.path());
+        cmd.arg("--db").arg(&w.db).args(args);
+        if root {
+            // Root ignores file modes: run as nobody, in a folder nobody cannot write.
+            std::fs::set_permissions(w.dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod dir");
+            cmd.uid(65534).gid(65534);
+        }
+        cmd.output().expect("run")
+    };
+    let out = run(&["buy", "alice", "credits-500"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("read-only"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["--json", "balance", "alice"]);
+    assert!(
+        out.status.success(),
+        "reads still work: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::set_permissions(&w.db, std::fs::Permissions::from_mode(0o644)).expect("chmod back");
+    assert_eq!(before, w.dump());
+}
