@@ -5,8 +5,8 @@ mod support;
 
 mod completion;
 mod core;
+mod reliability;
 mod scenarios;
 mod spending;
 mod subscriptions;
 mod support_view;
-mod reliability;
