@@ -109,11 +109,10 @@ fn open_wallet(words: &[String]) -> Option<Store> {
         Some(db) => Location::parse(&db),
         None => Location::File(crate::paths::default_wallet()?),
     };
-    if location == Location::Memory {
-        return None;
+    match location {
+        Location::Memory => None,
+        Location::File(path) => Store::open_untouched(&path),
     }
-    let now = crate::clock::from_unix(0)?;
-    Store::open_read_only(&location, now).ok().flatten()
 }
 
 fn pricing(words: &[String]) -> Option<crate::pricing::Pricing> {

@@ -27,12 +27,12 @@ pub fn balance(db: &Db<'_>, ctx: &Context, account: Option<&str>, as_of: Option<
         .into());
     }
     let Some(handle) = account else {
-        if as_of.is_some() {
-            return Err(Error::usage(
-                "--as-of needs an ACCOUNT: wallet balance ACCOUNT --as-of T",
-            ));
-        }
-        let view = report::all_balances(&db.accounts()?, now);
+        let rows = if at < now {
+            db.accounts_as_of(at)?
+        } else {
+            db.accounts()?
+        };
+        let view = report::all_balances(&rows, at);
         return Ok(Output::new(report::render_totals(&view), view));
     };
     let id = account_id(db, handle)?;

@@ -133,8 +133,14 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<String> {
         return Ok(output.render(ctx.json));
     }
     let mut store = Store::open(&ctx.location, ctx.system_now)?;
-    let output = store.write(|db| execute_line(db, ctx, &cli))?;
-    Ok(output.render(ctx.json))
+    match store.write(|db| execute_line(db, ctx, &cli)) {
+        Ok(output) => Ok(output.render(ctx.json)),
+        Err(e) => {
+            // SPEC §10: a refused or failed command changes nothing, not even by creating a file.
+            store.discard_if_unused();
+            Err(e)
+        }
+    }
 }
 
 /// Runs one parsed command line inside the caller's transaction, honouring

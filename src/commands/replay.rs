@@ -79,22 +79,20 @@ fn check_expectation(db: &Db<'_>, words: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// `expect-error [CODE] COMMAND…`: the command must be refused; it changes nothing either way.
+/// `expect-error [CODE] COMMAND…`: the command must be refused with CODE
+/// (3, refused by a rule, when no CODE is given); it changes nothing either way.
 fn check_refusal(db: &Db<'_>, ctx: &Context, words: &[String]) -> Result<()> {
+    let usage = || Error::usage("write refusals as: expect-error [CODE] COMMAND… (CODE 2 or 3; 3 when left out)");
     let (code, command) = match words.split_first() {
-        Some((first, rest)) if first.chars().all(|c| c.is_ascii_digit()) && !rest.is_empty() => (
-            Some(
-                first
-                    .parse::<i32>()
-                    .map_err(|_| Error::usage(format!("'{first}' is not an exit code")))?,
-            ),
-            rest,
-        ),
-        _ => (None, words),
+        Some((first, rest)) if first.chars().all(|c| c.is_ascii_digit()) => {
+            (first.parse::<i32>().map_err(|_| usage())?, rest)
+        }
+        _ => (3, words),
     };
     if command.is_empty() {
-        return Err(Error::usage("write refusals as: expect-error [CODE] COMMAND…"));
+        return Err(usage());
     }
+    let code = Some(code);
     let wanted = code.map(|c| format!(" with exit {c}")).unwrap_or_default();
     let refusal = match parse(command).and_then(|cli| db.atomically(|db| execute_line(db, ctx, &cli))) {
         // The error unwinds the line's savepoint, so the unexpected success changes nothing.
@@ -145,30 +143,17 @@ pub fn run(file: &Path, ctx: &Context, quiet: bool) -> Result<String> {
         (file.display().to_string(), Box::new(BufReader::new(f)), progress(file))
     };
     let mut store = Store::open(&ctx.location, ctx.system_now)?;
-    let mut batch = store.batch(LINES_PER_COMMIT);
-    let mut tally = Tally::default();
-    let mut bytes = 0u64;
-    let stdout = std::io::stdout();
-    for (index, line) in reader.lines().enumerate() {
-        let n = index + 1;
-        let line = line.with_context(|| format!("{origin}:{n}: cannot read the line"))?;
-        bytes += line.len() as u64 + 1;
-        if let Some(bar) = bar.as_ref().filter(|_| n % LINES_PER_COMMIT == 0) {
-            bar.set_position(bytes);
-            bar.set_message(format!("{n} lines"));
-        }
-        let outcome = run_line(&mut batch, ctx, &line, &mut tally, quiet, &stdout);
-        if let Err(e) = outcome {
-            // The lines before this one were accepted: they stay.
-            batch.commit()?;
+    let outcome = run_lines(&mut store, reader, &origin, bar.as_ref(), ctx, quiet);
+    let tally = match outcome {
+        Ok(tally) => tally,
+        Err(e) => {
             if let Some(bar) = &bar {
                 bar.abandon();
             }
-            return Err(at_line(&origin, n, e));
+            store.discard_if_unused();
+            return Err(e);
         }
-        tally.lines = n;
-    }
-    batch.commit()?;
+    };
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -186,6 +171,39 @@ pub fn run(file: &Path, ctx: &Context, quiet: bool) -> Result<String> {
             tally.lines, tally.commands, tally.expectations
         )
     })
+}
+
+/// Runs every line, committing in batches; on a failure the accepted lines
+/// before it are committed and the failure is returned with its position.
+fn run_lines(
+    store: &mut Store,
+    reader: Box<dyn BufRead>,
+    origin: &str,
+    bar: Option<&ProgressBar>,
+    ctx: &Context,
+    quiet: bool,
+) -> Result<Tally> {
+    let mut batch = store.batch(LINES_PER_COMMIT);
+    let mut tally = Tally::default();
+    let mut bytes = 0u64;
+    let stdout = std::io::stdout();
+    for (index, line) in reader.lines().enumerate() {
+        let n = index + 1;
+        let line = line.with_context(|| format!("{origin}:{n}: cannot read the line"))?;
+        bytes += line.len() as u64 + 1;
+        if let Some(bar) = bar.filter(|_| n % LINES_PER_COMMIT == 0) {
+            bar.set_position(bytes);
+            bar.set_message(format!("{n} lines"));
+        }
+        if let Err(e) = run_line(&mut batch, ctx, &line, &mut tally, quiet, &stdout) {
+            // The lines before this one were accepted: they stay.
+            batch.commit()?;
+            return Err(at_line(origin, n, e));
+        }
+        tally.lines = n;
+    }
+    batch.commit()?;
+    Ok(tally)
 }
 
 /// One line of a scenario: a comment or blank, an expectation, or a command.

@@ -17,10 +17,11 @@ pub fn expire_one_time_lots(lots: &[Lot], at: Instant) -> Option<Change> {
             amount: l.remaining,
             reason: Reason::Expired,
             note: Some(format!(
-                "{} lot {} granted {} expired unused (one-time lots last 12 months, SPEC §4)",
+                "{} lot {} granted {} expired unused at {} (one-time lots expire a fixed term after purchase, SPEC §4)",
                 l.source.as_str(),
                 l.id,
-                format_instant(l.granted_at)
+                format_instant(l.granted_at),
+                format_instant(l.expires_at)
             )),
         })
         .collect();

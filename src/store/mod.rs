@@ -61,6 +61,9 @@ impl std::fmt::Display for Location {
 /// An open wallet.
 pub struct Store {
     conn: Connection,
+    /// The file this open created, if it did: removed again by
+    /// [`Store::discard_if_unused`] when the command that created it fails.
+    created: Option<PathBuf>,
 }
 
 /// The wallet seen from inside one transaction (or savepoint).
@@ -105,6 +108,18 @@ impl Store {
     /// Opens the wallet for writing, creating it (with its parent folders,
     /// mode 0600) when missing. A new wallet's clock starts at `created_clock`.
     pub fn open(location: &Location, created_clock: Instant) -> anyhow::Result<Store> {
+        let created = match location {
+            Location::File(path) if !path.exists() => Some(path.clone()),
+            _ => None,
+        };
+        Store::open_inner(location, created_clock, created.clone()).inspect_err(|_| {
+            if let Some(path) = &created {
+                remove_wallet_files(path);
+            }
+        })
+    }
+
+    fn open_inner(location: &Location, created_clock: Instant, created: Option<PathBuf>) -> anyhow::Result<Store> {
         let mut conn = match location {
             Location::Memory => Connection::open_in_memory()?,
             Location::File(path) => {
@@ -140,7 +155,20 @@ impl Store {
             [clock::to_unix(created_clock)],
         )
         .with_context(|| format!("cannot write to {location}"))?;
-        Ok(Store { conn })
+        Ok(Store { conn, created })
+    }
+
+    /// After a failed command: removes the wallet file again if this open
+    /// created it and nothing has happened in it (a concurrent creator's
+    /// wallet, which would not be empty, is left alone).
+    pub fn discard_if_unused(mut self) {
+        let Some(path) = self.created.take() else {
+            return;
+        };
+        if self.read(|db| db.is_empty()).unwrap_or(false) {
+            drop(self);
+            remove_wallet_files(&path);
+        }
     }
 
     /// Opens an existing wallet read-only; `None` when there is no wallet
@@ -177,7 +205,20 @@ impl Store {
             Store::open(location, now)?;
             return Store::open_read_only(location, now);
         }
-        Ok(Some(Store { conn }))
+        Ok(Some(Store { conn, created: None }))
+    }
+
+    /// Opens an existing wallet for a quick look that must leave no trace,
+    /// not even SQLite's WAL companion files (shell completion). Reads what
+    /// the last writer committed to the main file; `None` if unavailable.
+    pub fn open_untouched(path: &Path) -> Option<Store> {
+        if !path.exists() {
+            return None;
+        }
+        let uri = format!("file:{}?immutable=1", uri_path(path));
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(uri, flags).ok()?;
+        (user_version(&conn).ok()? == latest_version()).then_some(Store { conn, created: None })
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction: all of it lands or none.
@@ -298,6 +339,15 @@ impl Db<'_> {
                 Err(e)
             }
         }
+    }
+}
+
+/// Removes a wallet file with its WAL and shared-memory companions.
+fn remove_wallet_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(name));
     }
 }
 

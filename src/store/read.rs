@@ -168,6 +168,27 @@ impl Db<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Every account that existed at `at` with its totals then, from the ledger.
+    pub fn accounts_as_of(&self, at: Instant) -> anyhow::Result<Vec<AccountRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT a.id, a.handle, a.created_at,
+                    coalesce(sum(e.delta) FILTER (WHERE e.asset = 'credits'), 0),
+                    coalesce(sum(e.delta) FILTER (WHERE e.asset = 'licenses'), 0)
+             FROM accounts a LEFT JOIN ledger e ON e.account_id = a.id AND e.at <= ?1
+             WHERE a.created_at <= ?1 GROUP BY a.id ORDER BY a.handle",
+        )?;
+        let rows = stmt.query_map([clock::to_unix(at)], |r| {
+            Ok(AccountRow {
+                id: r.get(0)?,
+                handle: r.get(1)?,
+                created_at: instant(r.get(2)?)?,
+                credits: amount(r, 3)?,
+                licenses: amount(r, 4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Account handles starting with `prefix`, for completion.
     pub fn handles_with_prefix(&self, prefix: &str, limit: u32) -> anyhow::Result<Vec<String>> {
         let mut stmt = self

@@ -2,7 +2,7 @@
 //! rows, checking the touched account's invariants afterwards.
 
 use anyhow::{Context, anyhow, bail, ensure};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use crate::clock::{self, Instant};
 use crate::rules::{Change, Effect, Subscription, SubscriptionRef, SubscriptionStatus};
@@ -169,9 +169,11 @@ impl Db<'_> {
                     )?;
                 }
                 Effect::SetLotExpiry { lot_id, expires_at } => {
-                    self.conn
+                    let changed = self
+                        .conn
                         .prepare_cached("UPDATE lots SET expires_at = ?2 WHERE id = ?1 AND account_id = ?3")?
                         .execute(params![lot_id, clock::to_unix(*expires_at), account_id])?;
+                    ensure!(changed == 1, "lot {lot_id} is missing");
                 }
                 Effect::Order {
                     product,
@@ -338,7 +340,7 @@ impl Db<'_> {
                  FROM lots l WHERE l.account_id = ?1 AND l.remaining <> total LIMIT 1",
             )?
             .query_row([account_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .ok();
+            .optional()?;
         if let Some((lot, remaining, total)) = broken {
             bail!("internal error: lot {lot} holds {remaining} but its ledger sums to {total}; nothing was changed");
         }

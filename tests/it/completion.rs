@@ -36,9 +36,9 @@ fn shell(w: &Wallet, program: &str) -> Command {
         .arg(program)
         .env("PATH", path)
         .env("WALLET_DB", &w.db)
-        .env("HOME", w.dir.path())
-        .env("XDG_CONFIG_HOME", w.dir.path().join("config"))
-        .env("XDG_DATA_HOME", w.dir.path().join("data"))
+        .env("HOME", w.dir.path().join("home"))
+        .env("XDG_CONFIG_HOME", w.dir.path().join("home/config"))
+        .env("XDG_DATA_HOME", w.dir.path().join("home/data"))
         .env_remove("WALLET_PRICING")
         .current_dir(w.dir.path());
     cmd
@@ -200,4 +200,35 @@ fn committed_scripts_and_man_page_match_the_binary() {
             args.join(" ")
         );
     }
+}
+
+#[test]
+fn completion_leaves_an_existing_wallet_folder_untouched() {
+    let w = populated();
+    // The shells' own files go to home/, outside the listing.
+    std::fs::create_dir_all(w.dir.path().join("home")).expect("home");
+    let listing = || {
+        let mut names: Vec<(String, u64)> = std::fs::read_dir(w.dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry"))
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    e.metadata().expect("meta").len(),
+                )
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    let before = listing();
+    let bytes = std::fs::read(&w.db).expect("wallet");
+    assert_eq!(fish(&w, "wallet edit alice img-"), ["img-1", "img-2"]);
+    assert_eq!(bash(&w, "wallet balance al"), ["alice"]);
+    assert_eq!(before, listing(), "completion created or changed files");
+    assert_eq!(
+        bytes,
+        std::fs::read(&w.db).expect("wallet"),
+        "completion changed the wallet"
+    );
 }

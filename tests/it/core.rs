@@ -334,3 +334,78 @@ fn init_is_refused_once_anything_has_happened() {
     let e = w.refused(&["init", "--now", "yesterday"], 2);
     assert!(e.contains("not an instant"), "{e}");
 }
+
+#[test]
+fn a_refused_or_failed_command_creates_no_wallet_file() {
+    let w = Wallet::new();
+    let e = w.refused(&["buy", "nobody", "credits-500"], 3);
+    assert!(e.contains("no account named"), "{e}");
+    assert!(!w.db.exists(), "a refused command left {}", w.db.display());
+    let bad = w.dir.path().join("bad.toml");
+    std::fs::write(&bad, "currency = 5\n").expect("write");
+    w.refused(
+        &["--pricing", bad.to_str().expect("path"), "account", "add", "alice"],
+        1,
+    );
+    assert!(!w.db.exists(), "a failed command left {}", w.db.display());
+    let leftovers: Vec<_> = std::fs::read_dir(w.dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(
+        leftovers,
+        [std::ffi::OsString::from("bad.toml")],
+        "no -wal or -shm files either"
+    );
+    // The first command that succeeds creates it.
+    w.ok(&["account", "add", "alice"]);
+    assert!(w.db.exists());
+}
+
+#[test]
+fn a_never_written_file_reads_as_an_empty_wallet_and_can_still_be_initialised() {
+    let w = Wallet::new();
+    std::fs::write(&w.db, "").expect("touch");
+    assert_eq!(w.json(&["account", "list"]), serde_json::json!([]));
+    w.ok(&["init", "--now", "2026-01-15T10:00:00Z"]);
+    assert_eq!(w.json(&["balance"])["as_of"], "2026-01-15T10:00:00Z");
+}
+
+#[test]
+fn as_of_answers_for_every_account_and_for_subscription_lots() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    w.ok(&["subscribe", "alice", "licenses-5-monthly"]);
+    w.ok(&["advance-clock", "1d"]);
+    w.ok(&["account", "add", "bob"]);
+    w.ok(&["advance-clock", "--to", "2026-02-20"]);
+    w.ok(&["cancel", "alice"]);
+    w.ok(&["advance-clock", "--to", "2026-03-20"]);
+    // Before bob existed, only alice, with her first delivery.
+    let all = w.json(&["balance", "--as-of", "2026-01-15T12:00:00Z"]);
+    assert_eq!(all["as_of"], "2026-01-15T12:00:00Z");
+    assert_eq!(
+        all["accounts"],
+        serde_json::json!([{ "account": "alice", "credits": 510, "licenses": 5 }])
+    );
+    // Between the 2nd delivery and the cancel: the subscription lots expired at the next delivery.
+    let past = w.json(&["balance", "alice", "--as-of", "2026-02-16"]);
+    assert_eq!(
+        (past["credits"].as_u64(), past["licenses"].as_u64()),
+        (Some(1010), Some(10))
+    );
+    assert_eq!(past["subscription"]["status"], "active");
+    let sub_expiries: Vec<&str> = past["lots"]
+        .as_array()
+        .expect("lots")
+        .iter()
+        .filter(|l| l["source"] == "subscription")
+        .filter_map(|l| l["expires_at"].as_str())
+        .collect();
+    assert_eq!(sub_expiries, ["2026-03-15T10:00:00Z"; 4]);
+    let cancelling = w.json(&["balance", "alice", "--as-of", "2026-03-01"]);
+    assert_eq!(cancelling["subscription"]["status"], "cancelling");
+    let now = w.json(&["balance", "alice"]);
+    assert_eq!(now["subscription"]["status"], "ended");
+    assert_eq!((now["credits"].as_u64(), now["licenses"].as_u64()), (Some(10), Some(0)));
+}

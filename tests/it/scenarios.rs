@@ -97,26 +97,32 @@ fn an_unexpected_refusal_keeps_its_exit_code() {
     );
 }
 
-/// Runs `cmd` to completion and returns (exit code, its own peak resident
-/// set in bytes), measured with `wait4` so other tests' children do not count.
+/// Runs `cmd` through a small python3 parent and returns (exit code, the
+/// peak resident set of `cmd` alone, in bytes). Measuring from this test
+/// process would not do: on exec, Linux counts the spawning process's memory
+/// (this large test binary's) into the child's peak.
 #[cfg(target_os = "linux")]
-fn run_measured(mut cmd: std::process::Command) -> (i32, u64) {
-    let child = cmd.spawn().expect("spawn");
-    let pid = libc::pid_t::try_from(child.id()).expect("pid");
-    let mut status = 0;
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: `pid` is our own unreaped child; wait4 fills `status` and `usage`.
-    let usage = unsafe {
-        assert_eq!(libc::wait4(pid, &raw mut status, 0, usage.as_mut_ptr()), pid);
-        usage.assume_init()
+fn run_measured(cmd: &std::process::Command, stdout: &std::path::Path) -> (i32, u64) {
+    const MEASURE: &str = "import resource, subprocess, sys\n\
+        code = subprocess.run(sys.argv[2:], stdout=open(sys.argv[1], 'w')).returncode\n\
+        print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)";
+    let out = std::process::Command::new("python3")
+        .args(["-c", MEASURE])
+        .arg(stdout)
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .envs(
+            cmd.get_envs()
+                .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))),
+        )
+        .output()
+        .expect("python3");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut fields = text.split_whitespace().map(|f| f.parse::<i64>().expect("number"));
+    let (Some(code), Some(peak)) = (fields.next(), fields.next()) else {
+        panic!("no measurement: {text}{}", String::from_utf8_lossy(&out.stderr));
     };
-    std::mem::forget(child);
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -1
-    };
-    (code, u64::try_from(usage.ru_maxrss).expect("positive") * 1024)
+    (i32::try_from(code).expect("code"), u64::try_from(peak).expect("peak"))
 }
 
 #[cfg(target_os = "linux")]
@@ -136,20 +142,14 @@ fn a_100000_line_scenario_streams_instead_of_loading_the_file() {
     let size = std::fs::metadata(&file).expect("size").len();
     assert!(size > 70_000_000, "the file must dwarf the memory bound: {size} bytes");
     let out_path = w.dir.path().join("out.txt");
-    // Through `sh -c exec`: a child forked from this (large) test process
-    // would count the parent's pages in its peak before exec.
     let mut cmd = crate::support::command(w.dir.path());
-    let bin = cmd.get_program().to_owned();
-    cmd = {
-        let mut sh = std::process::Command::new("sh");
-        sh.envs(cmd.get_envs().filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))))
-            .args(["-c", "exec \"$0\" \"$@\""])
-            .arg(bin)
-            .args(["--db", w.db.to_str().expect("path"), "replay", file.to_str().expect("path")])
-            .stdout(std::fs::File::create(&out_path).expect("out"));
-        sh
-    };
-    let (code, peak) = run_measured(cmd);
+    cmd.args([
+        "--db",
+        w.db.to_str().expect("path"),
+        "replay",
+        file.to_str().expect("path"),
+    ]);
+    let (code, peak) = run_measured(&cmd, &out_path);
     let out = std::fs::read_to_string(&out_path).expect("read out");
     assert_eq!(code, 0, "{out}");
     assert!(
@@ -233,4 +233,85 @@ fn scenario_lines_cannot_switch_wallets_or_nest() {
     let r = w.run(&["replay", file.to_str().expect("path")]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("s.scenario:1:"), "{}", r.stderr);
+}
+
+#[test]
+fn a_failure_after_a_committed_batch_keeps_the_lines_before_it() {
+    let w = Wallet::new();
+    let file = w.dir.path().join("long.scenario");
+    let mut text =
+        String::from("init --now 2026-01-15T10:00:00Z\naccount add alice\nbuy alice credits-1000 --quantity 3\n");
+    text += &"generate alice\n".repeat(2500);
+    text += "expect alice credits=1\nbuy alice credits-500\n";
+    std::fs::write(&file, text).expect("write");
+    let r = w.run(&["replay", file.to_str().expect("path")]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("long.scenario:2504: expected alice credits=1 / got alice credits=510"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        w.balance("alice"),
+        (510, 0),
+        "2,500 generate lines landed, the line after the failure did not"
+    );
+    assert_eq!(w.json(&["images", "alice"]).as_array().map(Vec::len), Some(2500));
+    w.ok(&["verify"]);
+}
+
+#[test]
+fn expect_error_demands_a_refusal_with_its_code() {
+    let w = Wallet::new();
+    let file = w.dir.path().join("s.scenario");
+    let run = |text: &str| {
+        std::fs::write(&file, text).expect("write");
+        w.run(&["replay", file.to_str().expect("path")])
+    };
+    let setup = "init --now 2026-01-15T10:00:00Z\naccount add alice\n";
+    // A command that succeeds fails the expectation, and its change is undone.
+    let r = run(&format!("{setup}expect-error 3 buy alice credits-500\n"));
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("s.scenario:3: expected `buy alice credits-500` to be refused with exit 3 / it succeeded"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(w.balance("alice"), (10, 0));
+    std::fs::remove_file(&w.db).expect("reset");
+    // Without a CODE a refusal by a rule (3) is expected: a typo (usage, 2) does not pass.
+    let r = run(&format!("{setup}expect-error bye alice credits-500\n"));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("to exit 3 / it exited 2"), "{}", r.stderr);
+    std::fs::remove_file(&w.db).expect("reset");
+    let r = run(&format!(
+        "{setup}expect-error buy alice credits-9\nexpect-error 2 buy alice credits-500 --quantity 0\n"
+    ));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    std::fs::remove_file(&w.db).expect("reset");
+    let r = run(&format!("{setup}expect-error 3\n"));
+    assert_eq!(r.code, 2, "a CODE without a command is malformed: {}", r.stderr);
+}
+
+#[test]
+fn every_rule_area_has_a_scenario() {
+    let names: Vec<String> = scenario_files()
+        .iter()
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    for area in [
+        "worked-example",
+        "expiry",
+        "month-ends",
+        "subscription-rollover",
+        "subscription-yearly",
+        "subscription-cancel",
+        "spending",
+        "licensing",
+        "refusals",
+    ] {
+        assert!(names.iter().any(|n| n == area), "no {area}.scenario in {names:?}");
+    }
 }

@@ -773,3 +773,35 @@ fn a_spend_across_several_lots_records_one_entry_per_lot() {
     );
     w.ok(&["verify"]);
 }
+
+#[test]
+fn a_shortfall_beyond_any_single_product_suggests_a_quantity() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    w.ok(&["train", "alice", "first"]);
+    // 300 needed for a second style, 10 usable: credits-500 covers it in one purchase.
+    let e = w.refused(&["train", "alice", "another"], 3);
+    assert!(
+        e.contains("wallet buy alice credits-500") && !e.contains("--quantity"),
+        "{e}"
+    );
+    // 100 artist images at 50 credits: 4,990 short, beyond the largest pack (1,000).
+    let pricing = w.dir.path().join("pricing.toml");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/pricing.toml")).expect("pricing");
+    let edited = text.replacen("artist = 1", "artist = 50", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&pricing, edited).expect("write");
+    let args = [
+        "--pricing",
+        pricing.to_str().expect("path"),
+        "generate",
+        "alice",
+        "--count",
+        "100",
+        "--style",
+        "artist:a",
+    ];
+    let e = w.refused(&args, 3);
+    assert!(e.contains("needs 5000 credits") && e.contains("has 10 credits"), "{e}");
+    assert!(e.contains("wallet buy alice credits-1000 --quantity 5"), "{e}");
+}
