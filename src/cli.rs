@@ -3,10 +3,12 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::engine::ArgValueCompleter;
 
 use crate::completion;
+use crate::rules::EditOp;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -96,7 +98,8 @@ pub enum Command {
         account: String,
         #[arg(add = ArgValueCompleter::new(completion::images))]
         image: String,
-        op: EditOpArg,
+        #[arg(value_parser = edit_ops())]
+        op: EditOp,
     },
     /// Train a private style (the first one is free)
     Train {
@@ -195,15 +198,11 @@ pub struct AdvanceClockArgs {
     pub to: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EditOpArg {
-    Instruct,
-    Replace,
-    Recreate,
-    Erase,
-    Upscale,
-    RemoveBackground,
-    Vectorize,
+/// The edit operations of SPEC §6, listed once in `EditOp::ALL`; clap offers
+/// them as possible values (help, completion) and rejects others (exit 2).
+fn edit_ops() -> impl TypedValueParser<Value = EditOp> {
+    PossibleValuesParser::new(EditOp::ALL.map(EditOp::as_str))
+        .try_map(|op: String| EditOp::parse(&op).ok_or("not an edit operation"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -320,23 +320,6 @@ impl Pricing {
         warnings
     }
 
-    /// Credits an edit operation costs, by its `[actions.edit]` key (e.g.
-    /// `"remove-background"`); `None` for an unknown operation.
-    #[must_use]
-    pub fn edit_cost(&self, op: &str) -> Option<u64> {
-        let edit = &self.actions.edit;
-        match op {
-            "instruct" => Some(edit.instruct),
-            "replace" => Some(edit.replace),
-            "recreate" => Some(edit.recreate),
-            "erase" => Some(edit.erase),
-            "upscale" => Some(edit.upscale),
-            "remove-background" => Some(edit.remove_background),
-            "vectorize" => Some(edit.vectorize),
-            _ => None,
-        }
-    }
-
     /// Every product and plan that grants licenses, with its price per
     /// license as a fraction.
     fn offers(&self) -> Vec<Offer<'_>> {
@@ -1702,19 +1685,6 @@ price_cents = 5500
         assert_eq!(format_money(-1250, "EUR"), "-12.50 EUR");
         assert_eq!(format_money(i64::MIN, "USD"), "-$92233720368547758.08");
         assert_eq!(format_money(i64::MAX, "GBP"), "92233720368547758.07 GBP");
-    }
-
-    #[test]
-    fn edit_cost_by_toml_key() {
-        let pricing = Pricing::builtin();
-        let costs: Vec<_> = EDIT_OPERATIONS.iter().map(|op| pricing.edit_cost(op)).collect();
-        assert_eq!(
-            costs,
-            [2, 2, 2, 1, 4, 2, 5].map(Some).to_vec(),
-            "in EDIT_OPERATIONS order"
-        );
-        assert_eq!(pricing.edit_cost("remove_background"), None);
-        assert_eq!(pricing.edit_cost(""), None);
     }
 
     #[test]

@@ -7,14 +7,19 @@ use crate::report;
 use crate::rules;
 use crate::store::Db;
 
-use super::{Context, Output, changed};
+use super::{Applied, Context, Output};
 
 pub fn add(db: &Db<'_>, ctx: &Context, handle: &str) -> Result<Output> {
     let now = db.clock()?;
     let change = rules::signup(handle, db.account_id(handle)?.is_some(), ctx.pricing()?, now)?;
     let id = db.create_account(handle, now)?;
     let recorded = db.record(id, now, &change, ctx.actor())?;
-    Ok(changed(handle, &change, &recorded, now))
+    Ok(Applied {
+        change,
+        recorded,
+        at: now,
+    }
+    .output(handle))
 }
 
 pub fn list(db: &Db<'_>) -> Result<Output> {

@@ -5,13 +5,14 @@
 
 mod account;
 mod advance_clock;
-mod balance;
+mod buy;
 mod init;
 mod pricing;
 pub(crate) mod replay;
 mod spending;
 mod subscription;
 mod verify;
+mod views;
 
 use std::cell::OnceCell;
 use std::path::PathBuf;
@@ -23,7 +24,7 @@ use crate::clock::Instant;
 use crate::error::{Error, Result};
 use crate::pricing::Pricing;
 use crate::report::Paint;
-use crate::rules::Refusal;
+use crate::rules::{Asset, Change, Refusal};
 use crate::store::{Db, Location, Recorded, Store};
 
 /// What every command may need from outside the wallet, decided once in main.
@@ -184,12 +185,12 @@ pub fn execute(db: &Db<'_>, ctx: &Context, command: &Command) -> Result<Output> 
         Command::Init { now } => init::run(db, ctx, now.as_deref()),
         Command::Account(AccountCommand::Add { account }) => account::add(db, ctx, account),
         Command::Account(AccountCommand::List) => account::list(db),
-        Command::Account(AccountCommand::Show { account }) => balance::account_show(db, ctx, account),
+        Command::Account(AccountCommand::Show { account }) => views::account_show(db, ctx, account),
         Command::Buy {
             account,
             product,
             quantity,
-        } => subscription::buy(db, ctx, account, product, *quantity),
+        } => buy::run(db, ctx, account, product, *quantity),
         Command::Subscribe { account, plan } => subscription::subscribe(db, ctx, account, plan),
         Command::Cancel { account, undo } => subscription::cancel(db, ctx, account, *undo),
         Command::Generate { account, style, count } => spending::generate(db, ctx, account, style, *count),
@@ -197,15 +198,15 @@ pub fn execute(db: &Db<'_>, ctx: &Context, command: &Command) -> Result<Output> 
         Command::Train { account, style } => spending::train(db, ctx, account, style),
         Command::License { account, image } => spending::license(db, ctx, account, image),
         Command::AdvanceClock(args) => advance_clock::run(db, ctx, args),
-        Command::Balance { account, as_of } => balance::balance(db, ctx, account.as_deref(), as_of.as_deref()),
+        Command::Balance { account, as_of } => views::balance(db, ctx, account.as_deref(), as_of.as_deref()),
         Command::History {
             account,
             since,
             until,
             reason,
             limit,
-        } => balance::history(db, ctx, account, since.as_deref(), until.as_deref(), reason, *limit),
-        Command::Images { account } => balance::images(db, ctx, account),
+        } => views::history(db, ctx, account, since.as_deref(), until.as_deref(), reason, *limit),
+        Command::Images { account } => views::images(db, ctx, account),
         Command::Verify => verify::run(db),
         Command::Pricing(p) => pricing::run(p, ctx),
         Command::Completions { shell } => Ok(Output::new(crate::completion::script(*shell), serde_json::Value::Null)),
@@ -222,33 +223,55 @@ pub(crate) fn account_id(db: &Db<'_>, handle: &str) -> Result<i64> {
         .ok_or_else(|| Refusal::UnknownAccount(handle.to_owned()).into())
 }
 
-/// The standard output of a mutating command: its summary, and in JSON the
-/// operation with what it created.
-pub(crate) fn changed(account: &str, change: &crate::rules::Change, recorded: &Recorded, at: Instant) -> Output {
-    #[derive(Serialize)]
-    struct Changed<'a> {
-        account: &'a str,
-        operation: i64,
-        kind: &'a str,
-        at: String,
-        summary: &'a str,
-        credits_change: i64,
-        licenses_change: i64,
-        lots_created: &'a [i64],
+/// What a mutating account command did.
+pub(crate) struct Applied {
+    pub change: Change,
+    pub recorded: Recorded,
+    pub at: Instant,
+}
+
+/// The shape every mutating account command shares: the named account, the
+/// wallet clock, the rule, then the change recorded as one operation.
+pub(crate) fn apply(
+    db: &Db<'_>,
+    ctx: &Context,
+    handle: &str,
+    rule: impl FnOnce(i64, Instant) -> Result<Change>,
+) -> Result<Applied> {
+    let id = account_id(db, handle)?;
+    let at = db.clock()?;
+    let change = rule(id, at)?;
+    let recorded = db.record(id, at, &change, ctx.actor())?;
+    Ok(Applied { change, recorded, at })
+}
+
+impl Applied {
+    /// The standard output of a mutating command: its summary, and in JSON
+    /// the operation with what it created.
+    pub fn output(&self, account: &str) -> Output {
+        #[derive(Serialize)]
+        struct Changed<'a> {
+            account: &'a str,
+            operation: i64,
+            kind: &'a str,
+            at: String,
+            summary: &'a str,
+            credits_change: i64,
+            licenses_change: i64,
+            lots_created: &'a [i64],
+        }
+        Output::new(
+            format!("{}\n", self.change.summary),
+            Changed {
+                account,
+                operation: self.recorded.operation_id,
+                kind: self.change.kind,
+                at: crate::clock::format_instant(self.at),
+                summary: &self.change.summary,
+                credits_change: self.change.net(Asset::Credits).unwrap_or(0),
+                licenses_change: self.change.net(Asset::Licenses).unwrap_or(0),
+                lots_created: &self.recorded.lot_ids,
+            },
+        )
     }
-    let credits = change.net(crate::rules::Asset::Credits).unwrap_or(0);
-    let licenses = change.net(crate::rules::Asset::Licenses).unwrap_or(0);
-    Output::new(
-        format!("{}\n", change.summary),
-        Changed {
-            account,
-            operation: recorded.operation_id,
-            kind: change.kind,
-            at: crate::clock::format_instant(at),
-            summary: &change.summary,
-            credits_change: credits,
-            licenses_change: licenses,
-            lots_created: &recorded.lot_ids,
-        },
-    )
 }

@@ -2,34 +2,25 @@
 
 use serde_json::json;
 
-use crate::cli::EditOpArg;
 use crate::error::{Error, Result};
 use crate::rules::{self, Asset, EditOp, Image, Refusal, Style, image_id, parse_image_id};
 use crate::store::Db;
 
-use super::{Context, Output, account_id, changed};
+use super::{Context, Output, apply};
 
 pub fn generate(db: &Db<'_>, ctx: &Context, handle: &str, style: &str, count: u32) -> Result<Output> {
     let style = Style::parse(style).map_err(Error::Usage)?;
-    let id = account_id(db, handle)?;
-    let now = db.clock()?;
-    let lots = db.live_lots(id)?;
-    let styles = db.style_names(id)?;
-    let change = rules::generate(
-        handle,
-        &lots,
-        &styles,
-        style,
-        count,
-        db.next_image_number()?,
-        ctx.pricing()?,
-        now,
-    )?;
-    let recorded = db.record(id, now, &change, ctx.actor())?;
-    let images: Vec<String> = recorded.image_numbers.iter().map(|n| image_id(*n)).collect();
-    let spent = change.net(Asset::Credits).map_or(0, i64::unsigned_abs);
+    let pricing = ctx.pricing()?;
+    let applied = apply(db, ctx, handle, |id, now| {
+        let (lots, styles, first) = (db.live_lots(id)?, db.style_names(id)?, db.next_image_number()?);
+        Ok(rules::generate(
+            handle, &lots, &styles, style, count, first, pricing, now,
+        )?)
+    })?;
+    let images: Vec<String> = applied.recorded.image_numbers.iter().map(|n| image_id(*n)).collect();
+    let spent = applied.change.net(Asset::Credits).map_or(0, i64::unsigned_abs);
     Ok(Output::new(
-        format!("{}\n", change.summary),
+        format!("{}\n", applied.change.summary),
         json!({ "images": images, "credits_spent": spent }),
     ))
 }
@@ -47,47 +38,35 @@ fn own_image(db: &Db<'_>, handle: &str, account: i64, text: &str) -> Result<Imag
     db.image(account, number)?.ok_or_else(unknown)
 }
 
-fn edit_op(op: EditOpArg) -> EditOp {
-    match op {
-        EditOpArg::Instruct => EditOp::Instruct,
-        EditOpArg::Replace => EditOp::Replace,
-        EditOpArg::Recreate => EditOp::Recreate,
-        EditOpArg::Erase => EditOp::Erase,
-        EditOpArg::Upscale => EditOp::Upscale,
-        EditOpArg::RemoveBackground => EditOp::RemoveBackground,
-        EditOpArg::Vectorize => EditOp::Vectorize,
-    }
-}
-
-pub fn edit(db: &Db<'_>, ctx: &Context, handle: &str, image: &str, op: EditOpArg) -> Result<Output> {
-    let id = account_id(db, handle)?;
-    let now = db.clock()?;
-    let image = own_image(db, handle, id, image)?;
-    let change = rules::edit(handle, &db.live_lots(id)?, &image, edit_op(op), ctx.pricing()?, now)?;
-    let recorded = db.record(id, now, &change, ctx.actor())?;
-    Ok(changed(handle, &change, &recorded, now))
+pub fn edit(db: &Db<'_>, ctx: &Context, handle: &str, image: &str, op: EditOp) -> Result<Output> {
+    let pricing = ctx.pricing()?;
+    let applied = apply(db, ctx, handle, |id, now| {
+        let image = own_image(db, handle, id, image)?;
+        Ok(rules::edit(handle, &db.live_lots(id)?, &image, op, pricing, now)?)
+    })?;
+    Ok(applied.output(handle))
 }
 
 pub fn train(db: &Db<'_>, ctx: &Context, handle: &str, style: &str) -> Result<Output> {
-    let id = account_id(db, handle)?;
-    let now = db.clock()?;
-    let change = rules::train(
-        handle,
-        &db.live_lots(id)?,
-        &db.style_names(id)?,
-        style,
-        ctx.pricing()?,
-        now,
-    )?;
-    let recorded = db.record(id, now, &change, ctx.actor())?;
-    Ok(changed(handle, &change, &recorded, now))
+    let pricing = ctx.pricing()?;
+    let applied = apply(db, ctx, handle, |id, now| {
+        Ok(rules::train(
+            handle,
+            &db.live_lots(id)?,
+            &db.style_names(id)?,
+            style,
+            pricing,
+            now,
+        )?)
+    })?;
+    Ok(applied.output(handle))
 }
 
 pub fn license(db: &Db<'_>, ctx: &Context, handle: &str, image: &str) -> Result<Output> {
-    let id = account_id(db, handle)?;
-    let now = db.clock()?;
-    let image = own_image(db, handle, id, image)?;
-    let change = rules::license(handle, &db.live_lots(id)?, &image, ctx.pricing()?, now)?;
-    let recorded = db.record(id, now, &change, ctx.actor())?;
-    Ok(changed(handle, &change, &recorded, now))
+    let pricing = ctx.pricing()?;
+    let applied = apply(db, ctx, handle, |id, now| {
+        let image = own_image(db, handle, id, image)?;
+        Ok(rules::license(handle, &db.live_lots(id)?, &image, pricing, now)?)
+    })?;
+    Ok(applied.output(handle))
 }

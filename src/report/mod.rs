@@ -11,9 +11,9 @@ pub use upcoming::{UpcomingEvent, upcoming};
 use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, presets};
 use serde::Serialize;
 
-use crate::clock::{Instant, format_instant, nth_month};
+use crate::clock::{Instant, format_instant};
 use crate::pricing::format_money;
-use crate::rules::{self, Asset, Lot, Subscription, SubscriptionStatus, image_id, rights};
+use crate::rules::{self, Asset, Lot, Subscription, image_id, rights};
 use crate::store::{AccountRow, HistoryRow, ImageRow};
 
 /// Whether output may carry colour: only on a terminal, never with
@@ -156,11 +156,7 @@ pub fn subscription_view(sub: &Subscription) -> SubscriptionView {
         } else {
             sub.ended_at.map(format_instant)
         },
-        next_delivery: if sub.status == SubscriptionStatus::Active || sub.next_delivery() < sub.period_end() {
-            sub.next_delivery().map(format_instant)
-        } else {
-            None
-        },
+        next_delivery: sub.upcoming_delivery().map(format_instant),
         ended_at: sub.ended_at.map(format_instant),
     }
 }
@@ -211,12 +207,8 @@ pub fn at_risk(lots: &[Lot], sub: Option<&Subscription>, now: Instant) -> Vec<Ri
 /// A subscription lot's expiry as it stood at `at`: the next delivery of its
 /// series after `at` (a series instant is also every period end).
 fn expiry_as_of(lot: &Lot, sub: Option<&Subscription>, at: Instant) -> Instant {
-    let Some(sub) = sub.filter(|s| Some(s.id) == lot.subscription_id) else {
-        return lot.expires_at;
-    };
-    (1u32..)
-        .map_while(|k| nth_month(sub.anchor, k))
-        .find(|t| *t > at)
+    sub.filter(|s| Some(s.id) == lot.subscription_id)
+        .and_then(|s| s.lot_expiry_after(at))
         .map_or(lot.expires_at, |t| t.min(lot.expires_at))
 }
 
@@ -612,7 +604,7 @@ pub fn render_images(account: &str, views: &[ImageView], paint: Paint) -> String
 mod tests {
     use super::*;
     use crate::clock::at;
-    use crate::rules::{Source, Terms};
+    use crate::rules::{Source, SubscriptionStatus, Terms};
 
     fn lot(id: i64, asset: Asset, remaining: u64, expires: &str, sub: Option<i64>) -> Lot {
         Lot {

@@ -126,10 +126,7 @@ fn subscription_events(lots: &[Lot], sub: &Subscription) -> Vec<UpcomingEvent> {
         return events;
     };
     let terms = &sub.terms;
-    if let Some(next) = sub
-        .next_delivery()
-        .filter(|d| *d < period_end || sub.status == SubscriptionStatus::Active)
-    {
+    if let Some(next) = sub.upcoming_delivery() {
         let cut = if sub.deliveries >= 1 {
             rules::rollover_cut(terms, sub.id, &own)
         } else {

@@ -5,22 +5,29 @@
 //! No SQL, no files, no environment, no system clock in here.
 
 mod accounts;
+mod burn_down;
 mod expiry;
 mod model;
 mod refusal;
-mod spend;
 mod spending;
 mod subscription;
 
 pub use accounts::{buy, signup};
+pub use burn_down::{burn_down, burn_down_order, usable_total};
 pub use expiry::expire_one_time_lots;
 pub use model::*;
 pub use refusal::Refusal;
-pub use spend::{burn_down, burn_down_order, usable_total};
 pub use spending::{ImageRights, edit, generate, license, rights, train};
 pub use subscription::{cancel, deliver, forfeit, renew, rollover_cut, subscribe, undo_cancel};
 
 use crate::clock::Instant;
+
+/// The kinds of operation the rules record, shared with the store's queries.
+pub mod kind {
+    pub const SUBSCRIBE: &str = "subscribe";
+    pub const CANCEL: &str = "cancel";
+    pub const RESUME: &str = "resume";
+}
 
 /// Which subscription a grant belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

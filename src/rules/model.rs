@@ -220,6 +220,50 @@ impl Subscription {
         }
     }
 
+    /// The subscription as it stood at `at` (not before its anchor), from its
+    /// final state and whether it was cancelling then: its counters are the
+    /// series instants passed by `at`.
+    #[must_use]
+    pub fn as_of(&self, at: Instant, cancelling: bool) -> Subscription {
+        if self.ended_at.is_some_and(|e| e <= at) {
+            return self.clone();
+        }
+        let passed = |step: u32| {
+            let n = (0u32..)
+                .take_while(|k| {
+                    k.checked_mul(step)
+                        .and_then(|m| nth_month(self.anchor, m))
+                        .is_some_and(|t| t <= at)
+                })
+                .count();
+            u32::try_from(n).unwrap_or(u32::MAX)
+        };
+        Subscription {
+            deliveries: passed(1),
+            periods: passed(self.terms.interval_months),
+            status: if cancelling {
+                SubscriptionStatus::Cancelling
+            } else {
+                SubscriptionStatus::Active
+            },
+            ended_at: None,
+            ..self.clone()
+        }
+    }
+
+    /// SPEC §3: a subscription lot expires at the subscription's next
+    /// delivery after `at` (every period end is one of them).
+    pub fn lot_expiry_after(&self, at: Instant) -> Option<Instant> {
+        (1u32..).map_while(|k| nth_month(self.anchor, k)).find(|t| *t > at)
+    }
+
+    /// The next delivery that will really happen: a cancelling subscription
+    /// makes none at its period end (SPEC §5).
+    pub fn upcoming_delivery(&self) -> Option<Instant> {
+        let next = self.next_delivery()?;
+        (self.status == SubscriptionStatus::Active || Some(next) < self.period_end()).then_some(next)
+    }
+
     pub fn period_start(&self) -> Option<Instant> {
         let months = self.periods.checked_sub(1)?.checked_mul(self.terms.interval_months)?;
         nth_month(self.anchor, months)
@@ -424,6 +468,12 @@ mod tests {
         assert!(!Style::Agentic.requires_license());
         assert!(Style::Artist("m".into()).requires_license());
         assert!(Style::Private("m".into()).requires_license());
+    }
+
+    #[test]
+    fn edit_operations_are_the_pricing_files_keys_in_the_same_order() {
+        assert_eq!(EditOp::ALL.map(EditOp::as_str), crate::pricing::EDIT_OPERATIONS);
+        assert!(EditOp::ALL.iter().all(|op| EditOp::parse(op.as_str()) == Some(*op)));
     }
 
     #[test]

@@ -4,8 +4,8 @@
 use crate::clock::Instant;
 use crate::pricing::Pricing;
 
+use super::burn_down::burn_down;
 use super::model::{Asset, EditOp, Image, Lot, Reason, Style, image_id};
-use super::spend::burn_down;
 use super::{Change, Effect, Refusal};
 
 /// An account about to pay: takes amounts by the burn-down order, or

@@ -100,7 +100,7 @@ pub fn subscribe(
         instant_or_end(nth_month(now, 1)),
     )?);
     Ok(Change {
-        kind: "subscribe",
+        kind: super::kind::SUBSCRIBE,
         summary: format!(
             "{handle} subscribed to {plan_id} for {} a {}: first delivery of {} and {}",
             format_money(terms.price_cents, &terms.currency),
@@ -141,7 +141,7 @@ pub fn cancel(handle: &str, current: Option<&Subscription>) -> Result<Change, Re
     };
     let end = sub.period_end().map(format_instant).unwrap_or_default();
     Ok(Change {
-        kind: "cancel",
+        kind: super::kind::CANCEL,
         summary: format!(
             "{handle} cancelled {} at period end {end}: deliveries until then still happen, then every remaining subscription credit and license is forfeited",
             sub.plan
@@ -167,7 +167,7 @@ pub fn undo_cancel(handle: &str, current: Option<&Subscription>) -> Result<Chang
         return Err(Refusal::Subscription(why));
     };
     Ok(Change {
-        kind: "resume",
+        kind: super::kind::RESUME,
         summary: format!(
             "{handle} resumed {}: it renews at {}",
             sub.plan,

@@ -6,7 +6,7 @@ use anyhow::{Context, anyhow};
 use rusqlite::{OptionalExtension, Row, params};
 
 use crate::clock::{self, Instant};
-use crate::rules::{Asset, Image, Lot, Source, Style, Subscription, SubscriptionStatus, Terms};
+use crate::rules::{Asset, Image, Lot, Source, Style, Subscription, SubscriptionStatus, Terms, kind};
 
 use super::Db;
 
@@ -242,7 +242,7 @@ impl Db<'_> {
 
     /// The subscription that had started by `at`, as it stood then.
     pub fn subscription_as_of(&self, account_id: i64, at: Instant) -> anyhow::Result<Option<Subscription>> {
-        let Some(mut sub) = self
+        let Some(sub) = self
             .conn
             .prepare_cached(&format!(
                 "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE account_id = ?1 AND anchor <= ?2 ORDER BY id DESC LIMIT 1"
@@ -252,37 +252,24 @@ impl Db<'_> {
         else {
             return Ok(None);
         };
-        if sub.ended_at.is_some_and(|e| e <= at) {
-            return Ok(Some(sub));
-        }
-        sub.ended_at = None;
-        // Counters as they were: series instants at or before `at`.
-        let passed = |step: u32| {
-            (0u32..)
-                .take_while(|k| {
-                    k.checked_mul(step)
-                        .and_then(|m| clock::nth_month(sub.anchor, m))
-                        .is_some_and(|t| t <= at)
-                })
-                .count()
-        };
-        sub.deliveries = u32::try_from(passed(1)).unwrap_or(u32::MAX);
-        sub.periods = u32::try_from(passed(sub.terms.interval_months)).unwrap_or(u32::MAX);
         let last_toggle: Option<String> = self
             .conn
-            .query_row(
-                "SELECT kind FROM operations WHERE account_id = ?1 AND at <= ?2 AND kind IN ('cancel', 'resume', 'subscribe')
+            .prepare_cached(
+                "SELECT kind FROM operations WHERE account_id = ?1 AND at <= ?2 AND kind IN (?3, ?4, ?5)
                  ORDER BY id DESC LIMIT 1",
-                params![account_id, clock::to_unix(at)],
+            )?
+            .query_row(
+                params![
+                    account_id,
+                    clock::to_unix(at),
+                    kind::CANCEL,
+                    kind::RESUME,
+                    kind::SUBSCRIBE
+                ],
                 |r| r.get(0),
             )
             .optional()?;
-        sub.status = if last_toggle.as_deref() == Some("cancel") {
-            SubscriptionStatus::Cancelling
-        } else {
-            SubscriptionStatus::Active
-        };
-        Ok(Some(sub))
+        Ok(Some(sub.as_of(at, last_toggle.as_deref() == Some(kind::CANCEL))))
     }
 
     pub fn subscription(&self, id: i64) -> anyhow::Result<Subscription> {
