@@ -13,6 +13,9 @@ pub mod rules;
 pub mod session;
 pub mod store;
 
+#[cfg(test)]
+mod robustness_tests;
+
 use std::io::{IsTerminal, Write};
 
 use chrono::Utc;

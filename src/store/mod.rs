@@ -29,8 +29,37 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/002_idempotency.sql")),
 ];
 
-/// How long a command waits for another writer before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one attempt to begin a write waits for other writers (SQLite's
+/// busy handler sleeps and retries within it), and how many attempts a
+/// command makes: only `BEGIN` is retried, never a half-done transaction.
+/// See benches/contention.sh for the waits measured under 8 writers.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+const BEGIN_ATTEMPTS: u32 = 3;
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// `BEGIN IMMEDIATE`, retried a bounded number of times while busy.
+fn begin_immediate(conn: &Connection) -> anyhow::Result<()> {
+    let mut attempt = 1;
+    loop {
+        match conn.execute_batch("BEGIN IMMEDIATE") {
+            Ok(()) => return Ok(()),
+            Err(e) if is_busy(&e) && attempt < BEGIN_ATTEMPTS => attempt += 1,
+            Err(e) => {
+                return Err(anyhow!(e).context(format!(
+                    "cannot start a write transaction on the wallet (other writers kept it busy for {} attempts of {}s)",
+                    attempt,
+                    BUSY_TIMEOUT.as_secs()
+                )));
+            }
+        }
+    }
+}
 
 /// Where the wallet lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -226,14 +255,22 @@ impl Store {
     where
         E: From<anyhow::Error>,
     {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| anyhow!(e).context("cannot start a write transaction on the wallet"))?;
-        let value = f(&Db { conn: &tx })?;
-        tx.commit()
-            .map_err(|e| anyhow!(e).context("cannot commit to the wallet"))?;
-        Ok(value)
+        begin_immediate(&self.conn)?;
+        match f(&Db { conn: &self.conn }) {
+            Ok(value) => {
+                if let Err(e) = self.conn.execute_batch("COMMIT") {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    return Err(anyhow!(e)
+                        .context("cannot commit to the wallet; nothing was changed")
+                        .into());
+                }
+                Ok(value)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
     }
 
     /// Runs `f` in one short read transaction.
@@ -281,9 +318,7 @@ impl Batch<'_> {
         E: From<anyhow::Error>,
     {
         if !self.open {
-            self.conn
-                .execute_batch("BEGIN IMMEDIATE")
-                .map_err(|e| anyhow!(e).context("cannot start a write transaction on the wallet"))?;
+            begin_immediate(self.conn)?;
             self.open = true;
         }
         let value = Db { conn: self.conn }.atomically(f)?;

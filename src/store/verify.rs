@@ -43,8 +43,10 @@ const INVARIANTS: &[(&str, &str)] = &[
     ),
     (
         "clock behind an entry",
-        "SELECT 'operation ' || id || ' is at ' || at || ', after the clock' FROM operations WHERE at > ?1
-         UNION ALL SELECT 'ledger entry ' || id || ' is after the clock' FROM ledger WHERE at > ?1",
+        "SELECT 'operation ' || id || ' is at ' || strftime('%Y-%m-%dT%H:%M:%SZ', at, 'unixepoch') || ', after the clock'
+         FROM operations WHERE at > ?1
+         UNION ALL SELECT 'ledger entry ' || id || ' is at ' || strftime('%Y-%m-%dT%H:%M:%SZ', at, 'unixepoch') || ', after the clock'
+         FROM ledger WHERE at > ?1",
     ),
 ];
 

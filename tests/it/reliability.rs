@@ -250,3 +250,97 @@ fn a_read_only_wallet_is_refused_for_writes_and_still_readable() {
     std::fs::set_permissions(&w.db, std::fs::Permissions::from_mode(0o644)).expect("chmod back");
     assert_eq!(before, w.dump());
 }
+
+/// Corrupts a copy of a healthy wallet with `sql` and returns what `verify` says.
+fn verify_after(sql: &str) -> (i32, String) {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    w.ok(&["subscribe", "alice", "licenses-5-monthly"]);
+    w.ok(&["generate", "alice", "--style", "artist:x", "--count", "2"]);
+    w.ok(&["license", "alice", "img-1"]);
+    w.ok(&["verify"]);
+    {
+        let conn = rusqlite::Connection::open(&w.db).expect("open");
+        conn.execute_batch(sql).expect("corrupt");
+    }
+    let r = w.run(&["verify"]);
+    (r.code, r.stderr)
+}
+
+#[test]
+fn verify_lists_each_broken_invariant() {
+    let cases = [
+        (
+            "UPDATE lots SET remaining = remaining - 1 WHERE id = 1",
+            "lot differs from its ledger: lot 1",
+        ),
+        (
+            "UPDATE wallet SET clock = clock + 40 * 86400",
+            "usable lot past its expiry",
+        ),
+        (
+            "UPDATE images SET licensed_at = created_at WHERE id = 2",
+            "licensed images differ from license spends",
+        ),
+        (
+            "UPDATE subscriptions SET status = 'ended', next_event_at = NULL",
+            "subscription lot after its subscription ended",
+        ),
+        ("UPDATE wallet SET clock = clock - 3600", "clock behind an entry"),
+        (
+            "PRAGMA foreign_keys = OFF; UPDATE ledger SET account_id = 99 WHERE id = 1",
+            "foreign key",
+        ),
+    ];
+    for (sql, expected) in cases {
+        let (code, stderr) = verify_after(sql);
+        assert_eq!(code, 1, "verify passed after `{sql}`");
+        assert!(
+            stderr.contains(expected),
+            "after `{sql}` verify should report '{expected}':\n{stderr}"
+        );
+    }
+    // Two problems at once are both listed.
+    let (_, stderr) =
+        verify_after("UPDATE lots SET remaining = remaining - 1 WHERE id = 1; UPDATE wallet SET clock = clock - 3600");
+    assert!(stderr.contains("lot 1 holds 9 but its ledger sums to 10"), "{stderr}");
+    assert!(
+        stderr.contains("operation 1 is at 2026-01-15T10:00:00Z, after the clock"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn huge_amounts_and_far_future_instants_are_refused_not_panicked() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    let pricing = w.dir.path().join("huge.toml");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/pricing.toml")).expect("pricing");
+    let huge = text
+        .replacen(
+            "license_bonus_credits = 100",
+            "license_bonus_credits = 1000000000000",
+            1,
+        )
+        .replacen("licenses = 10 ", "licenses = 1000000000000 ", 1);
+    assert_ne!(huge, text);
+    std::fs::write(&pricing, huge).expect("write");
+    let p = pricing.to_str().expect("path");
+    // 1000 × 10^12 licenses × 10^12 bonus credits does not fit: refused whole.
+    let e = w.refused(
+        &["--pricing", p, "buy", "alice", "licenses-10", "--quantity", "1000"],
+        3,
+    );
+    assert!(e.contains("too large"), "{e}");
+    // The largest accepted order still adds up exactly.
+    w.ok(&["--pricing", p, "buy", "alice", "credits-1000", "--quantity", "1000"]);
+    assert_eq!(w.balance("alice"), (1_000_010, 0));
+
+    let end = Wallet::at("9999-12-31T00:00:00Z");
+    let e = end.refused(&["account", "add", "zed"], 3);
+    assert!(e.contains("9999-12-31"), "{e}");
+    end.refused(&["advance-clock", "1d"], 2);
+    end.ok(&["advance-clock", "--to", "9999-12-31T23:59:59Z"]);
+    end.refused(&["advance-clock", "--to", "10000-01-01"], 2);
+    end.ok(&["verify"]);
+}
