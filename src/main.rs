@@ -1,5 +1,10 @@
 use std::process::ExitCode;
 
+/// mimalloc: replay and clock advances allocate many small, short-lived
+/// values; it roughly halves their allocation cost over the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 
 fn main() -> ExitCode {

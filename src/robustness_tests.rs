@@ -57,7 +57,7 @@ proptest! {
     #[test]
     fn scenario_words_and_names_never_panic(line in "\\\\PC{0,60}") {
         if let Ok(words) = shell_words::split(&line) {
-            let _ = crate::commands::replay::parse(&words);
+            let _ = crate::commands::replay::LineParser::new().parse(&words);
         }
         let _ = Style::parse(&line);
         let _ = parse_image_id(&line);

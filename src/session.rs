@@ -13,6 +13,7 @@ use crate::store::{Location, Store};
 pub struct Session {
     store: Store,
     ctx: Context,
+    parser: commands::replay::LineParser,
 }
 
 impl Session {
@@ -30,14 +31,18 @@ impl Session {
             created_clock,
             Paint(false),
         );
-        Ok(Session { store, ctx })
+        Ok(Session {
+            store,
+            ctx,
+            parser: commands::replay::LineParser::new(),
+        })
     }
 
     /// Runs one command line (the words after `wallet`) in one transaction:
     /// all of it lands or none of it. Returns what it would print.
     pub fn run(&mut self, words: &[&str]) -> Result<String> {
         let words: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
-        let cli = commands::replay::parse(&words)?;
+        let cli = self.parser.parse(&words)?;
         if matches!(cli.command, crate::cli::Command::Replay { .. }) {
             return Err(Error::usage("a session runs single commands, not scenarios"));
         }

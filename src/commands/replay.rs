@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::Path;
 
 use anyhow::Context as _;
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
@@ -31,19 +31,35 @@ fn at_line(origin: &str, line: usize, e: Error) -> Error {
     Error::Coded(code, format!("{origin}:{line}: {e}"))
 }
 
-/// Parses the words of one line as a `wallet` command line.
-pub(crate) fn parse(words: &[String]) -> Result<Cli> {
-    if let Some(flag) = words.iter().find(|w| {
-        ["--db", "--pricing", "--actor"]
-            .iter()
-            .any(|f| w == f || w.starts_with(&format!("{f}=")))
-    }) {
-        return Err(Error::usage(format!(
-            "{flag} cannot be used inside a scenario: every line runs against the replay's wallet and pricing, as its actor (pass {flag} to replay itself)"
-        )));
+/// Parses the words of scenario lines as `wallet` command lines, with
+/// clap's command definition built once rather than once per line.
+pub(crate) struct LineParser {
+    command: clap::Command,
+}
+
+impl LineParser {
+    pub(crate) fn new() -> LineParser {
+        let mut command = Cli::command();
+        command.build();
+        LineParser { command }
     }
-    Cli::try_parse_from(std::iter::once("wallet").chain(words.iter().map(String::as_str)))
-        .map_err(|e| Error::usage(e.render().to_string().trim_end().to_owned()))
+
+    pub(crate) fn parse(&mut self, words: &[String]) -> Result<Cli> {
+        const NOT_IN_A_LINE: [&str; 3] = ["--db", "--pricing", "--actor"];
+        let flag = words.iter().find_map(|w| {
+            let name = w.split_once('=').map_or(w.as_str(), |(name, _)| name);
+            NOT_IN_A_LINE.iter().find(|f| **f == name)
+        });
+        if let Some(flag) = flag {
+            return Err(Error::usage(format!(
+                "{flag} cannot be used inside a scenario: every line runs against the replay's wallet and pricing, as its actor (pass {flag} to replay itself)"
+            )));
+        }
+        let args = std::iter::once("wallet").chain(words.iter().map(String::as_str));
+        let usage = |e: clap::Error| Error::usage(e.render().to_string().trim_end().to_owned());
+        let matches = self.command.try_get_matches_from_mut(args).map_err(usage)?;
+        Cli::from_arg_matches(&matches).map_err(usage)
+    }
 }
 
 /// `expect ACCOUNT credits=N licenses=N` (either or both).
@@ -81,7 +97,7 @@ fn check_expectation(db: &Db<'_>, words: &[String]) -> Result<()> {
 
 /// `expect-error [CODE] COMMAND…`: the command must be refused with CODE
 /// (3, refused by a rule, when no CODE is given); it changes nothing either way.
-fn check_refusal(db: &Db<'_>, ctx: &Context, words: &[String]) -> Result<()> {
+fn check_refusal(db: &Db<'_>, ctx: &Context, parser: &mut LineParser, words: &[String]) -> Result<()> {
     let usage = || Error::usage("write refusals as: expect-error [CODE] COMMAND… (CODE 2 or 3; 3 when left out)");
     let (code, command) = match words.split_first() {
         Some((first, rest)) if first.chars().all(|c| c.is_ascii_digit()) => {
@@ -94,7 +110,10 @@ fn check_refusal(db: &Db<'_>, ctx: &Context, words: &[String]) -> Result<()> {
     }
     let code = Some(code);
     let wanted = code.map(|c| format!(" with exit {c}")).unwrap_or_default();
-    let refusal = match parse(command).and_then(|cli| db.atomically(|db| execute_line(db, ctx, &cli))) {
+    let refusal = match parser
+        .parse(command)
+        .and_then(|cli| db.atomically(|db| execute_line(db, ctx, &cli)))
+    {
         // The error unwinds the line's savepoint, so the unexpected success changes nothing.
         Ok(_) => {
             return Err(Error::Coded(
@@ -117,8 +136,13 @@ fn check_refusal(db: &Db<'_>, ctx: &Context, words: &[String]) -> Result<()> {
     }
 }
 
-/// Lines committed together; each line is still atomic through its savepoint.
-const LINES_PER_COMMIT: usize = 1000;
+/// Lines committed together (at most, and for at most COMMIT_AFTER); each
+/// line is still atomic through its savepoint.
+const LINES_PER_COMMIT: usize = 10_000;
+const COMMIT_AFTER: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// How often the progress bar moves.
+const PROGRESS_EVERY: usize = 1000;
 
 /// Files larger than this show a progress bar on a terminal.
 const PROGRESS_BYTES: u64 = 256 * 1024;
@@ -183,7 +207,8 @@ fn run_lines(
     ctx: &Context,
     quiet: bool,
 ) -> Result<Tally> {
-    let mut batch = store.batch(LINES_PER_COMMIT);
+    let mut batch = store.batch(LINES_PER_COMMIT, COMMIT_AFTER);
+    let mut parser = LineParser::new();
     let mut tally = Tally::default();
     let mut bytes = 0u64;
     let stdout = std::io::stdout();
@@ -191,11 +216,11 @@ fn run_lines(
         let n = index + 1;
         let line = line.with_context(|| format!("{origin}:{n}: cannot read the line"))?;
         bytes += line.len() as u64 + 1;
-        if let Some(bar) = bar.filter(|_| n % LINES_PER_COMMIT == 0) {
+        if let Some(bar) = bar.filter(|_| n % PROGRESS_EVERY == 0) {
             bar.set_position(bytes);
             bar.set_message(format!("{n} lines"));
         }
-        if let Err(e) = run_line(&mut batch, ctx, &line, &mut tally, quiet, &stdout) {
+        if let Err(e) = run_line(&mut batch, &mut parser, ctx, &line, &mut tally, quiet, &stdout) {
             // The lines before this one were accepted: they stay.
             batch.commit()?;
             return Err(at_line(origin, n, e));
@@ -209,6 +234,7 @@ fn run_lines(
 /// One line of a scenario: a comment or blank, an expectation, or a command.
 fn run_line(
     batch: &mut Batch<'_>,
+    parser: &mut LineParser,
     ctx: &Context,
     line: &str,
     tally: &mut Tally,
@@ -229,11 +255,11 @@ fn run_line(
             tally.expectations += 1;
         }
         "expect-error" => {
-            batch.run(|db| check_refusal(db, ctx, &words[1..]))?;
+            batch.run(|db| check_refusal(db, ctx, parser, &words[1..]))?;
             tally.expectations += 1;
         }
         _ => {
-            let cli = parse(&words)?;
+            let cli = parser.parse(&words)?;
             if matches!(cli.command, Command::Replay { .. }) {
                 return Err(Error::usage("a scenario cannot replay another scenario"));
             }

@@ -108,6 +108,17 @@ fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
 }
 
+/// SQLite's "file is not a database", said in the wallet's words.
+fn not_a_wallet(e: rusqlite::Error, location: &Location) -> anyhow::Error {
+    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) {
+        anyhow!(e).context(format!(
+            "{location} is not a wallet file (SQLite could not read it); point --db at a wallet"
+        ))
+    } else {
+        anyhow!(e).context(format!("cannot open {location}"))
+    }
+}
+
 /// Refuses a file that is not a wallet or was written by a newer version.
 fn check_version(conn: &Connection, location: &Location) -> anyhow::Result<i64> {
     let version =
@@ -127,8 +138,18 @@ fn check_version(conn: &Connection, location: &Location) -> anyhow::Result<i64> 
     Ok(version)
 }
 
+/// Every statement the store uses stays prepared (rusqlite keeps 16 by default).
+const STATEMENT_CACHE: usize = 128;
+
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    // Statement and savepoint journals (one per replay line) in memory, not
+    // in temp files: they only ever hold one transaction's undo.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // 16 MiB of page cache (SQLite's default is 2 MiB): a replay batch or a
+    // busy clock advance stays in memory instead of spilling and re-reading.
+    conn.pragma_update(None, "cache_size", -16_384)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
 }
@@ -165,7 +186,7 @@ impl Store {
                 .with_context(|| format!("cannot open {location}"))?
             }
         };
-        configure(&conn)?;
+        configure(&conn).map_err(|e| not_a_wallet(e, location))?;
         check_version(&conn, location)?;
         if matches!(location, Location::File(_)) {
             let mode: String = conn
@@ -224,7 +245,7 @@ impl Store {
                 conn = immutable;
             }
         }
-        configure(&conn)?;
+        configure(&conn).map_err(|e| not_a_wallet(e, location))?;
         let version = check_version(&conn, location)?;
         if version == 0 {
             return Ok(None);
@@ -291,22 +312,26 @@ impl Store {
 
 /// Many small units of work committed together: each unit runs in its own
 /// savepoint (so it lands whole or not at all), and the surrounding
-/// `BEGIN IMMEDIATE` transaction is committed every `every` units and at
-/// [`Batch::commit`]. Dropping an uncommitted batch rolls back its open part.
+/// `BEGIN IMMEDIATE` transaction is committed after `every` units or when
+/// it has been open for `max_open`, whichever comes first (so other writers
+/// get their turn), and at [`Batch::commit`]. Dropping an uncommitted batch
+/// rolls back its open part.
 pub struct Batch<'s> {
     conn: &'s Connection,
-    open: bool,
+    opened: Option<std::time::Instant>,
     pending: usize,
     every: usize,
+    max_open: Duration,
 }
 
 impl Store {
-    pub fn batch(&mut self, every: usize) -> Batch<'_> {
+    pub fn batch(&mut self, every: usize, max_open: Duration) -> Batch<'_> {
         Batch {
             conn: &self.conn,
-            open: false,
+            opened: None,
             pending: 0,
             every: every.max(1),
+            max_open,
         }
     }
 }
@@ -317,13 +342,17 @@ impl Batch<'_> {
     where
         E: From<anyhow::Error>,
     {
-        if !self.open {
-            begin_immediate(self.conn)?;
-            self.open = true;
-        }
+        let opened = match self.opened {
+            Some(t) => t,
+            None => {
+                begin_immediate(self.conn)?;
+                *self.opened.insert(std::time::Instant::now())
+            }
+        };
         let value = Db { conn: self.conn }.atomically(f)?;
         self.pending += 1;
-        if self.pending >= self.every {
+        // The time is read only every 64 units: it is not free either.
+        if self.pending >= self.every || self.pending.is_multiple_of(64) && opened.elapsed() >= self.max_open {
             self.commit()?;
         }
         Ok(value)
@@ -331,11 +360,11 @@ impl Batch<'_> {
 
     /// Commits every unit run so far.
     pub fn commit(&mut self) -> anyhow::Result<()> {
-        if self.open {
+        if self.opened.is_some() {
             self.conn
                 .execute_batch("COMMIT")
                 .context("cannot commit to the wallet")?;
-            self.open = false;
+            self.opened = None;
             self.pending = 0;
         }
         Ok(())
@@ -344,7 +373,7 @@ impl Batch<'_> {
 
 impl Drop for Batch<'_> {
     fn drop(&mut self) {
-        if self.open {
+        if self.opened.is_some() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
     }
@@ -359,7 +388,8 @@ impl Db<'_> {
     {
         let sql = |s: &str| {
             self.conn
-                .execute_batch(s)
+                .prepare_cached(s)
+                .and_then(|mut stmt| stmt.execute([]))
                 .map_err(|e| anyhow!(e).context("savepoint failed"))
         };
         sql("SAVEPOINT line")?;

@@ -111,18 +111,18 @@ impl Db<'_> {
     pub fn clock(&self) -> anyhow::Result<Instant> {
         let secs: i64 = self
             .conn
-            .query_row("SELECT clock FROM wallet WHERE id = 1", [], |r| r.get(0))
+            .prepare_cached("SELECT clock FROM wallet WHERE id = 1")?
+            .query_row([], |r| r.get(0))
             .context("the wallet has no clock row; it is damaged")?;
         Ok(instant(secs)?)
     }
 
     /// True while nothing has happened: no account and no operation.
     pub fn is_empty(&self) -> anyhow::Result<bool> {
-        Ok(self.conn.query_row(
-            "SELECT NOT EXISTS (SELECT 1 FROM accounts) AND NOT EXISTS (SELECT 1 FROM operations)",
-            [],
-            |r| r.get(0),
-        )?)
+        Ok(self
+            .conn
+            .prepare_cached("SELECT NOT EXISTS (SELECT 1 FROM accounts) AND NOT EXISTS (SELECT 1 FROM operations)")?
+            .query_row([], |r| r.get(0))?)
     }
 
     /// (request, human output, JSON output) stored under an idempotency key.
@@ -145,7 +145,8 @@ impl Db<'_> {
     pub fn account_handle(&self, id: i64) -> anyhow::Result<String> {
         Ok(self
             .conn
-            .query_row("SELECT handle FROM accounts WHERE id = ?1", [id], |r| r.get(0))?)
+            .prepare_cached("SELECT handle FROM accounts WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))?)
     }
 
     /// Every account with its totals, by handle.
@@ -284,7 +285,7 @@ impl Db<'_> {
     pub fn style_names(&self, account_id: i64) -> anyhow::Result<Vec<String>> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT name FROM styles WHERE account_id = ?1 ORDER BY id")?;
+            .prepare_cached("SELECT name FROM styles WHERE account_id = ?1 ORDER BY name")?;
         let rows = stmt.query_map([account_id], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -293,7 +294,8 @@ impl Db<'_> {
     pub fn next_image_number(&self) -> anyhow::Result<i64> {
         let max: i64 = self
             .conn
-            .query_row("SELECT coalesce(max(id), 0) FROM images", [], |r| r.get(0))?;
+            .prepare_cached("SELECT coalesce(max(id), 0) FROM images")?
+            .query_row([], |r| r.get(0))?;
         max.checked_add(1).ok_or_else(|| anyhow!("image numbers are exhausted"))
     }
 

@@ -54,7 +54,10 @@ CREATE TABLE lots (
     account_id      INTEGER NOT NULL REFERENCES accounts(id),
     operation_id    INTEGER NOT NULL REFERENCES operations(id),
     asset           TEXT NOT NULL CHECK (asset IN ('credits', 'licenses')),
-    source          TEXT NOT NULL CHECK (source IN ('signup', 'credit_pack', 'license_pack', 'license_bonus', 'subscription')),
+    -- CHECKs spelt as OR chains: an IN list of four or more values costs an
+    -- ephemeral table on every insert.
+    source          TEXT NOT NULL CHECK (source = 'signup' OR source = 'credit_pack' OR source = 'license_pack'
+                                         OR source = 'license_bonus' OR source = 'subscription'),
     granted         INTEGER NOT NULL CHECK (granted > 0),
     remaining       INTEGER NOT NULL CHECK (remaining >= 0 AND remaining <= granted),
     granted_at      INTEGER NOT NULL,
@@ -122,7 +125,8 @@ CREATE TABLE images (
     id                    INTEGER PRIMARY KEY,
     account_id            INTEGER NOT NULL REFERENCES accounts(id),
     operation_id          INTEGER NOT NULL REFERENCES operations(id),
-    style_kind            TEXT NOT NULL CHECK (style_kind IN ('base', 'agentic', 'private', 'artist')),
+    style_kind            TEXT NOT NULL CHECK (style_kind = 'base' OR style_kind = 'agentic'
+                                               OR style_kind = 'private' OR style_kind = 'artist'),
     style_name            TEXT,
     created_at            INTEGER NOT NULL,
     licensed_at           INTEGER,
