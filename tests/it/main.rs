@@ -5,6 +5,8 @@ mod support;
 
 mod completion;
 mod core;
+mod model;
+mod properties;
 mod reliability;
 mod scenarios;
 mod spending;
