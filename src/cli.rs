@@ -10,7 +10,7 @@ use clap_complete::engine::ArgValueCompleter;
 use crate::completion;
 use crate::rules::EditOp;
 
-#[derive(Debug, Parser)]
+#[derive(Debug, Clone, Parser)]
 #[command(
     name = "wallet",
     version,
@@ -45,7 +45,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Start an empty wallet's clock (only before anything has happened)
     Init {
@@ -166,7 +166,7 @@ pub enum Command {
     Manpage,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum AccountCommand {
     /// Add an account (grants the signup credits)
     Add { account: String },
@@ -179,7 +179,7 @@ pub enum AccountCommand {
     },
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum PricingCommand {
     /// Products and plans with their unit prices
     Show,
@@ -187,7 +187,7 @@ pub enum PricingCommand {
     Check { file: Option<PathBuf> },
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[group(required = true, multiple = false)]
 pub struct AdvanceClockArgs {
     /// Nh, Nd, Nw, Nmo or Ny

@@ -44,17 +44,29 @@ pub const EDIT_OPERATIONS: [&str; 7] = [
 ];
 
 const TOP_KEYS: [&str; 5] = ["currency", "policy", "actions", "products", "plans"];
-const POLICY_KEYS: [&str; 5] = [
+const POLICY_KEYS: [&str; 6] = [
     "signup_credits",
     "license_bonus_credits",
     "one_time_expiry_months",
     "rollover_cap_months",
     "first_private_style_free",
+    "license_price_credits",
 ];
 const ACTION_KEYS: [&str; 3] = ["train_style", "generate", "edit"];
 const GENERATE_KEYS: [&str; 4] = ["base", "agentic", "private", "artist"];
-const PRODUCT_KEYS: [&str; 3] = ["credits", "licenses", "price_cents"];
-const PLAN_KEYS: [&str; 4] = ["interval", "licenses_per_month", "credits_per_month", "price_cents"];
+const PRODUCT_KEYS: [&str; 4] = ["credits", "licenses", "price_cents", "requires_subscription"];
+const PLAN_KEYS: [&str; 5] = [
+    "interval",
+    "licenses_per_month",
+    "credits_per_month",
+    "price_cents",
+    "rollover_cap_months",
+];
+
+/// The word that makes one-time lots last until spent.
+pub const NEVER: &str = "never";
+/// The word that lifts a rollover cap.
+pub const UNLIMITED: &str = "unlimited";
 
 /// A validated pricing file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,12 +90,16 @@ pub struct Policy {
     pub signup_credits: u64,
     /// Credits granted with each license bought or delivered (SPEC §4, §5).
     pub license_bonus_credits: u64,
-    /// Months until one-time lots expire (SPEC §3).
-    pub one_time_expiry_months: u32,
-    /// Months of allocation a subscription may carry into a delivery (SPEC §5).
-    pub rollover_cap_months: u32,
+    /// Months until one-time lots expire (SPEC §3); `None` for `"never"`.
+    pub one_time_expiry_months: Option<u32>,
+    /// Months of allocation a subscription may carry into a delivery
+    /// (SPEC §5); `None` for `"unlimited"`.
+    pub rollover_cap_months: Option<u32>,
     /// Whether an account's first successful training is free (SPEC §6).
     pub first_private_style_free: bool,
+    /// Credits that pay for a license when the account has no usable
+    /// license; `None` (absent) when licenses can only be paid in licenses.
+    pub license_price_credits: Option<u64>,
 }
 
 /// `[actions]`: credit costs of spending commands (SPEC §6).
@@ -124,6 +140,8 @@ pub struct Product {
     pub licenses: u64,
     /// Price of one unit, minor units of [`Pricing::currency`].
     pub price_cents: i64,
+    /// Only an account with a running subscription may buy it (an add-on).
+    pub requires_subscription: bool,
 }
 
 /// A plan's billing period.
@@ -157,11 +175,15 @@ impl Interval {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     pub interval: Interval,
+    /// May be 0 for a plan that grants credits only.
     pub licenses_per_month: u64,
     /// Extra credits per monthly delivery; 0 when absent from the file.
     pub credits_per_month: u64,
     /// Charged per interval, minor units of [`Pricing::currency`].
     pub price_cents: i64,
+    /// The plan's own rollover cap, else the policy's (resolved when the
+    /// file is read); `None` for `"unlimited"`.
+    pub rollover_cap_months: Option<u32>,
 }
 
 /// Why a pricing file could not be used: where (1-based line and column, in
@@ -526,7 +548,8 @@ impl Checker<'_> {
         let policy = self.policy(&root);
         let actions = self.actions(&root);
         let products = self.products(&root, &money);
-        let plans = self.plans(&root, &money);
+        let policy_cap = policy.as_ref().and_then(|p| p.rollover_cap_months);
+        let plans = self.plans(&root, &money, policy_cap);
         Some(Pricing {
             origin: origin.to_string(),
             currency: currency?,
@@ -557,15 +580,28 @@ impl Checker<'_> {
         let signup_credits = self.required_amount(&section, "signup_credits", "credits");
         let license_bonus_credits =
             self.required_amount(&section, "license_bonus_credits", "credits granted with each license");
-        let one_time_expiry_months = self.required_months(&section, "one_time_expiry_months");
-        let rollover_cap_months = self.required_months(&section, "rollover_cap_months");
+        let one_time_expiry_months = self.months_or(&section, "one_time_expiry_months", NEVER, true);
+        let rollover_cap_months = self.months_or(&section, "rollover_cap_months", UNLIMITED, true);
         let first_private_style_free = self.required_bool(&section, "first_private_style_free");
+        let license_price_credits = match section.get("license_price_credits") {
+            None => Some(None),
+            Some(value) => self
+                .whole_number(
+                    &section,
+                    "license_price_credits",
+                    value,
+                    "credits per license",
+                    MAX_AMOUNT,
+                )
+                .map(Some),
+        };
         Some(Policy {
             signup_credits: signup_credits?,
             license_bonus_credits: license_bonus_credits?,
-            one_time_expiry_months: one_time_expiry_months?,
-            rollover_cap_months: rollover_cap_months?,
+            one_time_expiry_months: one_time_expiry_months?.or(None),
+            rollover_cap_months: rollover_cap_months?.or(None),
             first_private_style_free: first_private_style_free?,
+            license_price_credits: license_price_credits?,
         })
     }
 
@@ -626,7 +662,13 @@ impl Checker<'_> {
             let credits = self.optional_amount(&section, "credits", "credits");
             let licenses = self.optional_amount(&section, "licenses", "licenses");
             let price_cents = self.required_price(&section, money);
-            let (Some(credits), Some(licenses), Some(price_cents)) = (credits, licenses, price_cents) else {
+            let requires_subscription = match section.get("requires_subscription") {
+                None => Some(false),
+                Some(_) => self.required_bool(&section, "requires_subscription"),
+            };
+            let (Some(credits), Some(licenses), Some(price_cents), Some(requires_subscription)) =
+                (credits, licenses, price_cents, requires_subscription)
+            else {
                 valid = false;
                 continue;
             };
@@ -646,27 +688,39 @@ impl Checker<'_> {
                     credits,
                     licenses,
                     price_cents,
+                    requires_subscription,
                 },
             );
         }
         valid.then_some(products)
     }
 
-    fn plans(&mut self, root: &Section, money: &str) -> Option<BTreeMap<String, Plan>> {
+    fn plans(&mut self, root: &Section, money: &str, policy_cap: Option<u32>) -> Option<BTreeMap<String, Plan>> {
         let mut plans = BTreeMap::new();
         let mut valid = true;
         for (id, section) in self.entries(root, "plans")? {
             self.unknown_keys(&section, &PLAN_KEYS);
             let interval = self.interval(&section);
-            let licenses_per_month = self.required_amount(&section, "licenses_per_month", "licenses per month");
+            let licenses_per_month = self.required_count(&section, "licenses_per_month", "licenses per month");
             let credits_per_month = self.optional_amount(&section, "credits_per_month", "extra credits per month");
             let price_cents = self.required_price(&section, money);
-            let (Some(interval), Some(licenses_per_month), Some(credits_per_month), Some(price_cents)) =
-                (interval, licenses_per_month, credits_per_month, price_cents)
+            let cap = self.months_or(&section, "rollover_cap_months", UNLIMITED, false);
+            let (Some(interval), Some(licenses_per_month), Some(credits_per_month), Some(price_cents), Some(cap)) =
+                (interval, licenses_per_month, credits_per_month, price_cents, cap)
             else {
                 valid = false;
                 continue;
             };
+            if licenses_per_month == 0 && credits_per_month == 0 {
+                let message = format!(
+                    "{} delivers nothing: give it licenses_per_month, credits_per_month or both \
+                     (whole numbers greater than 0)",
+                    section.name()
+                );
+                self.problem(section.at, message);
+                valid = false;
+                continue;
+            }
             plans.insert(
                 id,
                 Plan {
@@ -674,6 +728,7 @@ impl Checker<'_> {
                     licenses_per_month,
                     credits_per_month,
                     price_cents,
+                    rollover_cap_months: cap.or(policy_cap),
                 },
             );
         }
@@ -837,11 +892,44 @@ impl Checker<'_> {
         }
     }
 
-    fn required_months(&mut self, section: &Section, key: &str) -> Option<u32> {
-        let expected = "a whole number of months greater than 0";
-        let value = self.required(section, key, expected)?;
+    /// A whole number from 0 (a count that may be zero).
+    fn required_count(&mut self, section: &Section, key: &str, unit: &str) -> Option<u64> {
+        let expected = format!("a whole number, 0 or more ({unit})");
+        let value = self.required(section, key, &expected)?;
+        if let DeValue::Integer(integer) = value.get_ref()
+            && integer.as_str() == "0"
+        {
+            return Some(0);
+        }
+        self.whole_number(section, key, value, unit, MAX_AMOUNT)
+    }
+
+    /// Months, or `word` (`"never"`, `"unlimited"`) for no limit. `None` on
+    /// a problem (reported); a missing optional key is [`MonthsOr::Absent`].
+    fn months_or(&mut self, section: &Section, key: &str, word: &str, required: bool) -> Option<MonthsOr> {
+        let expected = format!("a whole number of months greater than 0, or \"{word}\"");
+        let value = if required {
+            self.required(section, key, &expected)?
+        } else {
+            match section.get(key) {
+                None => return Some(MonthsOr::Absent),
+                Some(value) => value,
+            }
+        };
+        if let DeValue::String(text) = value.get_ref() {
+            if text == word {
+                return Some(MonthsOr::NoLimit);
+            }
+            let message = format!(
+                "{} must be {expected}, found {}",
+                section.key_path(key),
+                found(self.text, value)
+            );
+            self.problem(value.span().start, message);
+            return None;
+        }
         let months = self.whole_number(section, key, value, "months", u64::from(MAX_MONTHS))?;
-        u32::try_from(months).ok()
+        u32::try_from(months).ok().map(MonthsOr::Months)
     }
 
     fn required_price(&mut self, section: &Section, money: &str) -> Option<i64> {
@@ -892,6 +980,25 @@ impl Checker<'_> {
                 self.problem(at, message);
                 None
             }
+        }
+    }
+}
+
+/// A number of months that may also be "no limit" (`"never"`, `"unlimited"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MonthsOr {
+    Absent,
+    Months(u32),
+    NoLimit,
+}
+
+impl MonthsOr {
+    /// `Some(months)`, `None` for no limit, `default` when absent.
+    fn or(self, default: Option<u32>) -> Option<u32> {
+        match self {
+            MonthsOr::Absent => default,
+            MonthsOr::Months(m) => Some(m),
+            MonthsOr::NoLimit => None,
         }
     }
 }
@@ -993,12 +1100,14 @@ price_cents = 5500
             credits,
             licenses,
             price_cents,
+            requires_subscription: false,
         };
         let plan = |interval, licenses_per_month, price_cents| Plan {
             interval,
             licenses_per_month,
             credits_per_month: 0,
             price_cents,
+            rollover_cap_months: Some(1),
         };
         // SPEC §13, value by value.
         let expected = Pricing {
@@ -1007,8 +1116,9 @@ price_cents = 5500
             policy: Policy {
                 signup_credits: 10,
                 license_bonus_credits: 100,
-                one_time_expiry_months: 12,
-                rollover_cap_months: 1,
+                one_time_expiry_months: Some(12),
+                rollover_cap_months: Some(1),
+                license_price_credits: None,
                 first_private_style_free: true,
             },
             actions: Actions {
@@ -1494,6 +1604,43 @@ price_cents = 5500
     }
 
     #[test]
+    fn the_2024_features_parse_and_resolve() {
+        let text = VALID
+            .replace("one_time_expiry_months = 12", "one_time_expiry_months = \"never\"")
+            .replace("rollover_cap_months = 1", "rollover_cap_months = \"unlimited\"\nlicense_price_credits = 100")
+            .replace(
+                "[plans.licenses-5-monthly]\ninterval = \"month\"\nlicenses_per_month = 5\n",
+                "[plans.licenses-5-monthly]\ninterval = \"month\"\nlicenses_per_month = 0\ncredits_per_month = 500\nrollover_cap_months = 2\n",
+            )
+            .replace("[products.credits-500]\ncredits = 500\n", "[products.credits-500]\ncredits = 500\nrequires_subscription = true\n");
+        let pricing = Pricing::parse(&text, "t").expect("valid");
+        assert_eq!(pricing.policy.one_time_expiry_months, None);
+        assert_eq!(pricing.policy.rollover_cap_months, None);
+        assert_eq!(pricing.policy.license_price_credits, Some(100));
+        let monthly = &pricing.plans["licenses-5-monthly"];
+        assert_eq!(
+            (
+                monthly.licenses_per_month,
+                monthly.credits_per_month,
+                monthly.rollover_cap_months
+            ),
+            (0, 500, Some(2))
+        );
+        assert!(pricing.products["credits-500"].requires_subscription);
+        assert!(!pricing.products["license"].requires_subscription);
+        // Without its own cap a plan takes the policy's, here unlimited.
+        let policy_cap = VALID.replace("rollover_cap_months = 1", "rollover_cap_months = \"unlimited\"");
+        let pricing = Pricing::parse(&policy_cap, "t").expect("valid");
+        assert_eq!(pricing.plans["licenses-5-monthly"].rollover_cap_months, None);
+        let bad = VALID.replace("rollover_cap_months = 1", "rollover_cap_months = \"forever\"");
+        let e = Pricing::parse(&bad, "t").expect_err("invalid");
+        assert!(e.message.contains("or \"unlimited\""), "{e}");
+        let bad = VALID.replace("one_time_expiry_months = 12", "one_time_expiry_months = \"unlimited\"");
+        let e = Pricing::parse(&bad, "t").expect_err("invalid");
+        assert!(e.message.contains("or \"never\""), "{e}");
+    }
+
+    #[test]
     fn product_granting_both_is_fine() {
         let text = valid_with("licenses = 1\n", "licenses = 1\ncredits = 50\n");
         let pricing = Pricing::parse(&text, "t").expect("valid");
@@ -1502,7 +1649,8 @@ price_cents = 5500
             Product {
                 credits: 50,
                 licenses: 1,
-                price_cents: 1500
+                price_cents: 1500,
+                requires_subscription: false,
             }
         );
     }
@@ -1534,7 +1682,7 @@ price_cents = 5500
             &text,
             29,
             9,
-            "plans.basic must be a table ([plans.basic] with keys interval, licenses_per_month, credits_per_month, price_cents), found \"cheap\"",
+            "plans.basic must be a table ([plans.basic] with keys interval, licenses_per_month, credits_per_month, price_cents, rollover_cap_months), found \"cheap\"",
         );
         let text = format!("{head}[[products]]\ncredits = 1\n");
         assert_error(&text, 28, 1, "found an array");
@@ -1564,11 +1712,12 @@ price_cents = 5500
                       plans.basic.licenses_per_month = 0\n\
                       plans.basic.price_cents = 100\n";
         let text = format!("{dotted}{VALID}");
+        // 0 licenses is allowed for a credits-only plan, but this one grants nothing at all.
         assert_error(
             &text,
-            2,
-            34,
-            "plans.basic.licenses_per_month must be a whole number greater than 0 (licenses per month), found 0",
+            1,
+            7,
+            "[plans.basic] delivers nothing: give it licenses_per_month, credits_per_month or both",
         );
         let text = format!("{}{VALID}", dotted.replace("= 0", "= 3"));
         let pricing = Pricing::parse(&text, "t").expect("valid");

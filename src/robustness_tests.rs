@@ -50,7 +50,7 @@ proptest! {
         let text = BUILTIN_TEXT.replacen(key, &format!("{name} = {value}"), 1);
         if let Ok(p) = Pricing::parse(&text, "fuzz.toml") {
             prop_assert!(p.products.values().all(|p| p.price_cents > 0));
-            prop_assert!(p.policy.one_time_expiry_months > 0);
+            prop_assert!(p.policy.one_time_expiry_months.is_none_or(|m| m > 0));
         }
     }
 

@@ -2,15 +2,26 @@
 //! on the way fires at its own instant, in SPEC §8's order, and the whole
 //! advance is one transaction.
 
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use crate::cli::AdvanceClockArgs;
 use crate::clock::{Instant, Step, format_instant, parse_instant};
 use crate::error::{Error, Result};
-use crate::rules::{self, Change, Refusal, SubscriptionStatus};
+use crate::rules::{self, Change, Refusal, Subscription, SubscriptionStatus};
 use crate::store::Db;
 
 use super::{Context, Output};
+
+/// Events listed one by one in the output; beyond this only counted, so a
+/// multi-year advance over many accounts stays small in memory.
+const EVENTS_LISTED: usize = 1000;
+
+/// Advances spanning at least this many seconds show progress on a terminal.
+const PROGRESS_SPAN: i64 = 366 * 86_400;
 
 #[derive(Debug, Serialize)]
 struct Event {
@@ -20,11 +31,38 @@ struct Event {
     summary: String,
 }
 
+#[derive(Debug, Default, Serialize)]
+struct Fired {
+    /// Events of each kind.
+    counts: BTreeMap<&'static str, u64>,
+    /// The first events, in the order they fired.
+    events: Vec<Event>,
+    /// How many more fired than are listed.
+    events_not_listed: u64,
+}
+
+impl Fired {
+    fn note(&mut self, at: Instant, account: &str, change: &Change) {
+        *self.counts.entry(change.kind).or_default() += 1;
+        if self.events.len() < EVENTS_LISTED {
+            self.events.push(Event {
+                at: format_instant(at),
+                account: account.to_owned(),
+                kind: change.kind,
+                summary: change.summary.clone(),
+            });
+        } else {
+            self.events_not_listed += 1;
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 struct Advanced {
     from: String,
     to: String,
-    events: Vec<Event>,
+    #[serde(flatten)]
+    fired: Fired,
 }
 
 fn target(args: &AdvanceClockArgs, now: Instant) -> Result<Instant> {
@@ -40,88 +78,111 @@ fn target(args: &AdvanceClockArgs, now: Instant) -> Result<Instant> {
     }
 }
 
+fn progress(from: Instant, to: Instant) -> Option<ProgressBar> {
+    let span = to.timestamp() - from.timestamp();
+    if span < PROGRESS_SPAN || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(u64::try_from(span).ok()?);
+    if let Ok(style) = ProgressStyle::with_template("advancing the clock {bar:40} {msg}") {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
 pub fn run(db: &Db<'_>, ctx: &Context, args: &AdvanceClockArgs) -> Result<Output> {
     let now = db.clock()?;
     let to = target(args, now)?;
     if to < now {
         return Err(Refusal::ClockBackwards { now, target: to }.into());
     }
-    let mut events = Vec::new();
+    let bar = progress(now, to);
+    let mut fired = Fired::default();
     while let Some(at) = db.next_due(to)? {
-        fire_events_at(db, ctx, at, &mut events)?;
+        fire_events_at(db, ctx, at, &mut fired)?;
         if db.next_due(at)?.is_some() {
             return Err(Error::Failed(anyhow::anyhow!(
                 "internal error: events at {} did not settle; nothing was changed",
                 format_instant(at)
             )));
         }
+        if let Some(bar) = &bar {
+            bar.set_position(u64::try_from(at.timestamp() - now.timestamp()).unwrap_or(0));
+            bar.set_message(format_instant(at));
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
     }
     db.set_clock(to)?;
+    let total: u64 = fired.counts.values().sum();
     let summary = format!(
-        "clock moved from {} to {}: {} event(s)",
+        "clock moved from {} to {}: {total} event(s)",
         format_instant(now),
-        format_instant(to),
-        events.len()
+        format_instant(to)
     );
     db.record_wallet_operation(to, "advance-clock", &summary, ctx.actor())?;
     let mut human = format!("{summary}\n");
-    for e in &events {
+    for e in &fired.events {
         human += &format!("  {}  {:<10} {}\n", e.at, e.account, e.summary);
+    }
+    if fired.events_not_listed > 0 {
+        let counts: Vec<String> = fired.counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        human += &format!(
+            "  … and {} more ({} in all)\n",
+            fired.events_not_listed,
+            counts.join(", ")
+        );
     }
     Ok(Output::new(
         human,
         Advanced {
             from: format_instant(now),
             to: format_instant(to),
-            events,
+            fired,
         },
     ))
-}
-
-fn record(
-    db: &Db<'_>,
-    ctx: &Context,
-    account: i64,
-    handle: String,
-    at: Instant,
-    change: &Change,
-    events: &mut Vec<Event>,
-) -> Result<()> {
-    db.record(account, at, change, ctx.actor())?;
-    events.push(Event {
-        at: format_instant(at),
-        account: handle,
-        kind: change.kind,
-        summary: change.summary.clone(),
-    });
-    Ok(())
 }
 
 /// SPEC §8: at one instant, 1. one-time lots expire; 2. cancelling
 /// subscriptions at their period end forfeit and end; 3. the others renew;
 /// 4. rollover cut, then delivery. Within each step, by account handle.
-fn fire_events_at(db: &Db<'_>, ctx: &Context, at: Instant, events: &mut Vec<Event>) -> Result<()> {
+/// The subscriptions due are read once; each step's change carries their
+/// new state into the next step, and each is saved once at the end.
+fn fire_events_at(db: &Db<'_>, ctx: &Context, at: Instant, fired: &mut Fired) -> Result<()> {
     for (account, handle) in db.accounts_with_expiring_lots(at)? {
         if let Some(change) = rules::expire_one_time_lots(&db.live_lots(account)?, at) {
-            record(db, ctx, account, handle, at, &change, events)?;
+            db.record(account, at, &change, ctx.actor())?;
+            fired.note(at, &handle, &change);
         }
     }
-    for (account, sub) in db.subscriptions_due(at)? {
-        if sub.status == SubscriptionStatus::Cancelling && sub.period_end() == Some(at) {
-            let change = rules::forfeit(&sub, &db.subscription_lots(sub.id)?, at);
-            record(db, ctx, account, db.account_handle(account)?, at, &change, events)?;
+    let mut due = db.subscriptions_due(at)?;
+    let before: Vec<Subscription> = due.iter().map(|(_, _, sub)| sub.clone()).collect();
+    let steps: [fn(&Subscription, Instant) -> bool; 3] = [
+        |s, at| s.status == SubscriptionStatus::Cancelling && s.period_end() == Some(at),
+        |s, at| s.status == SubscriptionStatus::Active && s.period_end() == Some(at),
+        |s, at| s.is_running() && s.next_delivery() == Some(at),
+    ];
+    for (step, applies) in steps.into_iter().enumerate() {
+        for (account, handle, sub) in &mut due {
+            if !applies(sub, at) {
+                continue;
+            }
+            let mut change = match step {
+                0 => rules::forfeit(sub, &db.subscription_lots(sub.id)?, at),
+                1 => rules::renew(sub, at),
+                _ => rules::deliver(sub, &db.subscription_lots(sub.id)?)?,
+            };
+            if let Some(next) = change.take_subscription_update() {
+                *sub = next;
+            }
+            db.record(*account, at, &change, ctx.actor())?;
+            fired.note(at, handle, &change);
         }
     }
-    for (account, sub) in db.subscriptions_due(at)? {
-        if sub.status == SubscriptionStatus::Active && sub.period_end() == Some(at) {
-            let change = rules::renew(&sub, at);
-            record(db, ctx, account, db.account_handle(account)?, at, &change, events)?;
-        }
-    }
-    for (account, sub) in db.subscriptions_due(at)? {
-        if sub.is_running() && sub.next_delivery() == Some(at) {
-            let change = rules::deliver(&sub, &db.subscription_lots(sub.id)?)?;
-            record(db, ctx, account, db.account_handle(account)?, at, &change, events)?;
+    for ((_, _, after), before) in due.iter().zip(&before) {
+        if after != before {
+            db.save_subscription(before, after)?;
         }
     }
     Ok(())

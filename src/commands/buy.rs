@@ -8,8 +8,9 @@ use super::{Context, Output, apply};
 
 pub fn run(db: &Db<'_>, ctx: &Context, handle: &str, product: &str, quantity: u32) -> Result<Output> {
     let pricing = ctx.pricing()?;
-    let applied = apply(db, ctx, handle, |_, now| {
-        Ok(rules::buy(handle, product, quantity, pricing, now)?)
+    let applied = apply(db, ctx, handle, |id, now| {
+        let subscribed = db.latest_subscription(id)?.is_some_and(|s| s.is_running());
+        Ok(rules::buy(handle, product, quantity, subscribed, pricing, now)?)
     })?;
     Ok(applied.output(handle))
 }

@@ -31,6 +31,7 @@ pub fn show(pricing: &Pricing) -> Output {
         "price",
         "per license",
         "per credit",
+        "who",
     ]);
     for (id, p) in &pricing.products {
         let bonus = p.licenses.saturating_mul(pricing.policy.license_bonus_credits);
@@ -50,43 +51,70 @@ pub fn show(pricing: &Pricing) -> Output {
             } else {
                 "-".into()
             },
+            if p.requires_subscription {
+                "subscribers only".into()
+            } else {
+                String::new()
+            },
         ]);
     }
-    let mut plans = report::table(&[
-        "plan",
-        "billed",
-        "price",
-        "licenses / month",
-        "credits / month",
-        "per license",
-    ]);
+    let mut plans = report::table_wrapping(
+        &[
+            "plan",
+            "price",
+            "licenses/mo",
+            "credits/mo",
+            "unit price",
+            "rollover cap",
+        ],
+        usize::MAX,
+    );
     for (id, p) in &pricing.plans {
         let months = u64::from(p.interval.months());
         let credits = p
             .licenses_per_month
             .saturating_mul(pricing.policy.license_bonus_credits)
             .saturating_add(p.credits_per_month);
+        // Per license when the plan delivers licenses, else per credit.
+        let unit = if p.licenses_per_month > 0 {
+            format!(
+                "{}/license",
+                money(per_unit(p.price_cents, p.licenses_per_month.saturating_mul(months)), c)
+            )
+        } else {
+            format!(
+                "{}/credit",
+                money(per_unit(p.price_cents, credits.saturating_mul(months)), c)
+            )
+        };
         plans.add_row(vec![
             id.clone(),
-            format!("per {}", p.interval.as_str()),
-            format_money(p.price_cents, c),
+            format!("{}/{}", format_money(p.price_cents, c), p.interval.as_str()),
             p.licenses_per_month.to_string(),
             credits.to_string(),
-            money(per_unit(p.price_cents, p.licenses_per_month.saturating_mul(months)), c),
+            unit,
+            p.rollover_cap_months
+                .map_or_else(|| "unlimited".to_owned(), |m| format!("{m} month(s)")),
         ]);
     }
     let a = &pricing.actions;
     let pol = &pricing.policy;
     let human = format!(
-        "pricing from {}\n\nproducts (one-time; expire {} months after purchase; each license brings {} bonus credits)\n{products}\n\n\
-         plans (monthly deliveries; rollover cap {} month(s) of allocation)\n{plans}\n\n\
+        "pricing from {}\n\nproducts (one-time; {}; each license brings {} bonus credits)\n{products}\n\n\
+         plans (monthly deliveries; {} unless a plan sets its own)\n{plans}\n\n\
          actions: generate base {} / agentic {} / private {} / artist {} credits per image; train a style {} credits{}; \
          edits: instruct {}, replace {}, recreate {}, erase {}, upscale {}, remove-background {}, vectorize {}\n\
-         signup: {} credits\n",
+         signup: {} credits{}\n",
         pricing.origin,
-        pol.one_time_expiry_months,
+        pol.one_time_expiry_months.map_or_else(
+            || "never expire".to_owned(),
+            |m| format!("expire {m} months after purchase")
+        ),
         pol.license_bonus_credits,
-        pol.rollover_cap_months,
+        pol.rollover_cap_months.map_or_else(
+            || "no rollover cap".to_owned(),
+            |m| format!("rollover cap {m} month(s) of allocation"),
+        ),
         a.generate.base,
         a.generate.agentic,
         a.generate.private,
@@ -105,16 +133,21 @@ pub fn show(pricing: &Pricing) -> Output {
         a.edit.remove_background,
         a.edit.vectorize,
         pol.signup_credits,
+        pol.license_price_credits
+            .map(|n| format!("; a license costs {n} credits when the account has no license left"))
+            .unwrap_or_default(),
     );
     let json = json!({
         "origin": pricing.origin,
         "currency": pricing.currency,
         "products": pricing.products.iter().map(|(id, p)| json!({
             "id": id, "credits": p.credits, "licenses": p.licenses, "price_cents": p.price_cents,
+            "requires_subscription": p.requires_subscription,
         })).collect::<Vec<_>>(),
         "plans": pricing.plans.iter().map(|(id, p)| json!({
             "id": id, "interval": p.interval.as_str(), "licenses_per_month": p.licenses_per_month,
             "credits_per_month": p.credits_per_month, "price_cents": p.price_cents,
+            "rollover_cap_months": p.rollover_cap_months,
         })).collect::<Vec<_>>(),
     });
     Output::new(human, json)

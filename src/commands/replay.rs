@@ -2,6 +2,7 @@
 //! against one open wallet, each line atomically, plus `expect` and
 //! `expect-error` lines. Stops at the first surprise with `FILE:LINE:`.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::Path;
@@ -32,19 +33,40 @@ fn at_line(origin: &str, line: usize, e: Error) -> Error {
 }
 
 /// Parses the words of scenario lines as `wallet` command lines, with
-/// clap's command definition built once rather than once per line.
+/// clap's command definition built once rather than once per line, and the
+/// last few thousand distinct lines remembered (scenarios repeat lines such
+/// as `generate alice` or `advance-clock 1mo` a great deal).
 pub(crate) struct LineParser {
     command: clap::Command,
+    seen: HashMap<Vec<String>, Cli>,
 }
+
+/// Parsed lines remembered at most; the memory is cleared when full.
+const LINES_REMEMBERED: usize = 4096;
 
 impl LineParser {
     pub(crate) fn new() -> LineParser {
         let mut command = Cli::command();
         command.build();
-        LineParser { command }
+        LineParser {
+            command,
+            seen: HashMap::new(),
+        }
     }
 
     pub(crate) fn parse(&mut self, words: &[String]) -> Result<Cli> {
+        if let Some(cli) = self.seen.get(words) {
+            return Ok(cli.clone());
+        }
+        let cli = self.parse_new(words)?;
+        if self.seen.len() >= LINES_REMEMBERED {
+            self.seen.clear();
+        }
+        self.seen.insert(words.to_vec(), cli.clone());
+        Ok(cli)
+    }
+
+    fn parse_new(&mut self, words: &[String]) -> Result<Cli> {
         const NOT_IN_A_LINE: [&str; 3] = ["--db", "--pricing", "--actor"];
         let flag = words.iter().find_map(|w| {
             let name = w.split_once('=').map_or(w.as_str(), |(name, _)| name);

@@ -1,16 +1,21 @@
 //! SPEC §1 and §4: opening an account (the signup grant) and one-time
 //! purchases with their license bonus.
 
-use crate::clock::{Instant, add_months};
+use crate::clock::{Instant, add_months, latest_instant};
 use crate::pricing::{Pricing, format_money};
 
 use super::model::{Asset, Reason, Source, is_valid_handle};
 use super::{Change, Effect, Refusal};
 
-/// One-time lots expire `policy.one_time_expiry_months` after their grant.
+/// One-time lots expire `policy.one_time_expiry_months` after their grant;
+/// with `"never"` they last as long as the wallet's calendar (SPEC §3: every
+/// lot has an expiry).
 pub(crate) fn one_time_expiry(pricing: &Pricing, granted_at: Instant) -> Result<Instant, Refusal> {
-    add_months(granted_at, pricing.policy.one_time_expiry_months)
-        .ok_or_else(|| Refusal::Clock("the expiry of this grant lies past 9999-12-31 (SPEC §2)".into()))
+    match pricing.policy.one_time_expiry_months {
+        None => Ok(latest_instant()),
+        Some(months) => add_months(granted_at, months)
+            .ok_or_else(|| Refusal::Clock("the expiry of this grant lies past 9999-12-31 (SPEC §2)".into())),
+    }
 }
 
 /// `account add`: a new handle and its signup lot of `policy.signup_credits`.
@@ -39,7 +44,14 @@ pub fn signup(handle: &str, exists: bool, pricing: &Pricing, now: Instant) -> Re
 /// `buy ACCOUNT PRODUCT --quantity N` (SPEC §4): an order for price × N and
 /// up to three lots — credits, licenses, and each license's bonus credits as
 /// a separate `license_bonus` lot — all expiring together.
-pub fn buy(handle: &str, product_id: &str, quantity: u32, pricing: &Pricing, now: Instant) -> Result<Change, Refusal> {
+pub fn buy(
+    handle: &str,
+    product_id: &str,
+    quantity: u32,
+    subscribed: bool,
+    pricing: &Pricing,
+    now: Instant,
+) -> Result<Change, Refusal> {
     let product = pricing
         .products
         .get(product_id)
@@ -48,6 +60,13 @@ pub fn buy(handle: &str, product_id: &str, quantity: u32, pricing: &Pricing, now
             origin: pricing.origin.clone(),
             known: known_ids(pricing.products.keys()),
         })?;
+    if product.requires_subscription && !subscribed {
+        return Err(Refusal::Subscription(format!(
+            "{product_id} is sold only to accounts with a running subscription and {handle} has none \
+             (requires_subscription in {}; SPEC §4); subscribe first: wallet subscribe {handle} PLAN",
+            pricing.origin
+        )));
+    }
     let n = u64::from(quantity);
     let credits = product
         .credits
@@ -166,7 +185,7 @@ mod tests {
     fn buying_licenses_adds_a_separate_bonus_lot_and_records_the_price() {
         let pricing = Pricing::builtin();
         let now = at("2026-01-31T10:00:00Z");
-        let change = buy("alice", "licenses-10", 2, &pricing, now).expect("buy");
+        let change = buy("alice", "licenses-10", 2, false, &pricing, now).expect("buy");
         let expiry = at("2027-01-31T10:00:00Z");
         assert_eq!(
             grants(&change),
@@ -187,13 +206,13 @@ mod tests {
     #[test]
     fn buying_credits_grants_one_pack_lot() {
         let pricing = Pricing::builtin();
-        let change = buy("alice", "credits-1000", 1, &pricing, at("2026-01-15T10:00:00Z")).expect("buy");
+        let change = buy("alice", "credits-1000", 1, false, &pricing, at("2026-01-15T10:00:00Z")).expect("buy");
         assert_eq!(
             grants(&change),
             vec![(Asset::Credits, Source::CreditPack, 1000, at("2027-01-15T10:00:00Z"))]
         );
         assert!(matches!(
-            buy("alice", "nope", 1, &pricing, at("2026-01-15T10:00:00Z")),
+            buy("alice", "nope", 1, false, &pricing, at("2026-01-15T10:00:00Z")),
             Err(Refusal::UnknownProduct { .. })
         ));
     }

@@ -79,14 +79,10 @@ pub enum Effect {
         terms: Terms,
         anchor: Instant,
     },
-    /// Overwrites the schedule counters and status of a subscription.
-    UpdateSubscription {
-        id: i64,
-        deliveries: u32,
-        periods: u32,
-        status: SubscriptionStatus,
-        ended_at: Option<Instant>,
-    },
+    /// A subscription's new state: schedule counters, status and end (its
+    /// terms never change). Carrying the whole value lets the store derive
+    /// the next event without reading it back.
+    UpdateSubscription(Subscription),
     CreateImages {
         first_number: i64,
         count: u32,
@@ -160,6 +156,19 @@ impl Change {
             }
         }
         lots.retain(|l| l.remaining > 0);
+    }
+
+    /// Splits off the subscription's new state (the last `UpdateSubscription`
+    /// effect), for a caller that saves it once after several changes.
+    pub fn take_subscription_update(&mut self) -> Option<Subscription> {
+        let at = self
+            .effects
+            .iter()
+            .rposition(|e| matches!(e, Effect::UpdateSubscription(_)))?;
+        match self.effects.remove(at) {
+            Effect::UpdateSubscription(sub) => Some(sub),
+            _ => None,
+        }
     }
 
     /// The signed total this change moves for one asset.

@@ -4,7 +4,7 @@
 use crate::clock::Instant;
 use crate::pricing::Pricing;
 
-use super::burn_down::burn_down;
+use super::burn_down::{burn_down, usable_total};
 use super::model::{Asset, EditOp, Image, Lot, Reason, Style, image_id};
 use super::{Change, Effect, Refusal};
 
@@ -248,13 +248,24 @@ pub fn license(handle: &str, lots: &[Lot], image: &Image, pricing: &Pricing, now
         )));
     }
     let action = format!("license {id}");
-    let mut effects = Payer {
+    let payer = Payer {
         handle,
         lots,
         pricing,
         now,
-    }
-    .take(Asset::Licenses, 1, Reason::License, &action)?;
+    };
+    // A usable license is always spent first; credits pay only when there is
+    // none and the policy prices a license in credits.
+    let price_in_credits = pricing.policy.license_price_credits;
+    let mut effects = match (usable_total(lots, Asset::Licenses, now), price_in_credits) {
+        (0, Some(credits)) => payer.take(
+            Asset::Credits,
+            credits,
+            Reason::License,
+            &format!("{action} (no usable license)"),
+        )?,
+        _ => payer.take(Asset::Licenses, 1, Reason::License, &action)?,
+    };
     effects.push(Effect::LicenseImage {
         image_number: image.number,
     });

@@ -73,7 +73,7 @@ pub fn subscribe(
         licenses_per_month: plan.licenses_per_month,
         credits_per_month: plan.credits_per_month,
         license_bonus_credits: pricing.policy.license_bonus_credits,
-        rollover_cap_months: Some(pricing.policy.rollover_cap_months),
+        rollover_cap_months: plan.rollover_cap_months,
         price_cents: plan.price_cents,
         currency: pricing.currency.clone(),
     };
@@ -113,13 +113,7 @@ pub fn subscribe(
 }
 
 fn update(sub: &Subscription, status: SubscriptionStatus) -> Effect {
-    Effect::UpdateSubscription {
-        id: sub.id,
-        deliveries: sub.deliveries,
-        periods: sub.periods,
-        status,
-        ended_at: sub.ended_at,
-    }
+    Effect::UpdateSubscription(Subscription { status, ..sub.clone() })
 }
 
 /// `cancel ACCOUNT`: cancel at the end of the paid period (SPEC §5).
@@ -194,13 +188,11 @@ pub fn forfeit(sub: &Subscription, sub_lots: &[Lot], at: Instant) -> Change {
             )),
         })
         .collect();
-    effects.push(Effect::UpdateSubscription {
-        id: sub.id,
-        deliveries: sub.deliveries,
-        periods: sub.periods,
+    effects.push(Effect::UpdateSubscription(Subscription {
         status: SubscriptionStatus::Ended,
         ended_at: Some(at),
-    });
+        ..sub.clone()
+    }));
     Change {
         kind: "forfeit",
         summary: format!("{} ended after cancel; remaining subscription lots forfeited", sub.plan),
@@ -233,13 +225,10 @@ pub fn renew(sub: &Subscription, at: Instant) -> Change {
                 period_start: at,
                 period_end: next_end,
             },
-            Effect::UpdateSubscription {
-                id: sub.id,
-                deliveries: sub.deliveries,
+            Effect::UpdateSubscription(Subscription {
                 periods: sub.periods.saturating_add(1),
-                status: sub.status,
-                ended_at: None,
-            },
+                ..sub.clone()
+            }),
         ],
     }
 }
@@ -322,13 +311,10 @@ pub fn deliver(sub: &Subscription, sub_lots: &[Lot]) -> Result<Change, Refusal> 
         }
     }
     effects.extend(delivery_grants(&sub.terms, SubscriptionRef::Existing(sub.id), next)?);
-    effects.push(Effect::UpdateSubscription {
-        id: sub.id,
+    effects.push(Effect::UpdateSubscription(Subscription {
         deliveries: sub.deliveries.saturating_add(1),
-        periods: sub.periods,
-        status: sub.status,
-        ended_at: None,
-    });
+        ..sub.clone()
+    }));
     let (credits, licenses) = allocation(&sub.terms)?;
     Ok(Change {
         kind: "delivery",
@@ -538,10 +524,10 @@ mod tests {
         let change = cancel("alice", Some(&active)).expect("cancel");
         assert!(matches!(
             change.effects[0],
-            Effect::UpdateSubscription {
+            Effect::UpdateSubscription(Subscription {
                 status: SubscriptionStatus::Cancelling,
                 ..
-            }
+            })
         ));
         let cancelling = sub(SubscriptionStatus::Cancelling, 3, 1, 12);
         assert!(cancel("alice", Some(&cancelling)).is_err());
@@ -551,11 +537,11 @@ mod tests {
         let change = undo_cancel("alice", Some(&cancelling)).expect("undo");
         assert!(matches!(
             change.effects[0],
-            Effect::UpdateSubscription {
+            Effect::UpdateSubscription(Subscription {
                 status: SubscriptionStatus::Active,
                 deliveries: 3,
                 ..
-            }
+            })
         ));
     }
 
@@ -568,13 +554,11 @@ mod tests {
         ];
         let change = forfeit(&s, &lots, at("2026-04-15T10:00:00Z"));
         assert_eq!(debits(&change), vec![(1, 5, Reason::Forfeited)]);
-        assert!(change.effects.contains(&Effect::UpdateSubscription {
-            id: 7,
-            deliveries: 3,
-            periods: 3,
+        assert!(change.effects.contains(&Effect::UpdateSubscription(Subscription {
             status: SubscriptionStatus::Ended,
             ended_at: Some(at("2026-04-15T10:00:00Z")),
-        }));
+            ..s.clone()
+        })));
     }
 
     #[test]

@@ -373,37 +373,59 @@ impl Db<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Every operation of the account with its ledger entries, in order.
+    /// Every operation of the account with its ledger entries, in order:
+    /// both read through the account's own indexes and merged (entry ids
+    /// grow with operation ids), never joined across the whole ledger.
     pub fn history(&self, account_id: i64) -> anyhow::Result<Vec<HistoryRow>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT o.id, o.at, o.kind, o.summary, o.actor, e.lot_id, e.asset, e.delta, e.reason, e.note
-             FROM operations o LEFT JOIN ledger e ON e.operation_id = o.id
-             WHERE o.account_id = ?1 ORDER BY o.id, e.id",
+        type Entry = (i64, (i64, Asset, i64, String, Option<String>));
+        let mut entries_stmt = self.conn.prepare_cached(
+            "SELECT operation_id, lot_id, asset, delta, reason, note FROM ledger WHERE account_id = ?1 ORDER BY id",
         )?;
-        let rows = stmt.query_map([account_id], |r| {
-            let entry = match r.get::<_, Option<i64>>(5)? {
-                Some(lot_id) => {
-                    let asset: String = r.get(6)?;
-                    Some((
-                        lot_id,
+        let entries: Vec<Entry> = entries_stmt
+            .query_map([account_id], |r| {
+                let asset: String = r.get(2)?;
+                Ok((
+                    r.get(0)?,
+                    (
+                        r.get(1)?,
                         Asset::parse(&asset).ok_or_else(|| bad("asset", &asset))?,
-                        r.get(7)?,
-                        r.get(8)?,
-                        r.get(9)?,
-                    ))
-                }
-                None => None,
-            };
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ),
+                ))
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut ops_stmt = self
+            .conn
+            .prepare_cached("SELECT id, at, kind, summary, actor FROM operations WHERE account_id = ?1 ORDER BY id")?;
+        let ops = ops_stmt.query_map([account_id], |r| {
             Ok(HistoryRow {
                 operation_id: r.get(0)?,
                 at: instant(r.get(1)?)?,
                 kind: r.get(2)?,
                 summary: r.get(3)?,
                 actor: r.get(4)?,
-                entry,
+                entry: None,
             })
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut entries = entries.into_iter().peekable();
+        let mut rows = Vec::new();
+        for op in ops {
+            let op = op?;
+            let mut any = false;
+            while let Some((_, entry)) = entries.next_if(|(op_id, _)| *op_id == op.operation_id) {
+                rows.push(HistoryRow {
+                    entry: Some(entry),
+                    ..op.clone()
+                });
+                any = true;
+            }
+            if !any {
+                rows.push(op);
+            }
+        }
+        Ok(rows)
     }
 
     /// The earliest clock event due at or before `until`: a one-time lot's
@@ -431,17 +453,19 @@ impl Db<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Running subscriptions whose next event falls at `at`, by handle.
-    pub fn subscriptions_due(&self, at: Instant) -> anyhow::Result<Vec<(i64, Subscription)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT s.account_id, s.id FROM subscriptions s JOIN accounts a ON a.id = s.account_id
+    /// Running subscriptions whose next event falls at `at`, with their
+    /// account id and handle, by handle (SPEC §8).
+    pub fn subscriptions_due(&self, at: Instant) -> anyhow::Result<Vec<(i64, String, Subscription)>> {
+        let columns: Vec<String> = SUBSCRIPTION_COLUMNS
+            .split(',')
+            .map(|c| format!("s.{}", c.trim()))
+            .collect();
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {}, s.account_id, a.handle FROM subscriptions s JOIN accounts a ON a.id = s.account_id
              WHERE s.next_event_at = ?1 ORDER BY a.handle",
-        )?;
-        let ids: Vec<(i64, i64)> = stmt
-            .query_map([clock::to_unix(at)], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?;
-        ids.into_iter()
-            .map(|(account, id)| Ok((account, self.subscription(id)?)))
-            .collect()
+            columns.join(", ")
+        ))?;
+        let rows = stmt.query_map([clock::to_unix(at)], |r| Ok((r.get(14)?, r.get(15)?, subscription(r)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 }

@@ -34,12 +34,19 @@ const INVARIANTS: &[(&str, &str)] = &[
     ),
     (
         "licensed images differ from license spends",
+        // One license operation per licensed image, whether it spent a
+        // license or (policy.license_price_credits) credits.
         "SELECT 'account ' || a.handle || ' has ' || (SELECT count(*) FROM images i WHERE i.account_id = a.id AND i.licensed_at IS NOT NULL)
-              || ' licensed images but spent ' || (SELECT -coalesce(sum(delta), 0) FROM ledger e WHERE e.account_id = a.id AND e.reason = 'license')
-              || ' licenses on images'
+              || ' licensed images but ' || (SELECT count(*) FROM operations o WHERE o.account_id = a.id AND o.kind = 'license')
+              || ' license operations'
          FROM accounts a
          WHERE (SELECT count(*) FROM images i WHERE i.account_id = a.id AND i.licensed_at IS NOT NULL)
-            <> (SELECT -coalesce(sum(delta), 0) FROM ledger e WHERE e.account_id = a.id AND e.reason = 'license')",
+            <> (SELECT count(*) FROM operations o WHERE o.account_id = a.id AND o.kind = 'license')",
+    ),
+    (
+        "a license operation that spent no license and no credits",
+        "SELECT 'operation ' || o.id || ' licensed an image but spent nothing' FROM operations o
+         WHERE o.kind = 'license' AND NOT EXISTS (SELECT 1 FROM ledger e WHERE e.operation_id = o.id AND e.reason = 'license')",
     ),
     (
         "clock behind an entry",

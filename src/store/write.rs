@@ -80,6 +80,27 @@ impl Db<'_> {
         Ok(self.conn.last_insert_rowid())
     }
 
+    /// Saves a subscription's new state over `before`. When only the
+    /// schedule moved (the common case: a delivery or a renewal), status and
+    /// end stay out of the statement, so the index of running subscriptions
+    /// is left alone.
+    pub fn save_subscription(&self, before: &Subscription, after: &Subscription) -> anyhow::Result<()> {
+        if (before.status, before.ended_at) != (after.status, after.ended_at) {
+            return self.save_schedule(after);
+        }
+        let changed = self
+            .conn
+            .prepare_cached("UPDATE subscriptions SET deliveries = ?2, periods = ?3, next_event_at = ?4 WHERE id = ?1")?
+            .execute(params![
+                after.id,
+                after.deliveries,
+                after.periods,
+                after.next_event().map(clock::to_unix)
+            ])?;
+        ensure!(changed == 1, "subscription {} is missing", after.id);
+        Ok(())
+    }
+
     fn save_schedule(&self, sub: &Subscription) -> anyhow::Result<()> {
         let changed = self
             .conn
@@ -246,20 +267,7 @@ impl Db<'_> {
                     self.save_schedule(&sub)?;
                     started = Some(sub.id);
                 }
-                Effect::UpdateSubscription {
-                    id,
-                    deliveries,
-                    periods,
-                    status,
-                    ended_at,
-                } => {
-                    let mut sub = self.subscription(*id)?;
-                    sub.deliveries = *deliveries;
-                    sub.periods = *periods;
-                    sub.status = *status;
-                    sub.ended_at = *ended_at;
-                    self.save_schedule(&sub)?;
-                }
+                Effect::UpdateSubscription(sub) => self.save_schedule(sub)?,
                 Effect::CreateImages {
                     first_number,
                     count,

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod catalogue_2024;
 mod completion;
 mod core;
 mod model;

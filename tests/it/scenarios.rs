@@ -16,6 +16,14 @@ fn scenario_files() -> Vec<PathBuf> {
     files
 }
 
+/// A scenario's pricing file, named on its first line as
+/// `# pricing: PATH` (relative to the repository); else the built-in one.
+fn pricing_of(file: &std::path::Path) -> Option<String> {
+    let text = std::fs::read_to_string(file).expect("scenario");
+    let path = text.lines().next()?.strip_prefix("# pricing:")?.trim();
+    Some(format!("{}/{path}", env!("CARGO_MANIFEST_DIR")))
+}
+
 #[test]
 fn every_shipped_scenario_replays() {
     let files = scenario_files();
@@ -23,7 +31,12 @@ fn every_shipped_scenario_replays() {
     let mut failures = Vec::new();
     for file in &files {
         let w = Wallet::new();
-        let r = w.run(&["replay", file.to_str().expect("path")]);
+        let mut args = vec!["replay".to_owned(), file.to_str().expect("path").to_owned()];
+        if let Some(pricing) = pricing_of(file) {
+            args.splice(0..0, ["--pricing".to_owned(), pricing]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = w.run(&args);
         if r.code != 0 || !r.stdout.contains("expectations met") {
             failures.push(format!("{}: exit {}\n{}{}", file.display(), r.code, r.stdout, r.stderr));
         }
@@ -311,6 +324,10 @@ fn every_rule_area_has_a_scenario() {
         "spending",
         "licensing",
         "refusals",
+        "2024-free-grant",
+        "2024-standard-rollover",
+        "2024-addon",
+        "2024-license-and-training",
     ] {
         assert!(names.iter().any(|n| n == area), "no {area}.scenario in {names:?}");
     }

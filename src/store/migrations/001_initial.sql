@@ -65,7 +65,6 @@ CREATE TABLE lots (
     subscription_id INTEGER REFERENCES subscriptions(id),
     CHECK ((source = 'subscription') = (subscription_id IS NOT NULL))
 );
-CREATE INDEX lots_live_by_account ON lots(account_id) WHERE remaining > 0;
 CREATE INDEX lots_by_account ON lots(account_id, id);
 CREATE INDEX lots_live_by_subscription ON lots(subscription_id) WHERE remaining > 0 AND subscription_id IS NOT NULL;
 CREATE INDEX lots_one_time_due ON lots(expires_at) WHERE remaining > 0 AND subscription_id IS NULL;
