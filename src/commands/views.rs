@@ -5,7 +5,7 @@
 use crate::clock::{Instant, format_instant, parse_instant};
 use crate::error::{Error, Result};
 use crate::report::{self, HistoryFilter, OPERATION_KINDS};
-use crate::rules::{Reason, Refusal};
+use crate::rules::{Asset, Reason, Refusal};
 use crate::store::Db;
 
 use super::{Context, Output, account_id};
@@ -88,11 +88,15 @@ pub fn images(db: &Db<'_>, ctx: &Context, handle: &str) -> Result<Output> {
 pub fn account_show(db: &Db<'_>, ctx: &Context, handle: &str) -> Result<Output> {
     let id = account_id(db, handle)?;
     let now = db.clock()?;
-    let history = report::history(&db.history(id)?);
+    let lots = db.live_lots(id)?;
+    let total = |asset| lots.iter().filter(|l| l.asset == asset).map(|l| l.remaining).sum();
+    // The last operations are enough: balances are counted back from today's.
+    let tail = db.history_tail(id, report::HISTORY_SHOWN as u32)?;
+    let history = report::history_tail(&tail, total(Asset::Credits), total(Asset::Licenses));
     let (count, licensed, needing_license) = db.images_summary(id)?;
     let view = report::account(
         handle,
-        &db.live_lots(id)?,
+        &lots,
         db.latest_subscription(id)?.as_ref(),
         &history,
         report::ImagesSummary {

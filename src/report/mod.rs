@@ -5,7 +5,7 @@
 mod account;
 mod upcoming;
 
-pub use account::{AccountView, ImagesSummary, account, render_account};
+pub use account::{AccountView, HISTORY_SHOWN, ImagesSummary, account, render_account};
 pub use upcoming::{UpcomingEvent, upcoming};
 
 use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, presets};
@@ -372,7 +372,28 @@ impl HistoryEntry {
 
 /// Every entry with the running balances after it.
 pub fn history(rows: &[HistoryRow]) -> Vec<HistoryEntry> {
-    let (mut credits, mut licenses) = (0i64, 0i64);
+    history_from(rows, 0, 0)
+}
+
+/// The last rows of a history whose balances after the last row are
+/// `credits` and `licenses` (the account's current totals): the running
+/// balances are counted back from there, so the earlier rows need not be read.
+pub fn history_tail(rows: &[HistoryRow], credits: u64, licenses: u64) -> Vec<HistoryEntry> {
+    let (moved_credits, moved_licenses) = rows.iter().fold((0i64, 0i64), |(c, l), r| match &r.entry {
+        Some((_, Asset::Credits, delta, ..)) => (c.saturating_add(*delta), l),
+        Some((_, Asset::Licenses, delta, ..)) => (c, l.saturating_add(*delta)),
+        None => (c, l),
+    });
+    let signed = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    history_from(
+        rows,
+        signed(credits).saturating_sub(moved_credits),
+        signed(licenses).saturating_sub(moved_licenses),
+    )
+}
+
+fn history_from(rows: &[HistoryRow], credits: i64, licenses: i64) -> Vec<HistoryEntry> {
+    let (mut credits, mut licenses) = (credits, licenses);
     rows.iter()
         .map(|r| {
             let (lot, asset, change, reason, note) = match &r.entry {

@@ -108,6 +108,21 @@ fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
 }
 
+/// Process-wide SQLite settings, applied once before the first connection:
+/// no global memory statistics (they take a mutex on every allocation and
+/// the wallet never reads them).
+fn tune_sqlite() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: sqlite3_config is called before any connection exists (the
+        // Once runs ahead of every open); SQLITE_CONFIG_MEMSTATUS takes one
+        // int. A failure (SQLite already initialised) only keeps the default.
+        unsafe {
+            rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int);
+        }
+    });
+}
+
 /// SQLite's "file is not a database", said in the wallet's words.
 fn not_a_wallet(e: rusqlite::Error, location: &Location) -> anyhow::Error {
     if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) {
@@ -158,6 +173,7 @@ impl Store {
     /// Opens the wallet for writing, creating it (with its parent folders,
     /// mode 0600) when missing. A new wallet's clock starts at `created_clock`.
     pub fn open(location: &Location, created_clock: Instant) -> anyhow::Result<Store> {
+        tune_sqlite();
         let created = match location {
             Location::File(path) if !path.exists() => Some(path.clone()),
             _ => None,
@@ -226,6 +242,7 @@ impl Store {
     /// `:memory:` gives an empty wallet. A wallet of an older schema is
     /// upgraded first (a schema change, not a change of its contents).
     pub fn open_read_only(location: &Location, now: Instant) -> anyhow::Result<Option<Store>> {
+        tune_sqlite();
         let path = match location {
             Location::Memory => return Store::open(location, now).map(Some),
             Location::File(path) => path,

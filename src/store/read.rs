@@ -373,16 +373,40 @@ impl Db<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The last `count` operations of the account with their ledger entries,
+    /// in order, read from the end of its indexes.
+    pub fn history_tail(&self, account_id: i64, count: u32) -> anyhow::Result<Vec<HistoryRow>> {
+        let oldest: Option<(i64, i64)> = self
+            .conn
+            .prepare_cached(
+                "SELECT id, at FROM (SELECT id, at FROM operations WHERE account_id = ?1 ORDER BY id DESC LIMIT ?2)
+                 ORDER BY id LIMIT 1",
+            )?
+            .query_row(params![account_id, count], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let Some((first_op, first_at)) = oldest else {
+            return Ok(Vec::new());
+        };
+        self.history_rows(account_id, first_op, first_at)
+    }
+
     /// Every operation of the account with its ledger entries, in order:
     /// both read through the account's own indexes and merged (entry ids
     /// grow with operation ids), never joined across the whole ledger.
     pub fn history(&self, account_id: i64) -> anyhow::Result<Vec<HistoryRow>> {
+        self.history_rows(account_id, i64::MIN, i64::MIN)
+    }
+
+    /// The account's operations from `first_op` on (which happened at or
+    /// after `first_at`) with their entries, merged in order.
+    fn history_rows(&self, account_id: i64, first_op: i64, first_at: i64) -> anyhow::Result<Vec<HistoryRow>> {
         type Entry = (i64, (i64, Asset, i64, String, Option<String>));
         let mut entries_stmt = self.conn.prepare_cached(
-            "SELECT operation_id, lot_id, asset, delta, reason, note FROM ledger WHERE account_id = ?1 ORDER BY id",
+            "SELECT operation_id, lot_id, asset, delta, reason, note FROM ledger
+             WHERE account_id = ?1 AND at >= ?2 AND operation_id >= ?3 ORDER BY id",
         )?;
         let entries: Vec<Entry> = entries_stmt
-            .query_map([account_id], |r| {
+            .query_map(params![account_id, first_at, first_op], |r| {
                 let asset: String = r.get(2)?;
                 Ok((
                     r.get(0)?,
@@ -396,10 +420,10 @@ impl Db<'_> {
                 ))
             })?
             .collect::<Result<_, _>>()?;
-        let mut ops_stmt = self
-            .conn
-            .prepare_cached("SELECT id, at, kind, summary, actor FROM operations WHERE account_id = ?1 ORDER BY id")?;
-        let ops = ops_stmt.query_map([account_id], |r| {
+        let mut ops_stmt = self.conn.prepare_cached(
+            "SELECT id, at, kind, summary, actor FROM operations WHERE account_id = ?1 AND id >= ?2 ORDER BY id",
+        )?;
+        let ops = ops_stmt.query_map(params![account_id, first_op], |r| {
             Ok(HistoryRow {
                 operation_id: r.get(0)?,
                 at: instant(r.get(1)?)?,
