@@ -625,52 +625,36 @@ pub fn render_images(account: &str, views: &[ImageView], paint: Paint) -> String
 mod tests {
     use super::*;
     use crate::clock::at;
-    use crate::rules::{Source, SubscriptionStatus, Terms};
-
-    fn lot(id: i64, asset: Asset, remaining: u64, expires: &str, sub: Option<i64>) -> Lot {
-        Lot {
-            id,
-            asset,
-            source: if sub.is_some() {
-                Source::Subscription
-            } else {
-                Source::CreditPack
-            },
-            granted: remaining,
-            remaining,
-            granted_at: at("2026-01-15T10:00:00Z"),
-            expires_at: at(expires),
-            subscription_id: sub,
-        }
-    }
-
-    fn sub(status: SubscriptionStatus) -> Subscription {
-        Subscription {
-            id: 1,
-            plan: "licenses-5-monthly".into(),
-            terms: Terms {
-                interval_months: 1,
-                licenses_per_month: 5,
-                credits_per_month: 0,
-                license_bonus_credits: 100,
-                rollover_cap_months: Some(1),
-                price_cents: 5500,
-                currency: "USD".into(),
-            },
-            anchor: at("2026-01-15T10:00:00Z"),
-            deliveries: 2,
-            periods: 2,
-            status,
-            ended_at: None,
-        }
-    }
+    use crate::rules::SubscriptionStatus;
+    use crate::rules::fixtures::{lot, subscription};
 
     #[test]
     fn the_soonest_one_time_expiry_is_summed_per_asset() {
         let lots = vec![
-            lot(1, Asset::Credits, 10, "2027-01-15T10:00:00Z", None),
-            lot(2, Asset::Credits, 100, "2027-01-15T10:00:00Z", None),
-            lot(3, Asset::Credits, 500, "2027-02-15T10:00:00Z", None),
+            lot(
+                1,
+                Asset::Credits,
+                10,
+                "2026-01-15T10:00:00Z",
+                "2027-01-15T10:00:00Z",
+                None,
+            ),
+            lot(
+                2,
+                Asset::Credits,
+                100,
+                "2026-01-15T10:00:00Z",
+                "2027-01-15T10:00:00Z",
+                None,
+            ),
+            lot(
+                3,
+                Asset::Credits,
+                500,
+                "2026-01-15T10:00:00Z",
+                "2027-02-15T10:00:00Z",
+                None,
+            ),
         ];
         let risks = at_risk(&lots, None, at("2026-02-01T00:00:00Z"));
         assert_eq!(risks.len(), 1);
@@ -680,18 +664,46 @@ mod tests {
     #[test]
     fn the_next_delivery_cut_and_the_forfeiture_are_announced() {
         let lots = vec![
-            lot(1, Asset::Credits, 497, "2026-03-15T10:00:00Z", Some(1)),
-            lot(2, Asset::Licenses, 4, "2026-03-15T10:00:00Z", Some(1)),
-            lot(3, Asset::Credits, 500, "2026-03-15T10:00:00Z", Some(1)),
-            lot(4, Asset::Licenses, 5, "2026-03-15T10:00:00Z", Some(1)),
+            lot(
+                1,
+                Asset::Credits,
+                497,
+                "2026-01-15T10:00:00Z",
+                "2026-03-15T10:00:00Z",
+                Some(1),
+            ),
+            lot(
+                2,
+                Asset::Licenses,
+                4,
+                "2026-01-15T10:00:00Z",
+                "2026-03-15T10:00:00Z",
+                Some(1),
+            ),
+            lot(
+                3,
+                Asset::Credits,
+                500,
+                "2026-01-15T10:00:00Z",
+                "2026-03-15T10:00:00Z",
+                Some(1),
+            ),
+            lot(
+                4,
+                Asset::Licenses,
+                5,
+                "2026-01-15T10:00:00Z",
+                "2026-03-15T10:00:00Z",
+                Some(1),
+            ),
         ];
         let now = at("2026-02-20T00:00:00Z");
-        let risks = at_risk(&lots, Some(&sub(SubscriptionStatus::Active)), now);
+        let risks = at_risk(&lots, Some(&subscription(SubscriptionStatus::Active, 1, 2, 2)), now);
         assert_eq!(
             risks[0].message,
             "at 2026-03-15T10:00:00Z: 497 credits and 4 licenses over the rollover cap expire"
         );
-        let risks = at_risk(&lots, Some(&sub(SubscriptionStatus::Cancelling)), now);
+        let risks = at_risk(&lots, Some(&subscription(SubscriptionStatus::Cancelling, 1, 2, 2)), now);
         assert_eq!(risks.len(), 1);
         assert_eq!(risks[0].kind, "forfeiture");
         assert_eq!((risks[0].credits, risks[0].licenses), (997, 9));

@@ -217,45 +217,7 @@ fn held_at_period_end(sub: &Subscription, mut lots: Vec<Lot>, period_end: Instan
 mod tests {
     use super::*;
     use crate::clock::at;
-    use crate::rules::{Source, Terms};
-
-    fn sub(status: SubscriptionStatus, interval_months: u32, deliveries: u32) -> Subscription {
-        Subscription {
-            id: 1,
-            plan: "licenses-5-yearly".into(),
-            terms: Terms {
-                interval_months,
-                licenses_per_month: 5,
-                credits_per_month: 0,
-                license_bonus_credits: 100,
-                rollover_cap_months: Some(1),
-                price_cents: 54000,
-                currency: "USD".into(),
-            },
-            anchor: at("2026-01-15T10:00:00Z"),
-            deliveries,
-            periods: 1,
-            status,
-            ended_at: None,
-        }
-    }
-
-    fn lot(id: i64, asset: Asset, remaining: u64, granted: &str, expires: &str, sub: Option<i64>) -> Lot {
-        Lot {
-            id,
-            asset,
-            source: if sub.is_some() {
-                Source::Subscription
-            } else {
-                Source::CreditPack
-            },
-            granted: remaining,
-            remaining,
-            granted_at: at(granted),
-            expires_at: at(expires),
-            subscription_id: sub,
-        }
-    }
+    use crate::rules::fixtures::{lot, subscription};
 
     #[test]
     fn one_expiry_event_per_instant_with_its_amounts() {
@@ -304,14 +266,7 @@ mod tests {
 
     #[test]
     fn the_next_delivery_shows_the_cut_and_an_active_plan_its_renewal() {
-        let s = Subscription {
-            terms: Terms {
-                interval_months: 1,
-                ..sub(SubscriptionStatus::Active, 1, 2).terms
-            },
-            periods: 2,
-            ..sub(SubscriptionStatus::Active, 1, 2)
-        };
+        let s = subscription(SubscriptionStatus::Active, 1, 2, 2);
         let lots = vec![
             lot(
                 3,
@@ -353,7 +308,7 @@ mod tests {
             ["renewal", "delivery"],
             "SPEC §8: the renewal comes first at one instant"
         );
-        assert_eq!(events[0].price_cents, Some(54000));
+        assert_eq!(events[0].price_cents, Some(5500));
         assert_eq!(events[1].at, "2026-03-15T10:00:00Z");
         assert_eq!((events[1].credits, events[1].licenses), (500 - 497, 5 - 4));
         assert!(
@@ -368,7 +323,7 @@ mod tests {
         // Cancelled after the 3rd delivery: deliveries 4..12 still come, each
         // cut to one allocation before adding one, so 1000 credits and 10
         // licenses are held at the period end.
-        let s = sub(SubscriptionStatus::Cancelling, 12, 3);
+        let s = subscription(SubscriptionStatus::Cancelling, 12, 3, 1);
         let lots = vec![
             lot(
                 7,
@@ -404,14 +359,7 @@ mod tests {
 
     #[test]
     fn a_monthly_plan_cancelled_forfeits_what_it_holds_now() {
-        let s = Subscription {
-            terms: Terms {
-                interval_months: 1,
-                ..sub(SubscriptionStatus::Cancelling, 1, 3).terms
-            },
-            periods: 3,
-            ..sub(SubscriptionStatus::Cancelling, 1, 3)
-        };
+        let s = subscription(SubscriptionStatus::Cancelling, 1, 3, 3);
         let lots = vec![lot(
             8,
             Asset::Credits,

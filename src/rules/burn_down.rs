@@ -45,24 +45,7 @@ pub fn burn_down(lots: &[Lot], asset: Asset, amount: u64, now: Instant) -> Resul
 mod tests {
     use super::*;
     use crate::clock::at;
-    use crate::rules::model::Source;
-
-    fn lot(id: i64, asset: Asset, remaining: u64, granted_at: &str, expires_at: &str, sub: Option<i64>) -> Lot {
-        Lot {
-            id,
-            asset,
-            source: if sub.is_some() {
-                Source::Subscription
-            } else {
-                Source::CreditPack
-            },
-            granted: remaining.max(1),
-            remaining,
-            granted_at: at(granted_at),
-            expires_at: at(expires_at),
-            subscription_id: sub,
-        }
-    }
+    use crate::rules::fixtures::lot;
 
     #[test]
     fn soonest_expiry_first_across_one_time_and_subscription_lots() {

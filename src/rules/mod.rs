@@ -7,6 +7,8 @@
 mod accounts;
 mod burn_down;
 mod expiry;
+#[cfg(test)]
+pub(crate) mod fixtures;
 mod model;
 mod refusal;
 mod spending;

@@ -333,27 +333,7 @@ pub fn deliver(sub: &Subscription, sub_lots: &[Lot]) -> Result<Change, Refusal> 
 mod tests {
     use super::*;
     use crate::clock::at;
-
-    fn sub(status: SubscriptionStatus, deliveries: u32, periods: u32, interval_months: u32) -> Subscription {
-        Subscription {
-            id: 7,
-            plan: "licenses-5-monthly".into(),
-            terms: Terms {
-                interval_months,
-                licenses_per_month: 5,
-                credits_per_month: 0,
-                license_bonus_credits: 100,
-                rollover_cap_months: Some(1),
-                price_cents: 5500,
-                currency: "USD".into(),
-            },
-            anchor: at("2026-01-15T10:00:00Z"),
-            deliveries,
-            periods,
-            status,
-            ended_at: None,
-        }
-    }
+    use crate::rules::fixtures::subscription;
 
     fn sub_lot(id: i64, asset: Asset, granted: u64, remaining: u64, granted_at: &str) -> Lot {
         Lot {
@@ -364,7 +344,7 @@ mod tests {
             remaining,
             granted_at: at(granted_at),
             expires_at: at("2026-03-15T10:00:00Z"),
-            subscription_id: Some(7),
+            subscription_id: Some(1),
         }
     }
 
@@ -383,7 +363,7 @@ mod tests {
 
     #[test]
     fn allocation_is_licenses_plus_their_bonus_plus_plan_credits() {
-        let mut terms = sub(SubscriptionStatus::Active, 1, 1, 1).terms;
+        let mut terms = subscription(SubscriptionStatus::Active, 1, 1, 1).terms;
         assert_eq!(terms.allocation(), Some((500, 5)));
         terms.credits_per_month = 40;
         assert_eq!(terms.allocation(), Some((540, 5)));
@@ -415,22 +395,22 @@ mod tests {
     fn one_running_subscription_per_account() {
         let pricing = Pricing::builtin();
         let now = at("2026-02-01T00:00:00Z");
-        let active = sub(SubscriptionStatus::Active, 1, 1, 1);
+        let active = subscription(SubscriptionStatus::Active, 1, 1, 1);
         let refused = subscribe("alice", Some(&active), "licenses-20-monthly", &pricing, now);
         assert!(matches!(&refused, Err(Refusal::Subscription(m)) if m.contains("wallet cancel alice")));
-        let cancelling = sub(SubscriptionStatus::Cancelling, 1, 1, 1);
+        let cancelling = subscription(SubscriptionStatus::Cancelling, 1, 1, 1);
         let refused = subscribe("alice", Some(&cancelling), "licenses-20-monthly", &pricing, now);
         assert!(
             matches!(&refused, Err(Refusal::Subscription(m)) if m.contains("--undo") && m.contains("2026-02-15T10:00:00Z"))
         );
-        let ended = sub(SubscriptionStatus::Ended, 1, 1, 1);
+        let ended = subscription(SubscriptionStatus::Ended, 1, 1, 1);
         assert!(subscribe("alice", Some(&ended), "licenses-20-monthly", &pricing, now).is_ok());
     }
 
     #[test]
     fn worked_example_second_delivery_carries_everything_under_the_cap() {
         // SPEC §12: 497 credits and 4 licenses left are under the 500 / 5 cap.
-        let s = sub(SubscriptionStatus::Active, 1, 1, 1);
+        let s = subscription(SubscriptionStatus::Active, 1, 1, 1);
         let lots = vec![
             sub_lot(1, Asset::Licenses, 5, 4, "2026-01-15T10:00:00Z"),
             sub_lot(2, Asset::Credits, 500, 497, "2026-01-15T10:00:00Z"),
@@ -448,7 +428,7 @@ mod tests {
     fn worked_example_third_delivery_cuts_the_oldest_lots_to_the_cap() {
         // SPEC §12: 997 credits / 9 licenses are cut to 500 / 5 — the first
         // delivery's 497 credits and 4 licenses expire.
-        let s = sub(SubscriptionStatus::Active, 2, 2, 1);
+        let s = subscription(SubscriptionStatus::Active, 1, 2, 2);
         let lots = vec![
             sub_lot(1, Asset::Licenses, 5, 4, "2026-01-15T10:00:00Z"),
             sub_lot(2, Asset::Credits, 500, 497, "2026-01-15T10:00:00Z"),
@@ -482,7 +462,7 @@ mod tests {
 
     #[test]
     fn the_cap_applies_to_credits_and_licenses_separately() {
-        let s = sub(SubscriptionStatus::Active, 2, 2, 1);
+        let s = subscription(SubscriptionStatus::Active, 1, 2, 2);
         let lots = vec![
             sub_lot(1, Asset::Licenses, 5, 5, "2026-01-15T10:00:00Z"),
             sub_lot(2, Asset::Credits, 500, 10, "2026-01-15T10:00:00Z"),
@@ -509,7 +489,7 @@ mod tests {
 
     #[test]
     fn no_cut_at_the_first_delivery_and_none_without_a_cap() {
-        let mut s = sub(SubscriptionStatus::Active, 2, 2, 1);
+        let mut s = subscription(SubscriptionStatus::Active, 1, 2, 2);
         s.terms.rollover_cap_months = None;
         let lots = vec![
             sub_lot(2, Asset::Credits, 500, 500, "2026-01-15T10:00:00Z"),
@@ -520,7 +500,7 @@ mod tests {
 
     #[test]
     fn cancel_undo_and_their_refusals() {
-        let active = sub(SubscriptionStatus::Active, 1, 1, 12);
+        let active = subscription(SubscriptionStatus::Active, 12, 1, 1);
         let change = cancel("alice", Some(&active)).expect("cancel");
         assert!(matches!(
             change.effects[0],
@@ -529,7 +509,7 @@ mod tests {
                 ..
             })
         ));
-        let cancelling = sub(SubscriptionStatus::Cancelling, 3, 1, 12);
+        let cancelling = subscription(SubscriptionStatus::Cancelling, 12, 3, 1);
         assert!(cancel("alice", Some(&cancelling)).is_err());
         assert!(cancel("alice", None).is_err());
         assert!(undo_cancel("alice", Some(&active)).is_err());
@@ -547,7 +527,7 @@ mod tests {
 
     #[test]
     fn forfeit_takes_every_remaining_subscription_lot_and_ends() {
-        let s = sub(SubscriptionStatus::Cancelling, 3, 3, 1);
+        let s = subscription(SubscriptionStatus::Cancelling, 1, 3, 3);
         let lots = vec![
             sub_lot(1, Asset::Licenses, 5, 5, "2026-03-15T10:00:00Z"),
             sub_lot(2, Asset::Credits, 500, 0, "2026-03-15T10:00:00Z"),
@@ -563,13 +543,13 @@ mod tests {
 
     #[test]
     fn yearly_schedule_delivers_monthly_and_renews_yearly_from_a_jan_31_anchor() {
-        let mut s = sub(SubscriptionStatus::Active, 1, 1, 12);
+        let mut s = subscription(SubscriptionStatus::Active, 12, 1, 1);
         s.anchor = at("2026-01-31T10:00:00Z");
         assert_eq!(s.next_event(), Some(at("2026-02-28T10:00:00Z")));
         assert_eq!(s.period_end(), Some(at("2027-01-31T10:00:00Z")));
         s.deliveries = 12;
         assert_eq!(s.next_event(), Some(at("2027-01-31T10:00:00Z")));
         let renewal = renew(&s, at("2027-01-31T10:00:00Z"));
-        assert!(renewal.effects.iter().any(|e| matches!(e, Effect::Charge { amount_cents: 5500, period_end, .. } if *period_end == at("2028-01-31T10:00:00Z"))));
+        assert!(renewal.effects.iter().any(|e| matches!(e, Effect::Charge { amount_cents: 54000, period_end, .. } if *period_end == at("2028-01-31T10:00:00Z"))));
     }
 }
