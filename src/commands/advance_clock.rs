@@ -169,9 +169,9 @@ fn fire_events_at(db: &Db<'_>, ctx: &Context, at: Instant, fired: &mut Fired) ->
                 continue;
             }
             let mut change = match step {
-                0 => rules::forfeit(sub, &db.subscription_lots(sub.id)?, at),
+                0 => rules::forfeit(sub, &db.subscription_lots(*account, sub.id)?, at),
                 1 => rules::renew(sub, at),
-                _ => rules::deliver(sub, &db.subscription_lots(sub.id)?)?,
+                _ => rules::deliver(sub, &db.subscription_lots(*account, sub.id)?)?,
             };
             if let Some(next) = change.take_subscription_update() {
                 *sub = next;

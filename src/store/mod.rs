@@ -9,6 +9,9 @@ mod read;
 mod verify;
 mod write;
 
+#[cfg(test)]
+mod plan_tests;
+
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -27,6 +30,7 @@ pub use write::Recorded;
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/001_initial.sql")),
     M::up(include_str!("migrations/002_idempotency.sql")),
+    M::up(include_str!("migrations/003_history_by_operation.sql")),
 ];
 
 /// How long one attempt to begin a write waits for other writers (SQLite's
@@ -183,6 +187,8 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // busy clock advance stays in memory instead of spilling and re-reading.
     conn.pragma_update(None, "cache_size", -16_384)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    #[cfg(test)]
+    plan_tests::trace(conn);
     Ok(())
 }
 

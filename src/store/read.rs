@@ -175,7 +175,8 @@ impl Db<'_> {
             "SELECT a.id, a.handle, a.created_at,
                     coalesce(sum(e.delta) FILTER (WHERE e.asset = 'credits'), 0),
                     coalesce(sum(e.delta) FILTER (WHERE e.asset = 'licenses'), 0)
-             FROM accounts a LEFT JOIN ledger e ON e.account_id = a.id AND e.at <= ?1
+             FROM accounts a LEFT JOIN operations o ON o.account_id = a.id AND o.at <= ?1
+                 LEFT JOIN ledger e ON e.operation_id = o.id
              WHERE a.created_at <= ?1 GROUP BY a.id ORDER BY a.handle",
         )?;
         let rows = stmt.query_map([clock::to_unix(at)], |r| {
@@ -208,12 +209,12 @@ impl Db<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The lots of one subscription that still hold something.
-    pub fn subscription_lots(&self, subscription_id: i64) -> anyhow::Result<Vec<Lot>> {
+    /// The lots of one of the account's subscriptions that still hold something.
+    pub fn subscription_lots(&self, account_id: i64, subscription_id: i64) -> anyhow::Result<Vec<Lot>> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {LOT_COLUMNS} FROM lots WHERE subscription_id = ?1 AND remaining > 0 ORDER BY id"
+            "SELECT {LOT_COLUMNS} FROM lots WHERE account_id = ?1 AND remaining > 0 AND subscription_id = ?2 ORDER BY id"
         ))?;
-        let rows = stmt.query_map([subscription_id], lot)?;
+        let rows = stmt.query_map([account_id, subscription_id], lot)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -222,8 +223,8 @@ impl Db<'_> {
     pub fn lots_as_of(&self, account_id: i64, at: Instant) -> anyhow::Result<Vec<Lot>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT l.id, l.asset, l.source, l.granted, sum(e.delta), l.granted_at, l.expires_at, l.subscription_id
-             FROM lots l JOIN ledger e ON e.lot_id = l.id AND e.at <= ?2
-             WHERE l.account_id = ?1 AND l.granted_at <= ?2
+             FROM operations o JOIN ledger e ON e.operation_id = o.id JOIN lots l ON l.id = e.lot_id
+             WHERE o.account_id = ?1 AND o.at <= ?2
              GROUP BY l.id HAVING sum(e.delta) > 0 ORDER BY l.id",
         )?;
         let rows = stmt.query_map(params![account_id, clock::to_unix(at)], lot)?;
@@ -329,7 +330,8 @@ impl Db<'_> {
     /// The account's images with their edits, in creation order.
     pub fn images(&self, account_id: i64) -> anyhow::Result<Vec<ImageRow>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, style_kind, style_name, created_at, licensed_at FROM images WHERE account_id = ?1 ORDER BY id",
+            "SELECT i.id, i.style_kind, i.style_name, i.created_at, i.licensed_at
+             FROM operations o JOIN images i ON i.operation_id = o.id WHERE o.account_id = ?1 ORDER BY i.id",
         )?;
         let images: Vec<(Image, Option<Instant>)> = stmt
             .query_map([account_id], Self::image_from_row)?
@@ -357,9 +359,9 @@ impl Db<'_> {
             .conn
             .prepare_cached(
                 "SELECT count(*),
-                    count(licensed_at),
-                    count(*) FILTER (WHERE style_kind IN ('private', 'artist') AND licensed_at IS NULL)
-             FROM images WHERE account_id = ?1",
+                    count(i.licensed_at),
+                    count(*) FILTER (WHERE i.style_kind IN ('private', 'artist') AND i.licensed_at IS NULL)
+             FROM operations o JOIN images i ON i.operation_id = o.id WHERE o.account_id = ?1",
             )?
             .query_row([account_id], |r| Ok((amount(r, 0)?, amount(r, 1)?, amount(r, 2)?)))?)
     }
@@ -367,7 +369,8 @@ impl Db<'_> {
     /// Image ids of one account starting with `prefix`, for completion.
     pub fn image_ids_with_prefix(&self, account_id: i64, prefix: &str, limit: u32) -> anyhow::Result<Vec<String>> {
         let mut stmt = self.conn.prepare(
-            "SELECT 'img-' || id FROM images WHERE account_id = ?1 AND substr('img-' || id, 1, length(?2)) = ?2 ORDER BY id LIMIT ?3",
+            "SELECT 'img-' || i.id FROM operations o JOIN images i ON i.operation_id = o.id
+             WHERE o.account_id = ?1 AND substr('img-' || i.id, 1, length(?2)) = ?2 ORDER BY i.id LIMIT ?3",
         )?;
         let rows = stmt.query_map(params![account_id, prefix, limit], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -376,37 +379,38 @@ impl Db<'_> {
     /// The last `count` operations of the account with their ledger entries,
     /// in order, read from the end of its indexes.
     pub fn history_tail(&self, account_id: i64, count: u32) -> anyhow::Result<Vec<HistoryRow>> {
-        let oldest: Option<(i64, i64)> = self
+        let oldest: Option<i64> = self
             .conn
             .prepare_cached(
-                "SELECT id, at FROM (SELECT id, at FROM operations WHERE account_id = ?1 ORDER BY id DESC LIMIT ?2)
+                "SELECT id FROM (SELECT id FROM operations WHERE account_id = ?1 ORDER BY id DESC LIMIT ?2)
                  ORDER BY id LIMIT 1",
             )?
-            .query_row(params![account_id, count], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(params![account_id, count], |r| r.get(0))
             .optional()?;
-        let Some((first_op, first_at)) = oldest else {
+        let Some(first_op) = oldest else {
             return Ok(Vec::new());
         };
-        self.history_rows(account_id, first_op, first_at)
+        self.history_rows(account_id, first_op)
     }
 
     /// Every operation of the account with its ledger entries, in order:
-    /// both read through the account's own indexes and merged (entry ids
+    /// both read through the account's operations and merged (entry ids
     /// grow with operation ids), never joined across the whole ledger.
     pub fn history(&self, account_id: i64) -> anyhow::Result<Vec<HistoryRow>> {
-        self.history_rows(account_id, i64::MIN, i64::MIN)
+        self.history_rows(account_id, i64::MIN)
     }
 
-    /// The account's operations from `first_op` on (which happened at or
-    /// after `first_at`) with their entries, merged in order.
-    fn history_rows(&self, account_id: i64, first_op: i64, first_at: i64) -> anyhow::Result<Vec<HistoryRow>> {
+    /// The account's operations from `first_op` on with their entries,
+    /// merged in order.
+    fn history_rows(&self, account_id: i64, first_op: i64) -> anyhow::Result<Vec<HistoryRow>> {
         type Entry = (i64, (i64, Asset, i64, String, Option<String>));
         let mut entries_stmt = self.conn.prepare_cached(
-            "SELECT operation_id, lot_id, asset, delta, reason, note FROM ledger
-             WHERE account_id = ?1 AND at >= ?2 AND operation_id >= ?3 ORDER BY id",
+            "SELECT e.operation_id, e.lot_id, e.asset, e.delta, e.reason, e.note
+             FROM operations o JOIN ledger e ON e.operation_id = o.id
+             WHERE o.account_id = ?1 AND o.id >= ?2 ORDER BY e.id",
         )?;
         let entries: Vec<Entry> = entries_stmt
-            .query_map(params![account_id, first_at, first_op], |r| {
+            .query_map(params![account_id, first_op], |r| {
                 let asset: String = r.get(2)?;
                 Ok((
                     r.get(0)?,

@@ -13,11 +13,6 @@ const INVARIANTS: &[(&str, &str)] = &[
         "SELECT 'lot ' || id || ' has remaining ' || remaining || ' of ' || granted FROM lots WHERE remaining < 0 OR remaining > granted",
     ),
     (
-        "lot differs from its ledger",
-        "SELECT 'lot ' || l.id || ' holds ' || l.remaining || ' but its ledger sums to ' || coalesce(sum(e.delta), 0)
-         FROM lots l LEFT JOIN ledger e ON e.lot_id = l.id GROUP BY l.id HAVING l.remaining <> coalesce(sum(e.delta), 0)",
-    ),
-    (
         "ledger entry on another account's lot",
         "SELECT 'ledger entry ' || e.id || ' belongs to account ' || e.account_id || ' but lot ' || l.id || ' to account ' || l.account_id
          FROM ledger e JOIN lots l ON l.id = e.lot_id WHERE e.account_id <> l.account_id OR e.asset <> l.asset",
@@ -33,15 +28,17 @@ const INVARIANTS: &[(&str, &str)] = &[
          FROM lots l JOIN subscriptions s ON s.id = l.subscription_id WHERE l.remaining > 0 AND s.status = 'ended'",
     ),
     (
-        "licensed images differ from license spends",
-        // One license operation per licensed image, whether it spent a
-        // license or (policy.license_price_credits) credits.
-        "SELECT 'account ' || a.handle || ' has ' || (SELECT count(*) FROM images i WHERE i.account_id = a.id AND i.licensed_at IS NOT NULL)
-              || ' licensed images but ' || (SELECT count(*) FROM operations o WHERE o.account_id = a.id AND o.kind = 'license')
-              || ' license operations'
-         FROM accounts a
-         WHERE (SELECT count(*) FROM images i WHERE i.account_id = a.id AND i.licensed_at IS NOT NULL)
-            <> (SELECT count(*) FROM operations o WHERE o.account_id = a.id AND o.kind = 'license')",
+        "ledger entry unlike its operation",
+        // An account's entries are found through its operations (schema 3).
+        "SELECT 'ledger entry ' || e.id || ' of account ' || e.account_id || ' belongs to operation ' || o.id
+              || ' of account ' || coalesce(o.account_id, 'none') || CASE WHEN o.at <> e.at THEN ' at another instant' ELSE '' END
+         FROM ledger e JOIN operations o ON o.id = e.operation_id WHERE o.account_id IS NOT e.account_id OR o.at <> e.at",
+    ),
+    (
+        "image unlike its operation",
+        "SELECT 'image img-' || i.id || ' of account ' || i.account_id || ' belongs to operation ' || o.id
+              || ' of account ' || coalesce(o.account_id, 'none')
+         FROM images i JOIN operations o ON o.id = i.operation_id WHERE o.account_id IS NOT i.account_id",
     ),
     (
         "a license operation that spent no license and no credits",
@@ -56,6 +53,32 @@ const INVARIANTS: &[(&str, &str)] = &[
          FROM ledger WHERE at > ?1",
     ),
 ];
+
+/// Invariants of one account (`?1` is its id), checked account by account so
+/// that no query sorts or holds the whole ledger.
+const ACCOUNT_INVARIANTS: &[(&str, &str)] = &[
+    ("lot differs from its ledger", LOT_LEDGER_MISMATCHES),
+    (
+        "licensed images differ from license spends",
+        // One license operation per licensed image, whether it spent a
+        // license or (policy.license_price_credits) credits.
+        "SELECT 'account ' || a.handle || ' has ' || i.licensed || ' licensed images but ' || o.licenses || ' license operations'
+         FROM accounts a,
+              (SELECT count(*) AS licensed FROM operations o JOIN images i ON i.operation_id = o.id
+               WHERE o.account_id = ?1 AND i.licensed_at IS NOT NULL) i,
+              (SELECT count(*) AS licenses FROM operations WHERE account_id = ?1 AND kind = 'license') o
+         WHERE a.id = ?1 AND i.licensed <> o.licenses",
+    ),
+];
+
+/// The account's lots whose remaining differs from the sum of their ledger
+/// entries (SPEC §1), one line each. Also run after every recorded operation
+/// in debug builds.
+pub(super) const LOT_LEDGER_MISMATCHES: &str =
+    "SELECT 'lot ' || l.id || ' holds ' || l.remaining || ' but its ledger sums to ' || coalesce(t.total, 0)
+     FROM lots l LEFT JOIN (SELECT e.lot_id, sum(e.delta) AS total FROM operations o JOIN ledger e ON e.operation_id = o.id
+                            WHERE o.account_id = ?1 GROUP BY e.lot_id) t ON t.lot_id = l.id
+     WHERE l.account_id = ?1 AND l.remaining <> coalesce(t.total, 0)";
 
 impl Db<'_> {
     /// Every violation found, in words; empty when the wallet is sound.
@@ -95,6 +118,18 @@ impl Db<'_> {
                     .collect::<Result<Vec<_>, _>>()?
             };
             problems.extend(rows.into_iter().map(|r| format!("{name}: {r}")));
+        }
+        let mut accounts = self.conn.prepare("SELECT id FROM accounts ORDER BY id")?;
+        let mut ids = accounts.query([])?;
+        while let Some(row) = ids.next()? {
+            let account: i64 = row.get(0)?;
+            for (name, sql) in ACCOUNT_INVARIANTS {
+                let mut stmt = self.conn.prepare_cached(sql)?;
+                let rows = stmt.query_map([account], |r| r.get::<_, String>(0))?;
+                for row in rows {
+                    problems.push(format!("{name}: {}", row?));
+                }
+            }
         }
         Ok(problems)
     }

@@ -341,16 +341,13 @@ impl Db<'_> {
     /// The invariants of one account (SPEC §1): every lot's remaining equals
     /// its ledger entries, so the balance equals the ledger.
     pub fn check_account(&self, account_id: i64) -> anyhow::Result<()> {
-        let broken: Option<(i64, i64, i64)> = self
+        let broken: Option<String> = self
             .conn
-            .prepare_cached(
-                "SELECT l.id, l.remaining, coalesce((SELECT sum(delta) FROM ledger e WHERE e.lot_id = l.id), 0) AS total
-                 FROM lots l WHERE l.account_id = ?1 AND l.remaining <> total LIMIT 1",
-            )?
-            .query_row([account_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .prepare_cached(super::verify::LOT_LEDGER_MISMATCHES)?
+            .query_row([account_id], |r| r.get(0))
             .optional()?;
-        if let Some((lot, remaining, total)) = broken {
-            bail!("internal error: lot {lot} holds {remaining} but its ledger sums to {total}; nothing was changed");
+        if let Some(problem) = broken {
+            bail!("internal error: {problem}; nothing was changed");
         }
         Ok(())
     }

@@ -295,6 +295,57 @@ fn memory_wallets_work_and_leave_nothing_behind() {
     assert!(!w.dir.path().join(":memory:").exists());
 }
 
+/// A wallet written before schema 3 (indexes by account on the ledger and
+/// images) is upgraded by the first command that opens it, a read included,
+/// and reads the same afterwards.
+#[test]
+fn a_schema_2_wallet_is_upgraded_in_place_and_reads_the_same() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    w.ok(&["subscribe", "alice", "licenses-5-monthly"]);
+    w.ok(&["generate", "alice", "--style", "artist:x", "--count", "2"]);
+    w.ok(&["license", "alice", "img-1"]);
+    w.ok(&["advance-clock", "40d"]);
+    let history = w.json(&["history", "alice"]);
+    let images = w.json(&["images", "alice"]);
+    let lots = w.json(&["balance", "alice", "--as-of", "2026-02-01T00:00:00Z"]);
+    let all = w.json(&["balance", "--as-of", "2026-02-01T00:00:00Z"]);
+    let rows = w.dump();
+    let index_names = |conn: &rusqlite::Connection| -> Vec<String> {
+        conn.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .expect("indexes")
+    };
+    let current = {
+        let conn = rusqlite::Connection::open(&w.db).expect("open");
+        let current = index_names(&conn);
+        // Back to schema 2 exactly as migration 001 left the indexes.
+        conn.execute_batch(
+            "DROP INDEX ledger_by_operation; DROP INDEX images_by_operation; DROP INDEX lots_live;
+             CREATE INDEX ledger_by_account ON ledger(account_id, at, id);
+             CREATE INDEX ledger_by_lot ON ledger(lot_id);
+             CREATE INDEX images_by_account ON images(account_id, id);
+             CREATE INDEX lots_live_by_subscription ON lots(subscription_id) WHERE remaining > 0 AND subscription_id IS NOT NULL;
+             PRAGMA user_version = 2;",
+        )
+        .expect("downgrade");
+        current
+    };
+    assert_eq!(w.json(&["history", "alice"]), history);
+    let conn = rusqlite::Connection::open(&w.db).expect("open");
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("version");
+    assert_eq!(version, 3);
+    assert_eq!(index_names(&conn), current);
+    assert!(current.contains(&"ledger_by_operation".to_string()), "{current:?}");
+    assert_eq!(w.json(&["images", "alice"]), images);
+    assert_eq!(w.json(&["balance", "alice", "--as-of", "2026-02-01T00:00:00Z"]), lots);
+    assert_eq!(w.json(&["balance", "--as-of", "2026-02-01T00:00:00Z"]), all);
+    assert_eq!(w.dump(), rows);
+    w.ok(&["verify"]);
+}
+
 #[test]
 fn a_newer_or_foreign_file_is_refused_and_left_untouched() {
     let w = Wallet::at("2026-01-15T10:00:00Z");

@@ -291,6 +291,16 @@ fn verify_lists_each_broken_invariant() {
             "PRAGMA foreign_keys = OFF; UPDATE ledger SET account_id = 99 WHERE id = 1",
             "foreign key",
         ),
+        (
+            "INSERT INTO accounts (handle, created_at) VALUES ('bob', 0);
+             UPDATE ledger SET account_id = 2 WHERE id = 1; UPDATE lots SET account_id = 2 WHERE id = 1",
+            "ledger entry unlike its operation: ledger entry 1 of account 2",
+        ),
+        ("UPDATE ledger SET at = at + 1 WHERE id = 1", "at another instant"),
+        (
+            "INSERT INTO accounts (handle, created_at) VALUES ('bob', 0); UPDATE images SET account_id = 2 WHERE id = 1",
+            "image unlike its operation: image img-1 of account 2",
+        ),
     ];
     for (sql, expected) in cases {
         let (code, stderr) = verify_after(sql);
