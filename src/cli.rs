@@ -45,6 +45,33 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Command {
+    /// The account a command is about, if it names one.
+    pub fn account_mut(&mut self) -> Option<&mut String> {
+        match self {
+            Command::Buy { account, .. }
+            | Command::Subscribe { account, .. }
+            | Command::Cancel { account, .. }
+            | Command::Generate { account, .. }
+            | Command::Edit { account, .. }
+            | Command::Train { account, .. }
+            | Command::License { account, .. }
+            | Command::History { account, .. }
+            | Command::Images { account }
+            | Command::Account(AccountCommand::Add { account } | AccountCommand::Show { account, .. }) => Some(account),
+            Command::Balance { account, .. } => account.as_mut(),
+            Command::Init { .. }
+            | Command::Account(AccountCommand::List)
+            | Command::AdvanceClock(_)
+            | Command::Replay { .. }
+            | Command::Pricing(_)
+            | Command::Completions { .. }
+            | Command::Verify
+            | Command::Manpage => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Start an empty wallet's clock (only before anything has happened)

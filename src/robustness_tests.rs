@@ -54,6 +54,37 @@ proptest! {
         }
     }
 
+    /// A line parsed through a remembered shape (or a remembered line) is
+    /// exactly what clap makes of it afresh, refusals included.
+    #[test]
+    fn remembered_line_shapes_parse_as_clap_does(
+        words in prop::collection::vec(prop::sample::select(vec![
+            "generate", "buy", "subscribe", "cancel", "edit", "train", "license", "history", "images", "balance",
+            "account", "add", "show", "list", "advance-clock", "help", "alice", "c000017", "x", "1d", "2", "img-1",
+            "credits-1000", "licenses-5-monthly", "upscale", "mine", "--count", "--style", "base", "artist:monet",
+            "--undo", "--quantity", "--as-of", "2026-01-01", "--json", "--", "-x", "--reason",
+        ]), 1..6),
+        others in prop::collection::vec(prop::sample::select(vec!["bob", "c000018", "show", "2", "x"]), 3),
+    ) {
+        let words: Vec<String> = words.into_iter().map(str::to_owned).collect();
+        let mut remembering = crate::commands::replay::LineParser::new();
+        let mut fresh = crate::commands::replay::LineParser::new();
+        let show = |r: crate::error::Result<crate::cli::Cli>| format!("{:?}", r.map_err(|e| e.to_string()));
+        // The line itself, then the same line naming other accounts.
+        let mut lines = vec![words.clone()];
+        for (i, other) in others.iter().enumerate() {
+            let mut line = words.clone();
+            let at = 1 + i % words.len().max(1);
+            if at < line.len() {
+                line[at] = (*other).to_owned();
+            }
+            lines.push(line);
+        }
+        for line in lines.iter().chain(lines.iter()) {
+            prop_assert_eq!(show(remembering.parse(line)), show(fresh.parse_new(line)), "{:?}", line);
+        }
+    }
+
     #[test]
     fn scenario_words_and_names_never_panic(line in "\\\\PC{0,60}") {
         if let Ok(words) = shell_words::split(&line) {

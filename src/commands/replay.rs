@@ -12,7 +12,7 @@ use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
-use crate::rules::{Asset, usable_total};
+use crate::rules::{Asset, is_valid_handle, usable_total};
 use crate::store::{Batch, Db, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -36,10 +36,25 @@ fn at_line(origin: &str, line: usize, e: Error) -> Error {
 /// clap's command definition built once rather than once per line, and the
 /// last few thousand distinct lines remembered (scenarios repeat lines such
 /// as `generate alice` or `advance-clock 1mo` a great deal).
+///
+/// Lines that differ only in the account they name (`generate c000017
+/// --count 2`, `generate c004242 --count 2`) share one parse: the handle is
+/// swapped for [`ANY_ACCOUNT`], that line is parsed (or remembered), and the
+/// handle is put back into the account field. A handle is an ordinary
+/// positional value to clap, so the result is the one the line would parse
+/// to; when the swapped line does not parse, or the placeholder does not land
+/// in the account field (`account add show`, `advance-clock 1d`), the line is
+/// parsed as it is.
 pub(crate) struct LineParser {
     command: clap::Command,
     seen: HashMap<Vec<String>, Cli>,
+    /// By line with the handle swapped out: its parse, or `None` when that
+    /// line cannot stand for the real one.
+    shapes: HashMap<Vec<String>, Option<Cli>>,
 }
+
+/// Stands for the account in a remembered line shape; never a valid handle.
+const ANY_ACCOUNT: &str = "\u{1}account";
 
 /// Parsed lines remembered at most; the memory is cleared when full.
 const LINES_REMEMBERED: usize = 4096;
@@ -51,12 +66,16 @@ impl LineParser {
         LineParser {
             command,
             seen: HashMap::new(),
+            shapes: HashMap::new(),
         }
     }
 
     pub(crate) fn parse(&mut self, words: &[String]) -> Result<Cli> {
         if let Some(cli) = self.seen.get(words) {
             return Ok(cli.clone());
+        }
+        if let Some(cli) = self.parse_shape(words) {
+            return Ok(cli);
         }
         let cli = self.parse_new(words)?;
         if self.seen.len() >= LINES_REMEMBERED {
@@ -66,7 +85,32 @@ impl LineParser {
         Ok(cli)
     }
 
-    fn parse_new(&mut self, words: &[String]) -> Result<Cli> {
+    /// The line parsed through its shape, when it names an account there.
+    fn parse_shape(&mut self, words: &[String]) -> Option<Cli> {
+        let at = words.iter().skip(1).position(|w| is_valid_handle(w))? + 1;
+        let mut shape = words.to_vec();
+        let handle = std::mem::replace(&mut shape[at], ANY_ACCOUNT.to_owned());
+        let parsed = match self.shapes.get(&shape) {
+            Some(parsed) => parsed.clone(),
+            None => {
+                let parsed = self.parse_new(&shape).ok().and_then(|mut cli| {
+                    let stands_for_account = cli.command.account_mut().is_some_and(|a| a == ANY_ACCOUNT);
+                    stands_for_account.then_some(cli)
+                });
+                if self.shapes.len() >= LINES_REMEMBERED {
+                    self.shapes.clear();
+                }
+                self.shapes.insert(shape, parsed.clone());
+                parsed
+            }
+        };
+        let mut cli = parsed?;
+        *cli.command.account_mut()? = handle;
+        Some(cli)
+    }
+
+    /// The line parsed by clap, remembering nothing.
+    pub(crate) fn parse_new(&mut self, words: &[String]) -> Result<Cli> {
         const NOT_IN_A_LINE: [&str; 3] = ["--db", "--pricing", "--actor"];
         let flag = words.iter().find_map(|w| {
             let name = w.split_once('=').map_or(w.as_str(), |(name, _)| name);
@@ -160,8 +204,8 @@ fn check_refusal(db: &Db<'_>, ctx: &Context, parser: &mut LineParser, words: &[S
 
 /// Lines committed together (at most, and for at most COMMIT_AFTER); each
 /// line is still atomic through its savepoint.
-const LINES_PER_COMMIT: usize = 10_000;
-const COMMIT_AFTER: std::time::Duration = std::time::Duration::from_millis(200);
+const LINES_PER_COMMIT: usize = 50_000;
+const COMMIT_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// How often the progress bar moves.
 const PROGRESS_EVERY: usize = 1000;
