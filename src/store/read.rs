@@ -35,13 +35,20 @@ fn amount(row: &Row<'_>, idx: usize) -> rusqlite::Result<u64> {
 
 const LOT_COLUMNS: &str = "id, asset, source, granted, remaining, granted_at, expires_at, subscription_id";
 
+/// A text column read in place, without copying it into a `String`.
+fn text<'r>(row: &'r Row<'_>, idx: usize) -> rusqlite::Result<&'r str> {
+    row.get_ref(idx)?
+        .as_str()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, e.into()))
+}
+
 fn lot(row: &Row<'_>) -> rusqlite::Result<Lot> {
-    let asset: String = row.get(1)?;
-    let source: String = row.get(2)?;
+    let asset = text(row, 1)?;
+    let source = text(row, 2)?;
     Ok(Lot {
         id: row.get(0)?,
-        asset: Asset::parse(&asset).ok_or_else(|| bad("asset", &asset))?,
-        source: Source::parse(&source).ok_or_else(|| bad("source", &source))?,
+        asset: Asset::parse(asset).ok_or_else(|| bad("asset", asset))?,
+        source: Source::parse(source).ok_or_else(|| bad("source", source))?,
         granted: amount(row, 3)?,
         remaining: amount(row, 4)?,
         granted_at: instant(row.get(5)?)?,
