@@ -69,6 +69,13 @@ def peak_memory(argv):
     return peak
 
 
+def copy(src, dst):
+    """Copies a wallet and waits until the copy is on disk: otherwise the first
+    fsync of the command measured writes out the whole copy."""
+    shutil.copy(src, dst)
+    os.sync()
+
+
 def median_time(argv, runs):
     return statistics.median(run(argv)[0] for _ in range(runs))
 
@@ -196,7 +203,7 @@ def main():
     samples = []
     for _ in range(3):
         db12 = os.path.join(tmp, "subs.sqlite3")
-        shutil.copy(base, db12)
+        copy(base, db12)
         elapsed, _, out = run([BIN, "--db", db12, "--json", "advance-clock", "12mo"], capture=True)
         samples.append(elapsed)
     deliveries = json.loads(out)["counts"]["delivery"]
@@ -209,7 +216,7 @@ def main():
     subprocess.run(["sqlite3", one_db, "PRAGMA journal_mode=WAL; CREATE TABLE t (x)"], check=True, capture_output=True)
     ins = median_time(["sqlite3", one_db, "PRAGMA synchronous=FULL; INSERT INTO t VALUES (1)"], args.runs)
     rich = os.path.join(tmp, "gen.sqlite3")
-    shutil.copy(base, rich)
+    copy(base, rich)
     gen = median_time([BIN, "--db", rich, "generate", "s05000"], args.runs)
     report("generate ACCOUNT (synchronous=FULL)", f"{gen * 1000:.2f} ms", f"{ins * 1000:.2f} ms (one insert)",
            f"{'met' if gen <= 1.5 * ins else 'MISSED'} ({gen / ins:.2f}×, ≤1.5×)")
@@ -221,7 +228,7 @@ def main():
         peaks[" ".join(cmd)] = peak_memory([BIN, "--db", db] + cmd)
     replay_db = os.path.join(tmp, "again.sqlite3")
     peaks["replay (the year)"] = peak_memory([BIN, "--db", replay_db, "replay", "--quiet", scenario])
-    shutil.copy(base, os.path.join(tmp, "subs.sqlite3"))
+    copy(base, os.path.join(tmp, "subs.sqlite3"))
     peaks["advance-clock 12mo (10,000 subscriptions)"] = peak_memory(
         [BIN, "--db", os.path.join(tmp, "subs.sqlite3"), "advance-clock", "12mo"])
     worst = max(peaks, key=peaks.get)
