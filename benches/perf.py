@@ -167,6 +167,7 @@ def main():
     report("  ledger entries in that wallet", f"{entries:,}", "", "over a million" if entries > 1_000_000 else "")
 
     # 2. balance and account show on that wallet vs sqlite3 select 1.
+    os.sync()
     one = median_time(["sqlite3", "-readonly", db, "select 1"], args.runs)
     handle = "c%06d" % (args.accounts // 2)
     for cmd in (["balance", handle], ["account", "show", handle]):
@@ -184,6 +185,7 @@ def main():
         sc = os.path.join(tmp, f"light{count}.scenario")
         write(sc, light_accounts(count))
         run([BIN, "--db", path, "replay", "--quiet", sc])
+        os.sync()  # the replay's last checkpoint is written out before timing reads
         times[count] = median_time([BIN, "--db", path, "balance", "c%06d" % (count // 2)], args.runs)
     ratio = times[100_000] / times[1_000]
     report("balance ACCOUNT, 1,000 vs 100,000 accounts",
