@@ -1,11 +1,15 @@
 //! `wallet account add ACCOUNT` and `wallet account list`.
 
+use std::io::Write;
+
+use anyhow::Context as _;
 use serde_json::json;
 
+use crate::clock::Instant;
 use crate::error::Result;
-use crate::report;
+use crate::report::stream::{JsonRows, TableWriter, Widths};
 use crate::rules;
-use crate::store::Db;
+use crate::store::{AccountRow, Db};
 
 use super::{Applied, Context, Output};
 
@@ -22,31 +26,65 @@ pub fn add(db: &Db<'_>, ctx: &Context, handle: &str) -> Result<Output> {
     .output(handle))
 }
 
-pub fn list(db: &Db<'_>) -> Result<Output> {
-    let rows = db.accounts()?;
-    let mut t = report::table(&["account", "created at", "credits", "licenses"]);
-    for r in &rows {
-        t.add_row(vec![
+/// Every account, by handle, written as it is read.
+pub fn list(db: &Db<'_>, json: bool, out: &mut dyn Write) -> Result<()> {
+    if json {
+        let mut produce = |emit: &mut dyn FnMut(serde_json::Value) -> anyhow::Result<()>| {
+            db.each_account(None, |r| {
+                emit(json!({
+                    "account": r.handle,
+                    "created_at": crate::clock::format_instant(r.created_at),
+                    "credits": r.credits,
+                    "licenses": r.licenses,
+                }))
+            })
+        };
+        return write_json(out, &JsonRows::new(&mut produce));
+    }
+    let cells = |r: &AccountRow| {
+        vec![
             r.handle.clone(),
             crate::clock::format_instant(r.created_at),
             r.credits.to_string(),
             r.licenses.to_string(),
-        ]);
-    }
-    let human = if rows.is_empty() {
-        "no accounts yet (add one with: wallet account add NAME)\n".to_owned()
-    } else {
-        format!("{t}\n")
+        ]
     };
-    let json = json!(
-        rows.iter()
-            .map(|r| json!({
-                "account": r.handle,
-                "created_at": crate::clock::format_instant(r.created_at),
-                "credits": r.credits,
-                "licenses": r.licenses,
-            }))
-            .collect::<Vec<_>>()
-    );
-    Ok(Output::new(human, json))
+    if !account_table(db, None, &["account", "created at", "credits", "licenses"], cells, out)? {
+        out.write_all(b"no accounts yet (add one with: wallet account add NAME)\n")
+            .context("cannot write the list")?;
+    }
+    Ok(())
+}
+
+/// Writes a table of every account (as of `as_of`), one row from `cells`
+/// each, in two passes: the first measures the columns. False, and nothing
+/// written, when there are no accounts.
+pub(super) fn account_table(
+    db: &Db<'_>,
+    as_of: Option<Instant>,
+    header: &[&str],
+    cells: impl Fn(&AccountRow) -> Vec<String>,
+    out: &mut dyn Write,
+) -> Result<bool> {
+    let mut widths = Widths::new(header);
+    let mut any = false;
+    db.each_account(as_of, |r| {
+        widths.fit(&cells(&r));
+        any = true;
+        Ok(())
+    })?;
+    if !any {
+        return Ok(false);
+    }
+    let mut table = TableWriter::start(out, header, widths).context("cannot write the table")?;
+    db.each_account(as_of, |r| Ok(table.row(&cells(&r))?))?;
+    table.finish().context("cannot write the table")?;
+    Ok(true)
+}
+
+/// Pretty JSON and a newline, as [`Output::render`] prints it.
+pub(super) fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).context("cannot write JSON")?;
+    out.write_all(b"\n").context("cannot write JSON")?;
+    Ok(())
 }

@@ -15,8 +15,10 @@ mod verify;
 mod views;
 
 use std::cell::OnceCell;
+use std::io::Write as _;
 use std::path::PathBuf;
 
+use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::cli::{AccountCommand, Cli, Command};
@@ -89,6 +91,20 @@ impl Output {
         }
     }
 
+    /// The output of a view that writes its rows as it reads them (see
+    /// [`Streamed`]), collected whole: inside a replay, where each line's
+    /// output is printed after it has run.
+    pub fn collect(write: impl Fn(bool, &mut dyn std::io::Write) -> Result<()>) -> Result<Output> {
+        let mut human = Vec::new();
+        write(false, &mut human)?;
+        let mut json = Vec::new();
+        write(true, &mut json)?;
+        Ok(Output {
+            human: String::from_utf8_lossy(&human).into_owned(),
+            json: serde_json::from_slice(&json).map_err(anyhow::Error::from)?,
+        })
+    }
+
     pub fn render(&self, json: bool) -> String {
         if json {
             let mut text = serde_json::to_string_pretty(&self.json).unwrap_or_default();
@@ -96,6 +112,65 @@ impl Output {
             text
         } else {
             self.human.clone()
+        }
+    }
+}
+
+/// Views of every account, written to stdout as they are read, so that no
+/// command holds all the accounts at once.
+enum Streamed<'a> {
+    AccountList,
+    AllBalances { as_of: Option<&'a str> },
+}
+
+impl<'a> Streamed<'a> {
+    fn of(command: &'a Command) -> Option<Streamed<'a>> {
+        match command {
+            Command::Account(AccountCommand::List) => Some(Streamed::AccountList),
+            Command::Balance { account: None, as_of } => Some(Streamed::AllBalances {
+                as_of: as_of.as_deref(),
+            }),
+            _ => None,
+        }
+    }
+
+    fn write(&self, db: &Db<'_>, json: bool, out: &mut dyn std::io::Write) -> Result<()> {
+        match self {
+            Streamed::AccountList => account::list(db, json, out),
+            Streamed::AllBalances { as_of } => views::all_balances(db, *as_of, json, out),
+        }
+    }
+}
+
+/// Buffered stdout that stops writing, without failing, once the reader has
+/// gone (`wallet account list | head`).
+#[derive(Default)]
+struct Stdout {
+    buffer: Vec<u8>,
+    closed: bool,
+}
+
+impl std::io::Write for Stdout {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= 64 * 1024 {
+            self.flush()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let buffer = std::mem::take(&mut self.buffer);
+        if self.closed {
+            return Ok(());
+        }
+        let mut stdout = std::io::stdout().lock();
+        match stdout.write_all(&buffer).and_then(|()| stdout.flush()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            other => other,
         }
     }
 }
@@ -130,6 +205,12 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<String> {
             Some(store) => store,
             None => Store::open(&Location::Memory, ctx.system_now)?,
         };
+        if let Some(view) = Streamed::of(&cli.command) {
+            let mut out = Stdout::default();
+            store.read(|db| view.write(db, ctx.json, &mut out))?;
+            out.flush().context("cannot write to stdout")?;
+            return Ok(String::new());
+        }
         let output = store.read(|db| execute(db, ctx, &cli.command))?;
         return Ok(output.render(ctx.json));
     }
@@ -184,7 +265,7 @@ pub fn execute(db: &Db<'_>, ctx: &Context, command: &Command) -> Result<Output> 
     match command {
         Command::Init { now } => init::run(db, ctx, now.as_deref()),
         Command::Account(AccountCommand::Add { account }) => account::add(db, ctx, account),
-        Command::Account(AccountCommand::List) => account::list(db),
+        Command::Account(AccountCommand::List) => Output::collect(|json, out| account::list(db, json, out)),
         Command::Account(AccountCommand::Show { account }) => views::account_show(db, ctx, account),
         Command::Buy {
             account,
@@ -198,7 +279,13 @@ pub fn execute(db: &Db<'_>, ctx: &Context, command: &Command) -> Result<Output> 
         Command::Train { account, style } => spending::train(db, ctx, account, style),
         Command::License { account, image } => spending::license(db, ctx, account, image),
         Command::AdvanceClock(args) => advance_clock::run(db, ctx, args),
-        Command::Balance { account, as_of } => views::balance(db, ctx, account.as_deref(), as_of.as_deref()),
+        Command::Balance {
+            account: Some(account),
+            as_of,
+        } => views::balance(db, ctx, account, as_of.as_deref()),
+        Command::Balance { account: None, as_of } => {
+            Output::collect(|json, out| views::all_balances(db, as_of.as_deref(), json, out))
+        }
         Command::History {
             account,
             since,

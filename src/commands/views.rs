@@ -2,12 +2,20 @@
 //! `wallet history ACCOUNT [filters]`, `wallet images ACCOUNT`,
 //! `wallet account show ACCOUNT`.
 
+use std::io::Write;
+
+use anyhow::Context as _;
+use serde::Serialize;
+use serde_json::json;
+
 use crate::clock::{Instant, format_instant, parse_instant};
 use crate::error::{Error, Result};
+use crate::report::stream::{JsonRows, TableWriter, Widths};
 use crate::report::{self, HistoryFilter, OPERATION_KINDS};
 use crate::rules::{Asset, Reason, Refusal};
-use crate::store::Db;
+use crate::store::{AccountRow, Db};
 
+use super::account::{account_table, write_json};
 use super::{Context, Output, account_id};
 
 fn instant(flag: &str, text: Option<&str>) -> Result<Option<Instant>> {
@@ -15,7 +23,9 @@ fn instant(flag: &str, text: Option<&str>) -> Result<Option<Instant>> {
         .transpose()
 }
 
-pub fn balance(db: &Db<'_>, ctx: &Context, account: Option<&str>, as_of: Option<&str>) -> Result<Output> {
+/// The instant `--as-of` asks for (the clock without it), and whether it is
+/// in the past.
+fn balance_instant(db: &Db<'_>, as_of: Option<&str>) -> Result<(Instant, bool)> {
     let now = db.clock()?;
     let at = instant("--as-of", as_of)?.unwrap_or(now);
     if at > now {
@@ -26,17 +36,44 @@ pub fn balance(db: &Db<'_>, ctx: &Context, account: Option<&str>, as_of: Option<
         ))
         .into());
     }
-    let Some(handle) = account else {
-        let rows = if at < now {
-            db.accounts_as_of(at)?
-        } else {
-            db.accounts()?
+    Ok((at, at < now))
+}
+
+/// `balance` without an account: every account's totals, written as read.
+pub fn all_balances(db: &Db<'_>, as_of: Option<&str>, json: bool, out: &mut dyn Write) -> Result<()> {
+    let (at, historical) = balance_instant(db, as_of)?;
+    let as_of = historical.then_some(at);
+    if json {
+        #[derive(Serialize)]
+        struct View<'a> {
+            accounts: JsonRows<'a>,
+            as_of: String,
+        }
+        let mut produce = |emit: &mut dyn FnMut(serde_json::Value) -> anyhow::Result<()>| {
+            db.each_account(as_of, |r| {
+                emit(json!({ "account": r.handle, "credits": r.credits, "licenses": r.licenses }))
+            })
         };
-        let view = report::all_balances(&rows, at);
-        return Ok(Output::new(report::render_totals(&view), view));
-    };
+        let view = View {
+            accounts: JsonRows::new(&mut produce),
+            as_of: format_instant(at),
+        };
+        return write_json(out, &view);
+    }
+    let header = ["account", "credits", "licenses"];
+    writeln!(out, "as of {}", format_instant(at)).context("cannot write the balances")?;
+    let cells = |r: &AccountRow| vec![r.handle.clone(), r.credits.to_string(), r.licenses.to_string()];
+    if !account_table(db, as_of, &header, cells, out)? {
+        TableWriter::start(out, &header, Widths::new(&header))
+            .and_then(TableWriter::finish)
+            .context("cannot write the balances")?;
+    }
+    Ok(())
+}
+
+pub fn balance(db: &Db<'_>, ctx: &Context, handle: &str, as_of: Option<&str>) -> Result<Output> {
+    let (at, historical) = balance_instant(db, as_of)?;
     let id = account_id(db, handle)?;
-    let historical = at < now;
     let (lots, sub) = if historical {
         (db.lots_as_of(id, at)?, db.subscription_as_of(id, at)?)
     } else {

@@ -3,6 +3,7 @@
 //! (comfy-table) or as JSON for scripts.
 
 mod account;
+pub mod stream;
 mod upcoming;
 
 pub use account::{AccountView, HISTORY_SHOWN, ImagesSummary, account, render_account};
@@ -14,7 +15,7 @@ use serde::Serialize;
 use crate::clock::{Instant, format_instant};
 use crate::pricing::format_money;
 use crate::rules::{self, Asset, Lot, Subscription, image_id, rights};
-use crate::store::{AccountRow, HistoryRow, ImageRow};
+use crate::store::{HistoryRow, ImageRow};
 
 /// Whether output may carry colour: only on a terminal, never with
 /// `NO_COLOR` set (decided once by the caller). Colour never changes layout.
@@ -304,41 +305,6 @@ pub fn render_balance(view: &BalanceView, paint: Paint) -> String {
         None => out += "at risk: nothing\n",
     }
     out
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct AccountTotals {
-    pub account: String,
-    pub credits: u64,
-    pub licenses: u64,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct AllBalancesView {
-    pub as_of: String,
-    pub accounts: Vec<AccountTotals>,
-}
-
-pub fn all_balances(rows: &[AccountRow], now: Instant) -> AllBalancesView {
-    AllBalancesView {
-        as_of: format_instant(now),
-        accounts: rows
-            .iter()
-            .map(|r| AccountTotals {
-                account: r.handle.clone(),
-                credits: r.credits,
-                licenses: r.licenses,
-            })
-            .collect(),
-    }
-}
-
-pub fn render_totals(view: &AllBalancesView) -> String {
-    let mut t = table(&["account", "credits", "licenses"]);
-    for a in &view.accounts {
-        t.add_row(vec![a.account.clone(), a.credits.to_string(), a.licenses.to_string()]);
-    }
-    format!("as of {}\n{t}\n", view.as_of)
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

@@ -156,46 +156,44 @@ impl Db<'_> {
             .query_row([id], |r| r.get(0))?)
     }
 
-    /// Every account with its totals, by handle.
-    pub fn accounts(&self) -> anyhow::Result<Vec<AccountRow>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT a.id, a.handle, a.created_at,
-                    (SELECT coalesce(sum(remaining), 0) FROM lots WHERE account_id = a.id AND remaining > 0 AND asset = 'credits'),
-                    (SELECT coalesce(sum(remaining), 0) FROM lots WHERE account_id = a.id AND remaining > 0 AND asset = 'licenses')
-             FROM accounts a ORDER BY a.handle",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(AccountRow {
+    /// Every account with its totals, by handle, handed to `each` one at a
+    /// time (nothing holds them all): now, or as they stood at `as_of` (from
+    /// the ledger, through each account's operations).
+    pub fn each_account(
+        &self,
+        as_of: Option<Instant>,
+        mut each: impl FnMut(AccountRow) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let (sql, at) = match as_of {
+            None => (
+                "SELECT a.id, a.handle, a.created_at,
+                        (SELECT coalesce(sum(remaining), 0) FROM lots WHERE account_id = a.id AND remaining > 0 AND asset = 'credits'),
+                        (SELECT coalesce(sum(remaining), 0) FROM lots WHERE account_id = a.id AND remaining > 0 AND asset = 'licenses')
+                 FROM accounts a ORDER BY a.handle",
+                None,
+            ),
+            Some(at) => (
+                "SELECT a.id, a.handle, a.created_at,
+                        (SELECT coalesce(sum(e.delta), 0) FROM operations o JOIN ledger e ON e.operation_id = o.id
+                         WHERE o.account_id = a.id AND o.at <= ?1 AND e.asset = 'credits'),
+                        (SELECT coalesce(sum(e.delta), 0) FROM operations o JOIN ledger e ON e.operation_id = o.id
+                         WHERE o.account_id = a.id AND o.at <= ?1 AND e.asset = 'licenses')
+                 FROM accounts a WHERE a.created_at <= ?1 ORDER BY a.handle",
+                Some(clock::to_unix(at)),
+            ),
+        };
+        let mut stmt = self.conn.prepare(sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(at))?;
+        while let Some(r) = rows.next()? {
+            each(AccountRow {
                 id: r.get(0)?,
                 handle: r.get(1)?,
                 created_at: instant(r.get(2)?)?,
                 credits: amount(r, 3)?,
                 licenses: amount(r, 4)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Every account that existed at `at` with its totals then, from the ledger.
-    pub fn accounts_as_of(&self, at: Instant) -> anyhow::Result<Vec<AccountRow>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT a.id, a.handle, a.created_at,
-                    coalesce(sum(e.delta) FILTER (WHERE e.asset = 'credits'), 0),
-                    coalesce(sum(e.delta) FILTER (WHERE e.asset = 'licenses'), 0)
-             FROM accounts a LEFT JOIN operations o ON o.account_id = a.id AND o.at <= ?1
-                 LEFT JOIN ledger e ON e.operation_id = o.id
-             WHERE a.created_at <= ?1 GROUP BY a.id ORDER BY a.handle",
-        )?;
-        let rows = stmt.query_map([clock::to_unix(at)], |r| {
-            Ok(AccountRow {
-                id: r.get(0)?,
-                handle: r.get(1)?,
-                created_at: instant(r.get(2)?)?,
-                credits: amount(r, 3)?,
-                licenses: amount(r, 4)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            })?;
+        }
+        Ok(())
     }
 
     /// Account handles starting with `prefix`, for completion.

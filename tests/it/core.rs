@@ -140,6 +140,75 @@ fn account_list_and_all_balances() {
     assert!(w.ok(&["balance"]).contains("alice"));
 }
 
+/// `account list` and `balance` write their rows as they read them: many
+/// accounts come out whole, in order, in one table as wide as its widest
+/// row, the same inside a replay, and a reader that stops early is no error.
+#[test]
+fn lists_of_many_accounts_are_written_whole_and_in_order() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    let file = w.dir.path().join("many.scenario");
+    let mut text = String::new();
+    for i in (0..3000).rev() {
+        text += &format!("account add c{i:04}\n");
+    }
+    text += "account add a-much-longer-handle-than-the-others\nbuy c0042 credits-500\n";
+    std::fs::write(&file, text).expect("write");
+    w.ok(&["replay", "--quiet", file.to_str().expect("path")]);
+
+    let list = w.ok(&["account", "list"]);
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(lines.len(), 3001 + 4, "borders, header and one line per account");
+    let width = lines[0].chars().count();
+    assert!(lines.iter().all(|l| l.chars().count() == width), "one table, one width");
+    assert!(
+        lines[3].starts_with("│ a-much-longer-handle-than-the-others ┆"),
+        "{}",
+        lines[3]
+    );
+    assert!(lines[4].starts_with("│ c0000 "), "{}", lines[4]);
+    assert!(lines[3004].starts_with("└"), "{}", lines[3004]);
+    let handles: Vec<String> = w
+        .json(&["account", "list"])
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|a| a["account"].as_str().expect("handle").to_owned())
+        .collect();
+    let mut sorted = handles.clone();
+    sorted.sort();
+    assert_eq!(handles.len(), 3001);
+    assert_eq!(handles, sorted);
+    let all = w.json(&["balance"]);
+    assert_eq!(all["accounts"].as_array().map(Vec::len), Some(3001));
+    assert_eq!(all["accounts"][43]["account"], "c0042");
+    assert_eq!(all["accounts"][43]["credits"], 510);
+
+    // Inside a replay the same views print the same text.
+    let views = w.dir.path().join("views.scenario");
+    std::fs::write(&views, "account list\nbalance --json\n").expect("write");
+    let replayed = w.ok(&["replay", views.to_str().expect("path")]);
+    assert!(replayed.starts_with(&list), "the replayed list differs");
+    let json_part = replayed[list.len()..].trim_end_matches(|c| c != '}');
+    assert_eq!(serde_json::from_str::<serde_json::Value>(json_part).expect("json"), all);
+
+    // A reader that stops after one line.
+    let mut child = command(w.dir.path())
+        .args(["--db", w.db.to_str().expect("path"), "account", "list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().expect("stdout")),
+        &mut first,
+    )
+    .expect("read");
+    let out = child.wait_with_output().expect("wait");
+    assert!(first.starts_with('┌'));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 #[test]
 fn refusals_exit_with_their_code_say_why_and_change_nothing() {
     let w = Wallet::at("2026-01-15T10:00:00Z");
