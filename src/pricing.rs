@@ -265,15 +265,10 @@ impl Pricing {
         Pricing::parse(text, &origin)
     }
 
-    /// The compiled-in default pricing ([`BUILTIN_TEXT`]).
-    ///
-    /// # Panics
-    ///
-    /// Never in a tested build: the built-in file is checked by the
-    /// `builtin_file_has_spec_values` test.
-    #[must_use]
-    pub fn builtin() -> Pricing {
-        Pricing::parse(BUILTIN_TEXT, BUILTIN_ORIGIN).expect("the built-in pricing.toml is valid (tested)")
+    /// The compiled-in default pricing ([`BUILTIN_TEXT`]); the
+    /// `builtin_file_has_spec_values` test keeps it valid.
+    pub fn builtin() -> Result<Pricing, PricingError> {
+        Pricing::parse(BUILTIN_TEXT, BUILTIN_ORIGIN)
     }
 
     /// The effective pricing (SPEC §10): `explicit` (from `--pricing` or
@@ -284,7 +279,7 @@ impl Pricing {
             Some(path) => Pricing::load_file(path),
             None => match crate::paths::config_pricing().filter(|p| p.exists()) {
                 Some(path) => Pricing::load_file(&path),
-                None => Ok(Pricing::builtin()),
+                None => Pricing::builtin(),
             },
         }
     }
@@ -1153,12 +1148,12 @@ price_cents = 5500
             ]),
         };
         assert_eq!(pricing, Ok(expected.clone()));
-        assert_eq!(Pricing::builtin(), expected);
+        assert_eq!(Pricing::builtin().expect("the built-in pricing is valid"), expected);
     }
 
     #[test]
     fn builtin_file_spot_checks() {
-        let pricing = Pricing::builtin();
+        let pricing = Pricing::builtin().expect("the built-in pricing is valid");
         assert_eq!(pricing.actions.edit.vectorize, 5);
         assert_eq!(pricing.plans["licenses-20-yearly"].price_cents, 192_000);
         assert_eq!(pricing.products["licenses-10"].licenses, 10);
@@ -1192,7 +1187,12 @@ price_cents = 5500
 
     #[test]
     fn builtin_file_has_no_ordering_warnings() {
-        assert_eq!(Pricing::builtin().ordering_warnings(), Vec::<String>::new());
+        assert_eq!(
+            Pricing::builtin()
+                .expect("the built-in pricing is valid")
+                .ordering_warnings(),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

@@ -158,7 +158,7 @@ mod tests {
 
     #[test]
     fn signup_grants_ten_credits_for_twelve_months() {
-        let pricing = Pricing::builtin();
+        let pricing = Pricing::builtin().expect("the built-in pricing is valid");
         let change = signup("alice", false, &pricing, at("2026-01-15T10:00:00Z")).expect("signup");
         assert_eq!(
             grants(&change),
@@ -176,14 +176,14 @@ mod tests {
 
     #[test]
     fn signup_on_a_leap_day_expires_on_feb_28() {
-        let pricing = Pricing::builtin();
+        let pricing = Pricing::builtin().expect("the built-in pricing is valid");
         let change = signup("leap", false, &pricing, at("2028-02-29T12:00:00Z")).expect("signup");
         assert_eq!(grants(&change)[0].3, at("2029-02-28T12:00:00Z"));
     }
 
     #[test]
     fn buying_licenses_adds_a_separate_bonus_lot_and_records_the_price() {
-        let pricing = Pricing::builtin();
+        let pricing = Pricing::builtin().expect("the built-in pricing is valid");
         let now = at("2026-01-31T10:00:00Z");
         let change = buy("alice", "licenses-10", 2, false, &pricing, now).expect("buy");
         let expiry = at("2027-01-31T10:00:00Z");
@@ -205,7 +205,7 @@ mod tests {
 
     #[test]
     fn buying_credits_grants_one_pack_lot() {
-        let pricing = Pricing::builtin();
+        let pricing = Pricing::builtin().expect("the built-in pricing is valid");
         let change = buy("alice", "credits-1000", 1, false, &pricing, at("2026-01-15T10:00:00Z")).expect("buy");
         assert_eq!(
             grants(&change),

@@ -351,7 +351,7 @@ mod tests {
 
     #[test]
     fn generate_costs_per_image_and_numbers_from_the_wallet_counter() {
-        let pricing = Pricing::builtin();
+        let pricing = Pricing::builtin().expect("the built-in pricing is valid");
         let now = at("2026-01-16T00:00:00Z");
         let change = generate(
             "alice",
@@ -402,7 +402,7 @@ mod tests {
 
     #[test]
     fn the_license_gate_on_edits() {
-        let pricing = Pricing::builtin();
+        let pricing = Pricing::builtin().expect("the built-in pricing is valid");
         let now = at("2026-01-16T00:00:00Z");
         for op in [EditOp::Upscale, EditOp::RemoveBackground, EditOp::Vectorize] {
             for style in [Style::Private("p".into()), Style::Artist("a".into())] {
@@ -430,7 +430,7 @@ mod tests {
 
     #[test]
     fn first_style_free_then_full_price() {
-        let pricing = Pricing::builtin();
+        let pricing = Pricing::builtin().expect("the built-in pricing is valid");
         let now = at("2026-01-16T00:00:00Z");
         let change = train("alice", &lots(), &[], "mine", &pricing, now).expect("free");
         assert_eq!(change.net(Asset::Credits), Some(0));
@@ -446,7 +446,7 @@ mod tests {
 
     #[test]
     fn license_only_images_that_need_one_and_only_once() {
-        let pricing = Pricing::builtin();
+        let pricing = Pricing::builtin().expect("the built-in pricing is valid");
         let now = at("2026-01-16T00:00:00Z");
         let change = license(
             "alice",

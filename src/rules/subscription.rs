@@ -371,7 +371,7 @@ mod tests {
 
     #[test]
     fn subscribe_charges_and_delivers_at_once() {
-        let pricing = Pricing::builtin();
+        let pricing = Pricing::builtin().expect("the built-in pricing is valid");
         let now = at("2026-01-15T10:00:00Z");
         let change = subscribe("alice", None, "licenses-5-yearly", &pricing, now).expect("subscribe");
         assert!(change.effects.contains(&Effect::Charge {
@@ -393,7 +393,7 @@ mod tests {
 
     #[test]
     fn one_running_subscription_per_account() {
-        let pricing = Pricing::builtin();
+        let pricing = Pricing::builtin().expect("the built-in pricing is valid");
         let now = at("2026-02-01T00:00:00Z");
         let active = subscription(SubscriptionStatus::Active, 1, 1, 1);
         let refused = subscribe("alice", Some(&active), "licenses-20-monthly", &pricing, now);
