@@ -30,13 +30,13 @@ pub fn run(cli: Cli) -> i32 {
     let outcome = context(&cli).and_then(|ctx| commands::run(cli, &ctx));
     match outcome {
         Ok(text) => {
-            let mut stdout = std::io::stdout().lock();
+            let mut stdout = commands::Stdout::default();
             match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(e) => {
                     eprintln!("wallet: cannot write to stdout: {e}");
                     1
                 }
-                _ => 0,
+                Ok(()) => 0,
             }
         }
         Err(e) => {

@@ -11,7 +11,7 @@ use crate::report::stream::{JsonRows, TableWriter, Widths};
 use crate::rules;
 use crate::store::{AccountRow, Db};
 
-use super::{Applied, Context, Output};
+use super::{Applied, Context, Output, write_json};
 
 pub fn add(db: &Db<'_>, ctx: &Context, handle: &str) -> Result<Output> {
     let now = db.clock()?;
@@ -80,11 +80,4 @@ pub(super) fn account_table(
     db.each_account(as_of, |r| Ok(table.row(&cells(&r))?))?;
     table.finish().context("cannot write the table")?;
     Ok(true)
-}
-
-/// Pretty JSON and a newline, as [`Output::render`] prints it.
-pub(super) fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value).context("cannot write JSON")?;
-    out.write_all(b"\n").context("cannot write JSON")?;
-    Ok(())
 }

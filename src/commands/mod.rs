@@ -107,13 +107,21 @@ impl Output {
 
     pub fn render(&self, json: bool) -> String {
         if json {
-            let mut text = serde_json::to_string_pretty(&self.json).unwrap_or_default();
-            text.push('\n');
-            text
+            let mut text = Vec::new();
+            // Writing a JSON value into memory cannot fail.
+            let _ = write_json(&mut text, &self.json);
+            String::from_utf8_lossy(&text).into_owned()
         } else {
             self.human.clone()
         }
     }
+}
+
+/// Pretty JSON and a newline: how every command prints `--json`.
+fn write_json(out: &mut dyn std::io::Write, value: &impl Serialize) -> Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).context("cannot write JSON")?;
+    out.write_all(b"\n").context("cannot write JSON")?;
+    Ok(())
 }
 
 /// Views of every account, written to stdout as they are read, so that no
@@ -143,9 +151,10 @@ impl<'a> Streamed<'a> {
 }
 
 /// Buffered stdout that stops writing, without failing, once the reader has
-/// gone (`wallet account list | head`).
+/// gone (`wallet account list | head`). Everything the program prints on
+/// stdout goes through it.
 #[derive(Default)]
-struct Stdout {
+pub struct Stdout {
     buffer: Vec<u8>,
     closed: bool,
 }

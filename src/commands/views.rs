@@ -15,8 +15,8 @@ use crate::report::{self, HistoryFilter, OPERATION_KINDS};
 use crate::rules::{Asset, Reason, Refusal};
 use crate::store::{AccountRow, Db};
 
-use super::account::{account_table, write_json};
-use super::{Context, Output, account_id};
+use super::account::account_table;
+use super::{Context, Output, account_id, write_json};
 
 fn instant(flag: &str, text: Option<&str>) -> Result<Option<Instant>> {
     text.map(|t| parse_instant(t).map_err(|e| Error::usage(format!("{flag}: {e}"))))
