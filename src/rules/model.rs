@@ -27,12 +27,16 @@ impl Asset {
 
     /// "1 credit", "3 licenses".
     pub fn count(self, n: u64) -> String {
-        let noun = match (self, n) {
+        format!("{n} {}", self.noun(n))
+    }
+
+    /// The noun for `n` of the asset: "credit" for 1, else "credits".
+    pub fn noun(self, n: u64) -> &'static str {
+        match (self, n) {
             (Asset::Credits, 1) => "credit",
             (Asset::Licenses, 1) => "license",
             _ => self.as_str(),
-        };
-        format!("{n} {noun}")
+        }
     }
 }
 
@@ -429,7 +433,16 @@ pub struct Image {
 
 /// `img-7` ⇄ 7.
 pub fn image_id(number: i64) -> String {
-    format!("img-{number}")
+    ImageId(number).to_string()
+}
+
+/// An image's id as text (`img-N`), written without building a `String`.
+pub struct ImageId(pub i64);
+
+impl std::fmt::Display for ImageId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "img-{}", self.0)
+    }
 }
 
 pub fn parse_image_id(text: &str) -> Option<i64> {

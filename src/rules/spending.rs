@@ -5,7 +5,7 @@ use crate::clock::Instant;
 use crate::pricing::Pricing;
 
 use super::burn_down::{burn_down, usable_total};
-use super::model::{Asset, EditOp, Image, Lot, Reason, Style, image_id};
+use super::model::{Asset, EditOp, Image, ImageId, Lot, Reason, Style, image_id};
 use super::{Change, Effect, Refusal};
 
 /// An account about to pay: takes amounts by the burn-down order, or
@@ -18,7 +18,14 @@ struct Payer<'a> {
 }
 
 impl Payer<'_> {
-    fn take(&self, asset: Asset, amount: u64, reason: Reason, action: &str) -> Result<Vec<Effect>, Refusal> {
+    /// `action` is only written out for a refusal.
+    fn take(
+        &self,
+        asset: Asset,
+        amount: u64,
+        reason: Reason,
+        action: &dyn std::fmt::Display,
+    ) -> Result<Vec<Effect>, Refusal> {
         if amount == 0 {
             return Ok(Vec::new());
         }
@@ -35,7 +42,7 @@ impl Payer<'_> {
                 .collect()),
             Err(available) => Err(Refusal::not_enough(
                 self.handle,
-                action,
+                action.to_string(),
                 asset,
                 amount,
                 available,
@@ -96,14 +103,18 @@ pub fn generate(
         .checked_mul(u64::from(count))
         .ok_or_else(|| Refusal::too_large("the cost of this generation"))?;
     let noun = if count == 1 { "image" } else { "images" };
-    let action = format!("generate {count} {style} {noun}");
     let mut effects = Payer {
         handle,
         lots,
         pricing,
         now,
     }
-    .take(Asset::Credits, cost, Reason::Generate, &action)?;
+    .take(
+        Asset::Credits,
+        cost,
+        Reason::Generate,
+        &format_args!("generate {count} {style} {noun}"),
+    )?;
     next_image_number
         .checked_add(i64::from(count))
         .ok_or_else(|| Refusal::too_large("the image number"))?;
@@ -112,18 +123,19 @@ pub fn generate(
         count,
         style: style.clone(),
     });
-    let last = next_image_number + i64::from(count) - 1;
-    let ids = if count == 1 {
-        image_id(next_image_number)
-    } else {
-        format!("{}…{}", image_id(next_image_number), image_id(last))
+    // One format for the summary: a replay writes one per line.
+    let first = ImageId(next_image_number);
+    let credits = Asset::Credits.noun(cost);
+    let summary = match count {
+        1 => format!("{handle} generated {count} {style} {noun} ({first}) for {cost} {credits}"),
+        _ => {
+            let last = ImageId(next_image_number + i64::from(count) - 1);
+            format!("{handle} generated {count} {style} {noun} ({first}…{last}) for {cost} {credits}")
+        }
     };
     Ok(Change {
         kind: "generate",
-        summary: format!(
-            "{handle} generated {count} {style} {noun} ({ids}) for {}",
-            Asset::Credits.count(cost)
-        ),
+        summary,
         effects,
     })
 }
@@ -208,7 +220,7 @@ pub fn train(
         pricing,
         now,
     }
-    .take(Asset::Credits, cost, Reason::Train, "train a style")?;
+    .take(Asset::Credits, cost, Reason::Train, &"train a style")?;
     effects.push(Effect::TrainStyle {
         name: name.to_owned(),
         credits: cost,
