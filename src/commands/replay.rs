@@ -2,7 +2,7 @@
 //! against one open wallet, each line atomically, plus `expect` and
 //! `expect-error` lines. Stops at the first surprise with `FILE:LINE:`.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::Path;
@@ -65,8 +65,8 @@ impl LineParser {
         command.build();
         LineParser {
             command,
-            seen: HashMap::new(),
-            shapes: HashMap::new(),
+            seen: HashMap::default(),
+            shapes: HashMap::default(),
         }
     }
 
@@ -273,7 +273,7 @@ fn run_lines(
     ctx: &Context,
     quiet: bool,
 ) -> Result<Tally> {
-    let mut batch = store.batch(LINES_PER_COMMIT, COMMIT_AFTER);
+    let mut batch = store.batch(LINES_PER_COMMIT, COMMIT_AFTER)?;
     let mut parser = LineParser::new();
     let mut tally = Tally::default();
     let mut bytes = 0u64;

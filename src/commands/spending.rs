@@ -12,7 +12,12 @@ pub fn generate(db: &Db<'_>, ctx: &Context, handle: &str, style: &str, count: u3
     let style = Style::parse(style).map_err(Error::Usage)?;
     let pricing = ctx.pricing()?;
     let applied = apply(db, ctx, handle, |id, now| {
-        let (lots, styles, first) = (db.live_lots(id)?, db.style_names(id)?, db.next_image_number()?);
+        // Only a private style needs the account's trained styles.
+        let styles = match style {
+            Style::Private(_) => db.style_names(id)?,
+            _ => Vec::new(),
+        };
+        let (lots, first) = (db.live_lots(id)?, db.next_image_number()?);
         Ok(rules::generate(
             handle, &lots, &styles, style, count, first, pricing, now,
         )?)

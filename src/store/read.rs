@@ -33,7 +33,13 @@ fn amount(row: &Row<'_>, idx: usize) -> rusqlite::Result<u64> {
     u64::try_from(v).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(idx, v))
 }
 
-const LOT_COLUMNS: &str = "id, asset, source, granted, remaining, granted_at, expires_at, subscription_id";
+/// The columns [`lot`] reads, as a literal so that queries are `concat!`ed
+/// at compile time instead of formatted on every call.
+macro_rules! lot_columns {
+    () => {
+        "id, asset, source, granted, remaining, granted_at, expires_at, subscription_id"
+    };
+}
 
 /// A text column read in place, without copying it into a `String`.
 fn text<'r>(row: &'r Row<'_>, idx: usize) -> rusqlite::Result<&'r str> {
@@ -57,8 +63,45 @@ fn lot(row: &Row<'_>) -> rusqlite::Result<Lot> {
     })
 }
 
-const SUBSCRIPTION_COLUMNS: &str = "id, plan, interval_months, licenses_per_month, credits_per_month, license_bonus_credits, \
-     rollover_cap_months, price_cents, currency, anchor, deliveries, periods, status, ended_at";
+/// The columns [`subscription`] reads (prefixed with a table alias when
+/// one is given), as a literal like [`lot_columns`].
+macro_rules! subscription_columns {
+    () => {
+        subscription_columns!("")
+    };
+    ($t:literal) => {
+        concat!(
+            $t,
+            "id, ",
+            $t,
+            "plan, ",
+            $t,
+            "interval_months, ",
+            $t,
+            "licenses_per_month, ",
+            $t,
+            "credits_per_month, ",
+            $t,
+            "license_bonus_credits, ",
+            $t,
+            "rollover_cap_months, ",
+            $t,
+            "price_cents, ",
+            $t,
+            "currency, ",
+            $t,
+            "anchor, ",
+            $t,
+            "deliveries, ",
+            $t,
+            "periods, ",
+            $t,
+            "status, ",
+            $t,
+            "ended_at"
+        )
+    };
+}
 
 fn subscription(row: &Row<'_>) -> rusqlite::Result<Subscription> {
     let status: String = row.get(12)?;
@@ -116,12 +159,19 @@ pub struct HistoryRow {
 
 impl Db<'_> {
     pub fn clock(&self) -> anyhow::Result<Instant> {
+        if let Some(at) = self.memo.and_then(|m| m.clock.get()) {
+            return Ok(at);
+        }
         let secs: i64 = self
             .conn
             .prepare_cached("SELECT clock FROM wallet WHERE id = 1")?
             .query_row([], |r| r.get(0))
             .context("the wallet has no clock row; it is damaged")?;
-        Ok(instant(secs)?)
+        let at = instant(secs)?;
+        if let Some(memo) = self.memo {
+            memo.clock.set(Some(at));
+        }
+        Ok(at)
     }
 
     /// True while nothing has happened: no account and no operation.
@@ -142,11 +192,18 @@ impl Db<'_> {
     }
 
     pub fn account_id(&self, handle: &str) -> anyhow::Result<Option<i64>> {
-        Ok(self
+        if let Some(id) = self.memo.and_then(|m| m.accounts.borrow().get(handle).copied()) {
+            return Ok(Some(id));
+        }
+        let id = self
             .conn
             .prepare_cached("SELECT id FROM accounts WHERE handle = ?1")?
             .query_row([handle], |r| r.get(0))
-            .optional()?)
+            .optional()?;
+        if let (Some(memo), Some(id)) = (self.memo, id) {
+            memo.accounts.borrow_mut().insert(handle.to_owned(), id);
+        }
+        Ok(id)
     }
 
     pub fn account_handle(&self, id: i64) -> anyhow::Result<String> {
@@ -207,8 +264,10 @@ impl Db<'_> {
 
     /// The account's lots that still hold something.
     pub fn live_lots(&self, account_id: i64) -> anyhow::Result<Vec<Lot>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {LOT_COLUMNS} FROM lots WHERE account_id = ?1 AND remaining > 0 ORDER BY id"
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "SELECT ",
+            lot_columns!(),
+            " FROM lots WHERE account_id = ?1 AND remaining > 0 ORDER BY id"
         ))?;
         let rows = stmt.query_map([account_id], lot)?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -216,8 +275,10 @@ impl Db<'_> {
 
     /// The lots of one of the account's subscriptions that still hold something.
     pub fn subscription_lots(&self, account_id: i64, subscription_id: i64) -> anyhow::Result<Vec<Lot>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {LOT_COLUMNS} FROM lots WHERE account_id = ?1 AND remaining > 0 AND subscription_id = ?2 ORDER BY id"
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "SELECT ",
+            lot_columns!(),
+            " FROM lots WHERE account_id = ?1 AND remaining > 0 AND subscription_id = ?2 ORDER BY id"
         ))?;
         let rows = stmt.query_map([account_id, subscription_id], lot)?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -240,8 +301,10 @@ impl Db<'_> {
     pub fn latest_subscription(&self, account_id: i64) -> anyhow::Result<Option<Subscription>> {
         Ok(self
             .conn
-            .prepare_cached(&format!(
-                "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE account_id = ?1 ORDER BY id DESC LIMIT 1"
+            .prepare_cached(concat!(
+                "SELECT ",
+                subscription_columns!(),
+                " FROM subscriptions WHERE account_id = ?1 ORDER BY id DESC LIMIT 1"
             ))?
             .query_row([account_id], subscription)
             .optional()?)
@@ -251,8 +314,10 @@ impl Db<'_> {
     pub fn subscription_as_of(&self, account_id: i64, at: Instant) -> anyhow::Result<Option<Subscription>> {
         let Some(sub) = self
             .conn
-            .prepare_cached(&format!(
-                "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE account_id = ?1 AND anchor <= ?2 ORDER BY id DESC LIMIT 1"
+            .prepare_cached(concat!(
+                "SELECT ",
+                subscription_columns!(),
+                " FROM subscriptions WHERE account_id = ?1 AND anchor <= ?2 ORDER BY id DESC LIMIT 1"
             ))?
             .query_row(params![account_id, clock::to_unix(at)], subscription)
             .optional()?
@@ -282,8 +347,10 @@ impl Db<'_> {
     pub fn subscription(&self, id: i64) -> anyhow::Result<Subscription> {
         Ok(self
             .conn
-            .prepare_cached(&format!(
-                "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ?1"
+            .prepare_cached(concat!(
+                "SELECT ",
+                subscription_columns!(),
+                " FROM subscriptions WHERE id = ?1"
             ))?
             .query_row([id], subscription)?)
     }
@@ -298,11 +365,20 @@ impl Db<'_> {
 
     /// The next free image number (`img-N`), across the whole wallet.
     pub fn next_image_number(&self) -> anyhow::Result<i64> {
+        if let Some(next) = self.memo.and_then(|m| m.next_image.get()) {
+            return Ok(next);
+        }
         let max: i64 = self
             .conn
             .prepare_cached("SELECT coalesce(max(id), 0) FROM images")?
             .query_row([], |r| r.get(0))?;
-        max.checked_add(1).ok_or_else(|| anyhow!("image numbers are exhausted"))
+        let next = max
+            .checked_add(1)
+            .ok_or_else(|| anyhow!("image numbers are exhausted"))?;
+        if let Some(memo) = self.memo {
+            memo.next_image.set(Some(next));
+        }
+        Ok(next)
     }
 
     fn image_from_row(row: &Row<'_>) -> rusqlite::Result<(Image, Option<Instant>)> {
@@ -489,14 +565,11 @@ impl Db<'_> {
     /// Running subscriptions whose next event falls at `at`, with their
     /// account id and handle, by handle (SPEC §8).
     pub fn subscriptions_due(&self, at: Instant) -> anyhow::Result<Vec<(i64, String, Subscription)>> {
-        let columns: Vec<String> = SUBSCRIPTION_COLUMNS
-            .split(',')
-            .map(|c| format!("s.{}", c.trim()))
-            .collect();
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {}, s.account_id, a.handle FROM subscriptions s JOIN accounts a ON a.id = s.account_id
-             WHERE s.next_event_at = ?1 ORDER BY a.handle",
-            columns.join(", ")
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "SELECT ",
+            subscription_columns!("s."),
+            ", s.account_id, a.handle FROM subscriptions s JOIN accounts a ON a.id = s.account_id
+             WHERE s.next_event_at = ?1 ORDER BY a.handle"
         ))?;
         let rows = stmt.query_map([clock::to_unix(at)], |r| Ok((r.get(14)?, r.get(15)?, subscription(r)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)

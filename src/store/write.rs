@@ -25,6 +25,9 @@ impl Db<'_> {
     pub fn set_clock(&self, at: Instant) -> anyhow::Result<()> {
         self.conn
             .execute("UPDATE wallet SET clock = ?1 WHERE id = 1", [clock::to_unix(at)])?;
+        if let Some(memo) = self.memo {
+            memo.clock.set(Some(at));
+        }
         Ok(())
     }
 
@@ -283,6 +286,9 @@ impl Db<'_> {
                         stmt.execute(params![number, account_id, op, style.kind(), style.name(), t])
                             .with_context(|| format!("cannot create image img-{number}"))?;
                         recorded.image_numbers.push(number);
+                    }
+                    if let (Some(memo), Some(last)) = (self.memo, recorded.image_numbers.last()) {
+                        memo.next_image.set(last.checked_add(1));
                     }
                 }
                 Effect::RecordEdit {
