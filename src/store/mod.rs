@@ -254,9 +254,6 @@ impl Store {
         };
         configure(&conn).map_err(|e| not_a_wallet(e, location))?;
         check_version(&conn, location)?;
-        if let Some(ps) = std::env::var("XPAGE").ok().and_then(|v| v.parse::<i64>().ok()) {
-            conn.pragma_update(None, "page_size", ps)?;
-        }
         if matches!(location, Location::File(_)) {
             let mode: String = conn
                 .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
@@ -337,6 +334,7 @@ impl Store {
     /// not even SQLite's WAL companion files (shell completion). Reads what
     /// the last writer committed to the main file; `None` if unavailable.
     pub fn open_untouched(path: &Path) -> Option<Store> {
+        tune_sqlite();
         if !path.exists() {
             return None;
         }
@@ -443,7 +441,8 @@ impl Batch<'_> {
             conn: self.conn,
             memo: Some(&self.memo),
         }
-        .atomically(f)?;
+        .atomically(f)
+        .inspect_err(|_| self.memo.forget())?;
         self.pending += 1;
         // The time is read only every 64 units: it is not free either.
         if self.pending >= self.every || self.pending.is_multiple_of(64) && opened.elapsed() >= self.max_open {
@@ -455,10 +454,11 @@ impl Batch<'_> {
     /// Commits every unit run so far.
     pub fn commit(&mut self) -> anyhow::Result<()> {
         if self.opened.is_some() {
+            // Forgotten first: a COMMIT that fails may have rolled back.
+            self.memo.forget();
             self.conn
                 .execute_batch("COMMIT")
                 .context("cannot commit to the wallet")?;
-            self.memo.forget();
             self.opened = None;
             self.pending = 0;
         }
