@@ -22,6 +22,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
 use crate::clock::{self, Instant};
+use crate::rules::Lot;
 
 pub use read::{AccountRow, HistoryRow, ImageRow};
 pub use write::Recorded;
@@ -108,22 +109,49 @@ pub struct Db<'c> {
 }
 
 /// Values a [`Batch`] remembers across its units instead of reading them
-/// again: the clock, account ids by handle, and the next image number. Only
-/// the store's own writes change them, and those keep the memo up to date;
-/// it is forgotten whenever a unit is undone or the transaction ends, since
-/// then (and only then) the rows may differ from what was remembered.
+/// again: the clock, account ids by handle, the next image number and the
+/// live lots of the accounts it has touched. Only the store's own writes
+/// change them, and those keep the memo up to date. It is forgotten whenever
+/// a unit is undone or a commit fails, since then the rows may differ from
+/// what was remembered, and when another connection has written to the
+/// wallet between two of the batch's transactions (`PRAGMA data_version`).
+/// It holds at most [`MEMO_ACCOUNTS`] accounts, and starts afresh when full.
 #[derive(Default)]
 struct Memo {
     clock: std::cell::Cell<Option<Instant>>,
     next_image: std::cell::Cell<Option<i64>>,
     accounts: std::cell::RefCell<foldhash::HashMap<String, i64>>,
+    /// Live lots by account id, in id order, as `live_lots` returns them.
+    lots: std::cell::RefCell<foldhash::HashMap<i64, Vec<Lot>>>,
+    /// The wallet's `data_version` when the batch's last transaction began.
+    data_version: std::cell::Cell<Option<i64>>,
 }
+
+/// Accounts a batch remembers at most (about 0.5 KiB each with their lots).
+const MEMO_ACCOUNTS: usize = 16_384;
 
 impl Memo {
     fn forget(&self) {
         self.clock.set(None);
         self.next_image.set(None);
         self.accounts.borrow_mut().clear();
+        self.lots.borrow_mut().clear();
+    }
+
+    fn remember_account(&self, handle: &str, id: i64) {
+        let mut accounts = self.accounts.borrow_mut();
+        if accounts.len() >= MEMO_ACCOUNTS {
+            accounts.clear();
+        }
+        accounts.insert(handle.to_owned(), id);
+    }
+
+    fn remember_lots(&self, account_id: i64, lots: Vec<Lot>) {
+        let mut remembered = self.lots.borrow_mut();
+        if remembered.len() >= MEMO_ACCOUNTS {
+            remembered.clear();
+        }
+        remembered.insert(account_id, lots);
     }
 }
 
@@ -434,6 +462,15 @@ impl Batch<'_> {
             Some(t) => t,
             None => {
                 begin_immediate(self.conn)?;
+                // Another connection's commit since this batch's last
+                // transaction makes what the batch remembers unreliable.
+                let version = self
+                    .conn
+                    .query_row("PRAGMA data_version", [], |r| r.get(0))
+                    .context("cannot read the wallet's data version")?;
+                if self.memo.data_version.replace(Some(version)) != Some(version) {
+                    self.memo.forget();
+                }
                 *self.opened.insert(std::time::Instant::now())
             }
         };
@@ -454,10 +491,10 @@ impl Batch<'_> {
     /// Commits every unit run so far.
     pub fn commit(&mut self) -> anyhow::Result<()> {
         if self.opened.is_some() {
-            // Forgotten first: a COMMIT that fails may have rolled back.
-            self.memo.forget();
+            // A COMMIT that fails may have rolled back.
             self.conn
                 .execute_batch("COMMIT")
+                .inspect_err(|_| self.memo.forget())
                 .context("cannot commit to the wallet")?;
             self.opened = None;
             self.pending = 0;
@@ -555,7 +592,8 @@ fn create_file_if_missing(path: &Path) -> anyhow::Result<()> {
 mod batch_tests {
     use super::*;
     use crate::clock::at;
-    use crate::rules::{Change, Effect, Style};
+    use crate::pricing::Pricing;
+    use crate::rules::{self, Change, Effect, Style};
 
     fn foreign_keys(store: &Store) -> i64 {
         store
@@ -598,6 +636,96 @@ mod batch_tests {
             })
             .expect("second unit");
         batch.commit().expect("commit");
+    }
+
+    /// Signs `handle` up (its signup credits) and buys a credit pack.
+    fn customer(db: &Db<'_>, handle: &str, now: Instant) -> anyhow::Result<i64> {
+        let pricing = Pricing::builtin()?;
+        let id = db.create_account(handle, now)?;
+        db.record(id, now, &rules::signup(handle, false, &pricing, now)?, None)?;
+        db.record(
+            id,
+            now,
+            &rules::buy(handle, "credits-1000", 1, false, &pricing, now)?,
+            None,
+        )?;
+        Ok(id)
+    }
+
+    /// Generates `count` base images for the account.
+    fn generate(db: &Db<'_>, id: i64, count: u32, now: Instant) -> anyhow::Result<()> {
+        let pricing = Pricing::builtin()?;
+        let change = rules::generate(
+            "ann",
+            &db.live_lots(id)?,
+            &[],
+            Style::Base,
+            count,
+            db.next_image_number()?,
+            &pricing,
+            now,
+        )?;
+        db.record(id, now, &change, None)?;
+        Ok(())
+    }
+
+    #[test]
+    fn a_batch_keeps_the_lots_it_remembers_in_step_with_its_writes() {
+        let t0 = at("2026-01-01T00:00:00Z");
+        let mut store = Store::open(&Location::Memory, t0).expect("open");
+        let mut batch = store.batch(1000, Duration::from_secs(60)).expect("batch");
+        let id = batch.run(|db| customer(db, "ann", t0)).expect("customer");
+        for (unit, count) in [4, 1, 3, 50, 2].into_iter().enumerate() {
+            batch.run(|db| generate(db, id, count, t0)).expect("generate");
+            let (remembered, rows) = batch
+                .run(|db| -> anyhow::Result<_> { Ok((db.live_lots(id)?, db.query_live_lots(id)?)) })
+                .expect("read");
+            assert_eq!(remembered, rows, "after unit {unit}");
+            if unit == 2 {
+                batch.commit().expect("commit");
+            }
+        }
+        let pricing = Pricing::builtin().expect("pricing");
+        // Use up the signup lot and part of the pack, then grant another pack.
+        batch
+            .run(|db| -> anyhow::Result<()> {
+                generate(db, id, 60, t0)?;
+                db.record(
+                    id,
+                    t0,
+                    &rules::buy("ann", "credits-1000", 1, false, &pricing, t0)?,
+                    None,
+                )?;
+                Ok(())
+            })
+            .expect("spend and buy");
+        let (remembered, rows) = batch
+            .run(|db| -> anyhow::Result<_> { Ok((db.live_lots(id)?, db.query_live_lots(id)?)) })
+            .expect("read");
+        assert_eq!(remembered, rows);
+        assert_eq!(rows.len(), 2, "the signup lot is used up: {rows:?}");
+    }
+
+    #[test]
+    fn a_batch_forgets_what_it_remembers_when_another_connection_writes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let location = Location::File(dir.path().join("w.sqlite3"));
+        let t0 = at("2026-01-01T00:00:00Z");
+        let mut ours = Store::open(&location, t0).expect("open");
+        let mut theirs = Store::open(&location, t0).expect("open again");
+        let mut batch = ours.batch(1000, Duration::from_secs(60)).expect("batch");
+        let id = batch.run(|db| customer(db, "ann", t0)).expect("customer");
+        let before = batch.run(|db| db.live_lots(id)).expect("lots");
+        batch.commit().expect("commit");
+
+        theirs.write(|db| generate(db, id, 5, t0)).expect("their write");
+
+        let (after, rows) = batch
+            .run(|db| -> anyhow::Result<_> { Ok((db.live_lots(id)?, db.query_live_lots(id)?)) })
+            .expect("read after their write");
+        assert_ne!(before, rows, "their write changed the lots");
+        assert_eq!(after, rows, "the batch reads their write, not its memory");
+        assert_eq!(batch.run(|db| db.next_image_number()).expect("next image"), 6);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! Every query is indexed by the account or by the due instant; nothing
 //! scans all accounts.
 
-use anyhow::{Context, anyhow};
+use anyhow::{Context, anyhow, ensure};
 use rusqlite::{OptionalExtension, Row, params};
 
 use crate::clock::{self, Instant};
@@ -201,7 +201,7 @@ impl Db<'_> {
             .query_row([handle], |r| r.get(0))
             .optional()?;
         if let (Some(memo), Some(id)) = (self.memo, id) {
-            memo.accounts.borrow_mut().insert(handle.to_owned(), id);
+            memo.remember_account(handle, id);
         }
         Ok(id)
     }
@@ -262,8 +262,28 @@ impl Db<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The account's lots that still hold something.
+    /// The account's lots that still hold something, in id order.
     pub fn live_lots(&self, account_id: i64) -> anyhow::Result<Vec<Lot>> {
+        let Some(memo) = self.memo else {
+            return self.query_live_lots(account_id);
+        };
+        if let Some(lots) = memo.lots.borrow().get(&account_id) {
+            // Debug builds (every test) check the memory against the rows.
+            if cfg!(debug_assertions) {
+                let rows = self.query_live_lots(account_id)?;
+                ensure!(
+                    rows == *lots,
+                    "internal error: the batch remembers account {account_id}'s lots as {lots:?}, the wallet holds {rows:?}"
+                );
+            }
+            return Ok(lots.clone());
+        }
+        let lots = self.query_live_lots(account_id)?;
+        memo.remember_lots(account_id, lots.clone());
+        Ok(lots)
+    }
+
+    pub(super) fn query_live_lots(&self, account_id: i64) -> anyhow::Result<Vec<Lot>> {
         let mut stmt = self.conn.prepare_cached(concat!(
             "SELECT ",
             lot_columns!(),
@@ -275,6 +295,11 @@ impl Db<'_> {
 
     /// The lots of one of the account's subscriptions that still hold something.
     pub fn subscription_lots(&self, account_id: i64, subscription_id: i64) -> anyhow::Result<Vec<Lot>> {
+        if self.memo.is_some() {
+            let mut lots = self.live_lots(account_id)?;
+            lots.retain(|l| l.subscription_id == Some(subscription_id));
+            return Ok(lots);
+        }
         let mut stmt = self.conn.prepare_cached(concat!(
             "SELECT ",
             lot_columns!(),

@@ -5,7 +5,7 @@ use anyhow::{Context, anyhow, bail, ensure};
 use rusqlite::{OptionalExtension, params};
 
 use crate::clock::{self, Instant};
-use crate::rules::{Change, Effect, Subscription, SubscriptionRef, SubscriptionStatus};
+use crate::rules::{Change, Effect, Lot, Subscription, SubscriptionRef, SubscriptionStatus};
 
 use super::Db;
 
@@ -138,6 +138,9 @@ impl Db<'_> {
             ..Recorded::default()
         };
         let mut started: Option<i64> = None;
+        // A batch's memory of the account's live lots, kept in step with the
+        // rows below; dropped if a row and the memory ever disagree.
+        let mut lots = self.memo.and_then(|m| m.lots.borrow_mut().remove(&account_id));
         let resolve = |r: SubscriptionRef, started: Option<i64>| match r {
             SubscriptionRef::Existing(id) => Ok(id),
             SubscriptionRef::Started => {
@@ -155,7 +158,7 @@ impl Db<'_> {
                     reason,
                 } => {
                     let sub = subscription.map(|r| resolve(r, started)).transpose()?;
-                    let amount = signed(*amount)?;
+                    let (units, amount) = (*amount, signed(*amount)?);
                     self.conn
                         .prepare_cached(
                             "INSERT INTO lots (account_id, operation_id, asset, source, granted, remaining, granted_at, expires_at, subscription_id)
@@ -164,6 +167,18 @@ impl Db<'_> {
                         .execute(params![account_id, op, asset.as_str(), source.as_str(), amount, t, clock::to_unix(*expires_at), sub])?;
                     let lot = self.conn.last_insert_rowid();
                     self.insert_entry(op, account_id, lot, asset.as_str(), amount, reason.as_str(), t, None)?;
+                    if let Some(lots) = &mut lots {
+                        lots.push(Lot {
+                            id: lot,
+                            asset: *asset,
+                            source: *source,
+                            granted: units,
+                            remaining: units,
+                            granted_at: at,
+                            expires_at: *expires_at,
+                            subscription_id: sub,
+                        });
+                    }
                     recorded.lot_ids.push(lot);
                 }
                 Effect::Debit {
@@ -173,7 +188,7 @@ impl Db<'_> {
                     reason,
                     note,
                 } => {
-                    let amount = signed(*amount)?;
+                    let (units, amount) = (*amount, signed(*amount)?);
                     let changed = self
                         .conn
                         .prepare_cached(
@@ -181,6 +196,10 @@ impl Db<'_> {
                         )?
                         .execute(params![lot_id, account_id, amount, asset.as_str()])?;
                     ensure!(changed == 1, "lot {lot_id} cannot give {amount} {}", asset.as_str());
+                    match lots.as_mut().and_then(|lots| lots.iter_mut().find(|l| l.id == *lot_id)) {
+                        Some(l) if l.remaining >= units => l.remaining -= units,
+                        _ => lots = None,
+                    }
                     self.insert_entry(
                         op,
                         account_id,
@@ -198,6 +217,10 @@ impl Db<'_> {
                         .prepare_cached("UPDATE lots SET expires_at = ?2 WHERE id = ?1 AND account_id = ?3")?
                         .execute(params![lot_id, clock::to_unix(*expires_at), account_id])?;
                     ensure!(changed == 1, "lot {lot_id} is missing");
+                    match lots.as_mut().and_then(|lots| lots.iter_mut().find(|l| l.id == *lot_id)) {
+                        Some(l) => l.expires_at = *expires_at,
+                        None => lots = None,
+                    }
                 }
                 Effect::Order {
                     product,
@@ -317,6 +340,10 @@ impl Db<'_> {
                         .execute(params![account_id, op, name, signed(*credits)?, t])?;
                 }
             }
+        }
+        if let (Some(memo), Some(mut lots)) = (self.memo, lots) {
+            lots.retain(|l| l.remaining > 0);
+            memo.remember_lots(account_id, lots);
         }
         if cfg!(debug_assertions) {
             self.check_account(account_id)?;
