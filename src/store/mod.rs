@@ -6,6 +6,7 @@
 //! transaction, through which every query and write goes).
 
 mod alloc;
+mod prepared;
 mod read;
 mod verify;
 mod write;
@@ -106,6 +107,19 @@ pub struct Db<'c> {
     conn: &'c Connection,
     /// What a batch has already read in its transaction, if this is a batch.
     memo: Option<&'c Memo>,
+    /// A batch's own prepared write statements, if this is a batch.
+    prepared: Option<&'c (dyn prepared::Execute + 'c)>,
+}
+
+impl Db<'_> {
+    /// Runs a write statement: through the batch's own prepared statements
+    /// in a batch, else through rusqlite's statement cache.
+    fn execute(&self, sql: &'static str, params: &[&dyn rusqlite::ToSql]) -> rusqlite::Result<usize> {
+        match self.prepared {
+            Some(prepared) => prepared.execute(sql, params),
+            None => self.conn.prepare_cached(sql)?.execute(params),
+        }
+    }
 }
 
 /// Values a [`Batch`] remembers across its units instead of reading them
@@ -227,6 +241,19 @@ fn check_version(conn: &Connection, location: &Location) -> anyhow::Result<i64> 
     Ok(version)
 }
 
+/// Page cache of a connection, and of one running a [`Batch`]: a replay
+/// touches one page per account in three indexes (its operations, its lots
+/// and its live lots), about 20 MiB for 10,000 accounts. With less, dirty
+/// pages are spilled to the WAL and read back, and a year's replay makes
+/// 2.6 times the writes and reads (benches/perf.py; README, Performance).
+const CACHE_KIB: i64 = 16 * 1024;
+const BATCH_CACHE_KIB: i64 = 24 * 1024;
+/// WAL pages between a batch's checkpoints (SQLite's default is 1,000): a
+/// page rewritten by several commits is copied into the wallet file once.
+/// The WAL grows to 32 MiB at most, and is cut back after the batch.
+const BATCH_CHECKPOINT_PAGES: i64 = 8192;
+const CHECKPOINT_PAGES: i64 = 1000;
+
 /// Every statement the store uses stays prepared (rusqlite keeps 16 by default).
 const STATEMENT_CACHE: usize = 128;
 
@@ -236,11 +263,9 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // Statement and savepoint journals (one per replay line) in memory, not
     // in temp files: they only ever hold one transaction's undo.
     conn.pragma_update(None, "temp_store", "MEMORY")?;
-    // 16 MiB of page cache (SQLite's default is 2 MiB): a replay batch or a
-    // busy clock advance stays in memory instead of spilling and re-reading.
-    // 24 MiB saved a year's replay 0.5 s of system time but took every
-    // heavy command 8 MiB closer to the 64 MB budget.
-    conn.pragma_update(None, "cache_size", -16_384)?;
+    // 16 MiB of page cache (SQLite's default is 2 MiB): a busy clock advance
+    // stays in memory instead of spilling and re-reading. A batch takes more.
+    conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     #[cfg(test)]
     plan_tests::trace(conn);
@@ -381,6 +406,7 @@ impl Store {
         match f(&Db {
             conn: &self.conn,
             memo: None,
+            prepared: None,
         }) {
             Ok(value) => {
                 if let Err(e) = self.conn.execute_batch("COMMIT") {
@@ -407,7 +433,11 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Deferred)
             .map_err(|e| anyhow!(e).context("cannot read the wallet"))?;
-        let value = f(&Db { conn: &tx, memo: None })?;
+        let value = f(&Db {
+            conn: &tx,
+            memo: None,
+            prepared: None,
+        })?;
         tx.finish()
             .map_err(|e| anyhow!(e).context("cannot end the read transaction"))?;
         Ok(value)
@@ -430,6 +460,7 @@ impl Store {
 pub struct Batch<'s> {
     conn: &'s Connection,
     memo: Memo,
+    prepared: prepared::Prepared<'s>,
     opened: Option<std::time::Instant>,
     pending: usize,
     every: usize,
@@ -441,9 +472,13 @@ impl Store {
         // Outside a transaction (the pragma does nothing inside one): no
         // batch or write is open, since both borrow the store mutably.
         self.conn.pragma_update(None, "foreign_keys", "OFF")?;
+        self.conn.pragma_update(None, "cache_size", -BATCH_CACHE_KIB)?;
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", BATCH_CHECKPOINT_PAGES)?;
         Ok(Batch {
             conn: &self.conn,
             memo: Memo::default(),
+            prepared: prepared::Prepared::new(&self.conn),
             opened: None,
             pending: 0,
             every: every.max(1),
@@ -477,6 +512,7 @@ impl Batch<'_> {
         let value = Db {
             conn: self.conn,
             memo: Some(&self.memo),
+            prepared: Some(&self.prepared),
         }
         .atomically(f)
         .inspect_err(|_| self.memo.forget())?;
@@ -510,6 +546,8 @@ impl Drop for Batch<'_> {
         }
         // A failure leaves them off on a connection that is about to close.
         let _ = self.conn.pragma_update(None, "foreign_keys", "ON");
+        let _ = self.conn.pragma_update(None, "cache_size", -CACHE_KIB);
+        let _ = self.conn.pragma_update(None, "wal_autocheckpoint", CHECKPOINT_PAGES);
     }
 }
 
@@ -520,12 +558,7 @@ impl Db<'_> {
     where
         E: From<anyhow::Error>,
     {
-        let sql = |s: &str| {
-            self.conn
-                .prepare_cached(s)
-                .and_then(|mut stmt| stmt.execute([]))
-                .map_err(|e| anyhow!(e).context("savepoint failed"))
-        };
+        let sql = |s: &'static str| self.execute(s, &[]).map_err(|e| anyhow!(e).context("savepoint failed"));
         sql("SAVEPOINT line")?;
         match f(self) {
             Ok(value) => {
@@ -595,11 +628,14 @@ mod batch_tests {
     use crate::pricing::Pricing;
     use crate::rules::{self, Change, Effect, Style};
 
-    fn foreign_keys(store: &Store) -> i64 {
-        store
-            .conn
-            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
-            .expect("pragma")
+    /// (foreign_keys, cache_size, wal_autocheckpoint) of the store's connection.
+    fn settings(conn: &Connection) -> (i64, i64, i64) {
+        let pragma = |name: &str| -> i64 { conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0)).expect(name) };
+        (
+            pragma("foreign_keys"),
+            pragma("cache_size"),
+            pragma("wal_autocheckpoint"),
+        )
     }
 
     #[test]
@@ -729,16 +765,21 @@ mod batch_tests {
     }
 
     #[test]
-    fn foreign_keys_are_enforced_again_once_a_batch_ends() {
+    fn a_batch_sets_its_own_connection_settings_and_restores_them() {
         let mut store = Store::open(&Location::Memory, at("2026-01-01T00:00:00Z")).expect("open");
-        assert_eq!(foreign_keys(&store), 1);
+        let single = (1, -CACHE_KIB, CHECKPOINT_PAGES);
+        assert_eq!(settings(&store.conn), single);
         {
             let mut batch = store.batch(1000, Duration::from_secs(60)).expect("batch");
-            let inside: i64 = batch
-                .run(|db| -> anyhow::Result<i64> { Ok(db.conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?) })
+            let inside = batch
+                .run(|db| -> anyhow::Result<_> { Ok(settings(db.conn)) })
                 .expect("unit");
-            assert_eq!(inside, 0);
+            assert_eq!(inside, (0, -BATCH_CACHE_KIB, BATCH_CHECKPOINT_PAGES));
         }
-        assert_eq!(foreign_keys(&store), 1);
+        assert_eq!(
+            settings(&store.conn),
+            single,
+            "foreign keys enforced again, the usual cache and checkpoints"
+        );
     }
 }

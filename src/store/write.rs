@@ -23,8 +23,7 @@ fn signed(amount: u64) -> anyhow::Result<i64> {
 
 impl Db<'_> {
     pub fn set_clock(&self, at: Instant) -> anyhow::Result<()> {
-        self.conn
-            .execute("UPDATE wallet SET clock = ?1 WHERE id = 1", [clock::to_unix(at)])?;
+        self.execute("UPDATE wallet SET clock = ?1 WHERE id = 1", params![clock::to_unix(at)])?;
         if let Some(memo) = self.memo {
             memo.clock.set(Some(at));
         }
@@ -41,18 +40,17 @@ impl Db<'_> {
         at: Instant,
         actor: Option<&str>,
     ) -> anyhow::Result<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO idempotency_keys (key, request, human, json, operation_at, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![key, request, human, json, clock::to_unix(at), actor])?;
+        self.execute(
+"INSERT INTO idempotency_keys (key, request, human, json, operation_at, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+params![key, request, human, json, clock::to_unix(at), actor])?;
         Ok(())
     }
 
     pub fn create_account(&self, handle: &str, at: Instant) -> anyhow::Result<i64> {
-        self.conn
-            .prepare_cached("INSERT INTO accounts (handle, created_at) VALUES (?1, ?2)")?
-            .execute(params![handle, clock::to_unix(at)])?;
+        self.execute(
+            "INSERT INTO accounts (handle, created_at) VALUES (?1, ?2)",
+            params![handle, clock::to_unix(at)],
+        )?;
         Ok(self.conn.last_insert_rowid())
     }
 
@@ -75,11 +73,10 @@ impl Db<'_> {
         summary: &str,
         actor: Option<&str>,
     ) -> anyhow::Result<i64> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO operations (account_id, at, kind, summary, actor) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![account_id, clock::to_unix(at), kind, summary, actor])?;
+        self.execute(
+            "INSERT INTO operations (account_id, at, kind, summary, actor) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![account_id, clock::to_unix(at), kind, summary, actor],
+        )?;
         Ok(self.conn.last_insert_rowid())
     }
 
@@ -91,26 +88,23 @@ impl Db<'_> {
         if (before.status, before.ended_at) != (after.status, after.ended_at) {
             return self.save_schedule(after);
         }
-        let changed = self
-            .conn
-            .prepare_cached("UPDATE subscriptions SET deliveries = ?2, periods = ?3, next_event_at = ?4 WHERE id = ?1")?
-            .execute(params![
+        let changed = self.execute(
+            "UPDATE subscriptions SET deliveries = ?2, periods = ?3, next_event_at = ?4 WHERE id = ?1",
+            params![
                 after.id,
                 after.deliveries,
                 after.periods,
                 after.next_event().map(clock::to_unix)
-            ])?;
+            ],
+        )?;
         ensure!(changed == 1, "subscription {} is missing", after.id);
         Ok(())
     }
 
     fn save_schedule(&self, sub: &Subscription) -> anyhow::Result<()> {
-        let changed = self
-            .conn
-            .prepare_cached(
-                "UPDATE subscriptions SET deliveries = ?2, periods = ?3, status = ?4, ended_at = ?5, next_event_at = ?6 WHERE id = ?1",
-            )?
-            .execute(params![
+        let changed = self.execute(
+"UPDATE subscriptions SET deliveries = ?2, periods = ?3, status = ?4, ended_at = ?5, next_event_at = ?6 WHERE id = ?1",
+params![
                 sub.id,
                 sub.deliveries,
                 sub.periods,
@@ -159,12 +153,10 @@ impl Db<'_> {
                 } => {
                     let sub = subscription.map(|r| resolve(r, started)).transpose()?;
                     let (units, amount) = (*amount, signed(*amount)?);
-                    self.conn
-                        .prepare_cached(
-                            "INSERT INTO lots (account_id, operation_id, asset, source, granted, remaining, granted_at, expires_at, subscription_id)
+                    self.execute(
+"INSERT INTO lots (account_id, operation_id, asset, source, granted, remaining, granted_at, expires_at, subscription_id)
                              VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8)",
-                        )?
-                        .execute(params![account_id, op, asset.as_str(), source.as_str(), amount, t, clock::to_unix(*expires_at), sub])?;
+params![account_id, op, asset.as_str(), source.as_str(), amount, t, clock::to_unix(*expires_at), sub])?;
                     let lot = self.conn.last_insert_rowid();
                     self.insert_entry(op, account_id, lot, asset.as_str(), amount, reason.as_str(), t, None)?;
                     if let Some(lots) = &mut lots {
@@ -189,12 +181,9 @@ impl Db<'_> {
                     note,
                 } => {
                     let (units, amount) = (*amount, signed(*amount)?);
-                    let changed = self
-                        .conn
-                        .prepare_cached(
-                            "UPDATE lots SET remaining = remaining - ?3 WHERE id = ?1 AND account_id = ?2 AND asset = ?4 AND remaining >= ?3",
-                        )?
-                        .execute(params![lot_id, account_id, amount, asset.as_str()])?;
+                    let changed = self.execute(
+"UPDATE lots SET remaining = remaining - ?3 WHERE id = ?1 AND account_id = ?2 AND asset = ?4 AND remaining >= ?3",
+params![lot_id, account_id, amount, asset.as_str()])?;
                     ensure!(changed == 1, "lot {lot_id} cannot give {amount} {}", asset.as_str());
                     match lots.as_mut().and_then(|lots| lots.iter_mut().find(|l| l.id == *lot_id)) {
                         Some(l) if l.remaining >= units => l.remaining -= units,
@@ -212,10 +201,10 @@ impl Db<'_> {
                     )?;
                 }
                 Effect::SetLotExpiry { lot_id, expires_at } => {
-                    let changed = self
-                        .conn
-                        .prepare_cached("UPDATE lots SET expires_at = ?2 WHERE id = ?1 AND account_id = ?3")?
-                        .execute(params![lot_id, clock::to_unix(*expires_at), account_id])?;
+                    let changed = self.execute(
+                        "UPDATE lots SET expires_at = ?2 WHERE id = ?1 AND account_id = ?3",
+                        params![lot_id, clock::to_unix(*expires_at), account_id],
+                    )?;
                     ensure!(changed == 1, "lot {lot_id} is missing");
                     match lots.as_mut().and_then(|lots| lots.iter_mut().find(|l| l.id == *lot_id)) {
                         Some(l) => l.expires_at = *expires_at,
@@ -228,12 +217,11 @@ impl Db<'_> {
                     price_cents,
                     currency,
                 } => {
-                    self.conn
-                        .prepare_cached(
-                            "INSERT INTO orders (operation_id, account_id, product, quantity, price_cents, currency, at)
+                    self.execute(
+                        "INSERT INTO orders (operation_id, account_id, product, quantity, price_cents, currency, at)
                              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                        )?
-                        .execute(params![op, account_id, product, quantity, price_cents, currency, t])?;
+                        params![op, account_id, product, quantity, price_cents, currency, t],
+                    )?;
                 }
                 Effect::Charge {
                     subscription,
@@ -243,12 +231,10 @@ impl Db<'_> {
                     period_end,
                 } => {
                     let sub = resolve(*subscription, started)?;
-                    self.conn
-                        .prepare_cached(
-                            "INSERT INTO charges (operation_id, account_id, subscription_id, amount_cents, currency, period_start, period_end, at)
+                    self.execute(
+"INSERT INTO charges (operation_id, account_id, subscription_id, amount_cents, currency, period_start, period_end, at)
                              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                        )?
-                        .execute(params![
+params![
                             op,
                             account_id,
                             sub,
@@ -270,13 +256,11 @@ impl Db<'_> {
                         status: SubscriptionStatus::Active,
                         ended_at: None,
                     };
-                    self.conn
-                        .prepare_cached(
-                            "INSERT INTO subscriptions (account_id, operation_id, plan, interval_months, licenses_per_month, credits_per_month,
+                    self.execute(
+"INSERT INTO subscriptions (account_id, operation_id, plan, interval_months, licenses_per_month, credits_per_month,
                                  license_bonus_credits, rollover_cap_months, price_cents, currency, anchor, deliveries, periods, status)
                              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, 1, 'active')",
-                        )?
-                        .execute(params![
+params![
                             account_id,
                             op,
                             plan,
@@ -299,17 +283,22 @@ impl Db<'_> {
                     count,
                     style,
                 } => {
-                    let mut stmt = self.conn.prepare_cached(
-                        "INSERT INTO images (id, account_id, operation_id, style_kind, style_name, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    )?;
-                    for k in 0..i64::from(*count) {
-                        let number = first_number
-                            .checked_add(k)
-                            .ok_or_else(|| anyhow!("image numbers are exhausted"))?;
-                        stmt.execute(params![number, account_id, op, style.kind(), style.name(), t])
-                            .with_context(|| format!("cannot create image img-{number}"))?;
-                        recorded.image_numbers.push(number);
+                    // One statement for all the images, numbered first..=last.
+                    let Some(last) = i64::from(*count)
+                        .checked_sub(1)
+                        .and_then(|n| first_number.checked_add(n))
+                        .filter(|last| last >= first_number)
+                    else {
+                        bail!("cannot number {count} images from img-{first_number}");
+                    };
+                    for number in *first_number..=last {
+                        self.execute(
+                            "INSERT INTO images (id, account_id, operation_id, style_kind, style_name, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                            params![number, account_id, op, style.kind(), style.name(), t],
+                        )
+                        .with_context(|| format!("cannot create image img-{number}"))?;
                     }
+                    recorded.image_numbers.extend(*first_number..=last);
                     if let (Some(memo), Some(last)) = (self.memo, recorded.image_numbers.last()) {
                         memo.next_image.set(last.checked_add(1));
                     }
@@ -319,25 +308,21 @@ impl Db<'_> {
                     op: edit_op,
                     credits,
                 } => {
-                    self.conn
-                        .prepare_cached(
-                            "INSERT INTO edits (image_id, operation_id, op, credits, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                        )?
-                        .execute(params![image_number, op, edit_op.as_str(), signed(*credits)?, t])?;
+                    self.execute(
+                        "INSERT INTO edits (image_id, operation_id, op, credits, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![image_number, op, edit_op.as_str(), signed(*credits)?, t],
+                    )?;
                 }
                 Effect::LicenseImage { image_number } => {
-                    let changed = self
-                        .conn
-                        .prepare_cached(
-                            "UPDATE images SET licensed_at = ?3, license_operation_id = ?4 WHERE id = ?1 AND account_id = ?2 AND licensed_at IS NULL",
-                        )?
-                        .execute(params![image_number, account_id, t, op])?;
+                    let changed = self.execute(
+"UPDATE images SET licensed_at = ?3, license_operation_id = ?4 WHERE id = ?1 AND account_id = ?2 AND licensed_at IS NULL",
+params![image_number, account_id, t, op])?;
                     ensure!(changed == 1, "image img-{image_number} cannot be licensed twice");
                 }
                 Effect::TrainStyle { name, credits } => {
-                    self.conn
-                        .prepare_cached("INSERT INTO styles (account_id, operation_id, name, credits, trained_at) VALUES (?1, ?2, ?3, ?4, ?5)")?
-                        .execute(params![account_id, op, name, signed(*credits)?, t])?;
+                    self.execute(
+"INSERT INTO styles (account_id, operation_id, name, credits, trained_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+params![account_id, op, name, signed(*credits)?, t])?;
                 }
             }
         }
@@ -363,11 +348,9 @@ impl Db<'_> {
         at: i64,
         note: Option<&str>,
     ) -> anyhow::Result<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO ledger (operation_id, account_id, lot_id, asset, delta, reason, at, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(params![op, account_id, lot, asset, delta, reason, at, note])?;
+        self.execute(
+"INSERT INTO ledger (operation_id, account_id, lot_id, asset, delta, reason, at, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+params![op, account_id, lot, asset, delta, reason, at, note])?;
         Ok(())
     }
 
