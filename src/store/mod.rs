@@ -105,15 +105,15 @@ pub struct Store {
 /// The wallet seen from inside one transaction (or savepoint).
 pub struct Db<'c> {
     conn: &'c Connection,
-    /// What a batch has already read in its transaction, if this is a batch.
+    /// What a write or a batch has already read, if this is one.
     memo: Option<&'c Memo>,
-    /// A batch's own prepared write statements, if this is a batch.
+    /// A write's or a batch's own prepared write statements, if this is one.
     prepared: Option<&'c (dyn prepared::Execute + 'c)>,
 }
 
 impl Db<'_> {
-    /// Runs a write statement: through the batch's own prepared statements
-    /// in a batch, else through rusqlite's statement cache.
+    /// Runs a write statement: through the write's or batch's own prepared
+    /// statements, else (a read) through rusqlite's statement cache.
     fn execute(&self, sql: &'static str, params: &[&dyn rusqlite::ToSql]) -> rusqlite::Result<usize> {
         match self.prepared {
             Some(prepared) => prepared.execute(sql, params),
@@ -122,8 +122,8 @@ impl Db<'_> {
     }
 }
 
-/// Values a [`Batch`] remembers across its units instead of reading them
-/// again: the clock, account ids by handle, the next image number and the
+/// Values a write transaction or a [`Batch`] remembers instead of reading
+/// them again: the clock, account ids by handle, the next image number and the
 /// live lots of the accounts it has touched. Only the store's own writes
 /// change them, and those keep the memo up to date. It is forgotten whenever
 /// a unit is undone or a commit fails, since then the rows may differ from
@@ -160,7 +160,8 @@ impl Memo {
         accounts.insert(handle.to_owned(), id);
     }
 
-    fn remember_lots(&self, account_id: i64, lots: Vec<Lot>) {
+    fn remember_lots(&self, account_id: i64, mut lots: Vec<Lot>) {
+        lots.shrink_to_fit();
         let mut remembered = self.lots.borrow_mut();
         if remembered.len() >= MEMO_ACCOUNTS {
             remembered.clear();
@@ -403,10 +404,14 @@ impl Store {
         E: From<anyhow::Error>,
     {
         begin_immediate(&self.conn)?;
+        // Remembered and prepared for this transaction only (a clock advance
+        // reads each account's lots once and runs its writes many times).
+        let memo = Memo::default();
+        let prepared = prepared::Prepared::new(&self.conn);
         match f(&Db {
             conn: &self.conn,
-            memo: None,
-            prepared: None,
+            memo: Some(&memo),
+            prepared: Some(&prepared),
         }) {
             Ok(value) => {
                 if let Err(e) = self.conn.execute_batch("COMMIT") {

@@ -1,15 +1,15 @@
-//! A batch's own prepared statements. rusqlite's statement cache copies
-//! and hashes the SQL text twice on every use (a twentieth of a replayed
-//! line); a batch runs the same dozen writes hundreds of thousands of times,
-//! so it keeps each one prepared for its whole life, found by the address of
-//! its `'static` text.
+//! A write's or a batch's own prepared statements. rusqlite's statement
+//! cache copies and hashes the SQL text twice on every use (a twentieth of a
+//! replayed line); a replay or a clock advance runs the same dozen writes
+//! hundreds of thousands of times, so each is kept prepared for the whole
+//! write or batch, found by the address of its `'static` text.
 
 use std::cell::RefCell;
 
 use rusqlite::{Connection, Statement, ToSql};
 
 /// Runs a write statement given by its `'static` text. A trait object, so
-/// that [`super::Db`] can borrow a batch's statements without a second
+/// that [`super::Db`] can borrow a write's or a batch's statements without a second
 /// lifetime parameter.
 pub(super) trait Execute {
     fn execute(&self, sql: &'static str, params: &[&dyn ToSql]) -> rusqlite::Result<usize>;
