@@ -141,8 +141,10 @@ struct Memo {
     data_version: std::cell::Cell<Option<i64>>,
 }
 
-/// Accounts a batch remembers at most (about 0.5 KiB each with their lots).
+/// Accounts a batch remembers at most (about 0.5 KiB each with their lots),
+/// and live lots an account may have to be remembered: at most 19 MiB.
 const MEMO_ACCOUNTS: usize = 16_384;
+const MEMO_LOTS_PER_ACCOUNT: usize = 16;
 
 impl Memo {
     fn forget(&self) {
@@ -161,8 +163,13 @@ impl Memo {
     }
 
     fn remember_lots(&self, account_id: i64, mut lots: Vec<Lot>) {
-        lots.shrink_to_fit();
         let mut remembered = self.lots.borrow_mut();
+        // Bounded by size too: an account with many live lots is read each time.
+        if lots.len() > MEMO_LOTS_PER_ACCOUNT {
+            remembered.remove(&account_id);
+            return;
+        }
+        lots.shrink_to_fit();
         if remembered.len() >= MEMO_ACCOUNTS {
             remembered.clear();
         }
@@ -251,7 +258,8 @@ const CACHE_KIB: i64 = 16 * 1024;
 const BATCH_CACHE_KIB: i64 = 24 * 1024;
 /// WAL pages between a batch's checkpoints (SQLite's default is 1,000): a
 /// page rewritten by several commits is copied into the wallet file once.
-/// The WAL grows to 32 MiB at most, and is cut back after the batch.
+/// The WAL grows to about 32 MiB between checkpoints, and is cut back after
+/// the batch.
 const BATCH_CHECKPOINT_PAGES: i64 = 8192;
 const CHECKPOINT_PAGES: i64 = 1000;
 
@@ -504,10 +512,13 @@ impl Batch<'_> {
                 begin_immediate(self.conn)?;
                 // Another connection's commit since this batch's last
                 // transaction makes what the batch remembers unreliable.
-                let version = self
-                    .conn
-                    .query_row("PRAGMA data_version", [], |r| r.get(0))
-                    .context("cannot read the wallet's data version")?;
+                let version = match self.conn.query_row("PRAGMA data_version", [], |r| r.get(0)) {
+                    Ok(version) => version,
+                    Err(e) => {
+                        let _ = self.conn.execute_batch("ROLLBACK");
+                        return Err(anyhow!(e).context("cannot read the wallet's data version").into());
+                    }
+                };
                 if self.memo.data_version.replace(Some(version)) != Some(version) {
                     self.memo.forget();
                 }
@@ -665,9 +676,14 @@ mod batch_tests {
             assert_eq!(db.next_image_number()?, 3);
             db.set_clock(t1)?;
             assert_eq!(db.clock()?, t1);
+            assert!(db.live_lots(id)?.is_empty());
             anyhow::bail!("the unit fails after all")
         });
         assert!(failed.is_err());
+        assert!(
+            batch.memo.lots.borrow().is_empty(),
+            "the undone unit's lots are forgotten"
+        );
         batch
             .run(|db| -> anyhow::Result<()> {
                 assert_eq!(db.account_id("ann")?, None, "the account was undone");
@@ -724,6 +740,10 @@ mod batch_tests {
             assert_eq!(remembered, rows, "after unit {unit}");
             if unit == 2 {
                 batch.commit().expect("commit");
+                assert!(
+                    batch.memo.lots.borrow().contains_key(&id),
+                    "kept across a commit when no one else wrote"
+                );
             }
         }
         let pricing = Pricing::builtin().expect("pricing");
@@ -756,7 +776,12 @@ mod batch_tests {
         let mut theirs = Store::open(&location, t0).expect("open again");
         let mut batch = ours.batch(1000, Duration::from_secs(60)).expect("batch");
         let id = batch.run(|db| customer(db, "ann", t0)).expect("customer");
-        let before = batch.run(|db| db.live_lots(id)).expect("lots");
+        let before = batch
+            .run(|db| -> anyhow::Result<_> {
+                assert_eq!(db.next_image_number()?, 1, "remembered before their write");
+                db.live_lots(id)
+            })
+            .expect("lots");
         batch.commit().expect("commit");
 
         theirs.write(|db| generate(db, id, 5, t0)).expect("their write");

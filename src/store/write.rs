@@ -283,7 +283,7 @@ params![
                     count,
                     style,
                 } => {
-                    // One statement for all the images, numbered first..=last.
+                    // The images are numbered first..=last.
                     let Some(last) = i64::from(*count)
                         .checked_sub(1)
                         .and_then(|n| first_number.checked_add(n))
