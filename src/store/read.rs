@@ -293,20 +293,13 @@ impl Db<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The lots of one of the account's subscriptions that still hold something.
+    /// The lots of one of the account's subscriptions that still hold
+    /// something, in id order: the live lots filtered, so that a write's or
+    /// batch's memory answers it too.
     pub fn subscription_lots(&self, account_id: i64, subscription_id: i64) -> anyhow::Result<Vec<Lot>> {
-        if self.memo.is_some() {
-            let mut lots = self.live_lots(account_id)?;
-            lots.retain(|l| l.subscription_id == Some(subscription_id));
-            return Ok(lots);
-        }
-        let mut stmt = self.conn.prepare_cached(concat!(
-            "SELECT ",
-            lot_columns!(),
-            " FROM lots WHERE account_id = ?1 AND remaining > 0 AND subscription_id = ?2 ORDER BY id"
-        ))?;
-        let rows = stmt.query_map([account_id, subscription_id], lot)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut lots = self.live_lots(account_id)?;
+        lots.retain(|l| l.subscription_id == Some(subscription_id));
+        Ok(lots)
     }
 
     /// The account's lots as they stood at `at`, from the ledger: remaining is
