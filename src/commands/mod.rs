@@ -224,7 +224,13 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<String> {
         return Ok(output.render(ctx.json));
     }
     let mut store = Store::open(&ctx.location, ctx.system_now)?;
-    match store.write(|db| execute_line(db, ctx, &cli)) {
+    // A clock advance writes only rows made from the wallet's own: a bulk write.
+    let written = if matches!(cli.command, Command::AdvanceClock(_)) {
+        store.write_bulk(|db| execute_line(db, ctx, &cli))
+    } else {
+        store.write(|db| execute_line(db, ctx, &cli))
+    };
+    match written {
         Ok(output) => Ok(output.render(ctx.json)),
         Err(e) => {
             // SPEC §10: a refused or failed command changes nothing, not even by creating a file.

@@ -437,6 +437,25 @@ impl Store {
         }
     }
 
+    /// [`Store::write`] as a bulk load: like a [`Batch`], it runs with
+    /// foreign keys unenforced, for a clock advance, whose every row refers
+    /// to rows it has just read or written (a year over 10,000 subscriptions
+    /// is half a million rows; the parent lookups were a sixth of its work).
+    /// They are enforced again afterwards.
+    pub fn write_bulk<T, E>(&mut self, f: impl FnOnce(&Db<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<anyhow::Error>,
+    {
+        // Outside a transaction (the pragma does nothing inside one).
+        self.conn
+            .pragma_update(None, "foreign_keys", "OFF")
+            .map_err(|e| anyhow!(e).context("cannot prepare the wallet for a bulk write"))?;
+        let result = self.write(f);
+        // A failure leaves them off on a connection that is about to close.
+        let _ = self.conn.pragma_update(None, "foreign_keys", "ON");
+        result
+    }
+
     /// Runs `f` in one short read transaction.
     pub fn read<T, E>(&mut self, f: impl FnOnce(&Db<'_>) -> Result<T, E>) -> Result<T, E>
     where
@@ -811,5 +830,36 @@ mod batch_tests {
             single,
             "foreign keys enforced again, the usual cache and checkpoints"
         );
+    }
+
+    #[test]
+    fn a_bulk_write_leaves_foreign_keys_to_verify_and_enforces_them_again() {
+        let t0 = at("2026-01-01T00:00:00Z");
+        let mut store = Store::open(&Location::Memory, t0).expect("open");
+        let orphan = |db: &Db<'_>| {
+            db.execute(
+                "INSERT INTO operations (account_id, at, kind, summary) VALUES (99, 0, 'x', 'x')",
+                &[],
+            )
+        };
+        let inside = store
+            .write_bulk(|db| -> anyhow::Result<_> {
+                orphan(db)?;
+                Ok(settings(db.conn).0)
+            })
+            .expect("an unenforced reference is written");
+        assert_eq!(inside, 0);
+        assert_eq!(settings(&store.conn).0, 1, "enforced again");
+        let problems = store.read(|db| db.verify()).expect("verify");
+        assert!(
+            problems.iter().any(|p| p.starts_with("foreign key: operations")),
+            "{problems:?}"
+        );
+        let refused = store.write(|db| -> anyhow::Result<_> { Ok(orphan(db)?) });
+        assert!(refused.is_err(), "a single write enforces foreign keys");
+        // A failed bulk write enforces them again too.
+        let failed = store.write_bulk(|_| -> anyhow::Result<()> { Err(anyhow!("refused")) });
+        assert!(failed.is_err());
+        assert_eq!(settings(&store.conn).0, 1);
     }
 }
