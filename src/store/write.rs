@@ -41,8 +41,10 @@ impl Db<'_> {
         actor: Option<&str>,
     ) -> anyhow::Result<()> {
         self.execute(
-"INSERT INTO idempotency_keys (key, request, human, json, operation_at, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-params![key, request, human, json, clock::to_unix(at), actor])?;
+            "INSERT INTO idempotency_keys (key, request, human, json, operation_at, actor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![key, request, human, json, clock::to_unix(at), actor],
+        )?;
         Ok(())
     }
 
@@ -103,15 +105,17 @@ params![key, request, human, json, clock::to_unix(at), actor])?;
 
     fn save_schedule(&self, sub: &Subscription) -> anyhow::Result<()> {
         let changed = self.execute(
-"UPDATE subscriptions SET deliveries = ?2, periods = ?3, status = ?4, ended_at = ?5, next_event_at = ?6 WHERE id = ?1",
-params![
+            "UPDATE subscriptions SET deliveries = ?2, periods = ?3, status = ?4, ended_at = ?5, next_event_at = ?6
+             WHERE id = ?1",
+            params![
                 sub.id,
                 sub.deliveries,
                 sub.periods,
                 sub.status.as_str(),
                 sub.ended_at.map(clock::to_unix),
                 sub.next_event().map(clock::to_unix),
-            ])?;
+            ],
+        )?;
         ensure!(changed == 1, "subscription {} is missing", sub.id);
         Ok(())
     }
@@ -154,9 +158,20 @@ params![
                     let sub = subscription.map(|r| resolve(r, started)).transpose()?;
                     let (units, amount) = (*amount, signed(*amount)?);
                     self.execute(
-"INSERT INTO lots (account_id, operation_id, asset, source, granted, remaining, granted_at, expires_at, subscription_id)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8)",
-params![account_id, op, asset.as_str(), source.as_str(), amount, t, clock::to_unix(*expires_at), sub])?;
+                        "INSERT INTO lots (account_id, operation_id, asset, source, granted, remaining, granted_at,
+                                           expires_at, subscription_id)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8)",
+                        params![
+                            account_id,
+                            op,
+                            asset.as_str(),
+                            source.as_str(),
+                            amount,
+                            t,
+                            clock::to_unix(*expires_at),
+                            sub
+                        ],
+                    )?;
                     let lot = self.conn.last_insert_rowid();
                     self.insert_entry(op, account_id, lot, asset.as_str(), amount, reason.as_str(), t, None)?;
                     if let Some(lots) = &mut lots {
@@ -182,8 +197,10 @@ params![account_id, op, asset.as_str(), source.as_str(), amount, t, clock::to_un
                 } => {
                     let (units, amount) = (*amount, signed(*amount)?);
                     let changed = self.execute(
-"UPDATE lots SET remaining = remaining - ?3 WHERE id = ?1 AND account_id = ?2 AND asset = ?4 AND remaining >= ?3",
-params![lot_id, account_id, amount, asset.as_str()])?;
+                        "UPDATE lots SET remaining = remaining - ?3
+                         WHERE id = ?1 AND account_id = ?2 AND asset = ?4 AND remaining >= ?3",
+                        params![lot_id, account_id, amount, asset.as_str()],
+                    )?;
                     ensure!(changed == 1, "lot {lot_id} cannot give {amount} {}", asset.as_str());
                     match lots.as_mut().and_then(|lots| lots.iter_mut().find(|l| l.id == *lot_id)) {
                         Some(l) if l.remaining >= units => l.remaining -= units,
@@ -232,9 +249,10 @@ params![lot_id, account_id, amount, asset.as_str()])?;
                 } => {
                     let sub = resolve(*subscription, started)?;
                     self.execute(
-"INSERT INTO charges (operation_id, account_id, subscription_id, amount_cents, currency, period_start, period_end, at)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-params![
+                        "INSERT INTO charges (operation_id, account_id, subscription_id, amount_cents, currency,
+                                              period_start, period_end, at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                        params![
                             op,
                             account_id,
                             sub,
@@ -243,7 +261,8 @@ params![
                             clock::to_unix(*period_start),
                             clock::to_unix(*period_end),
                             t
-                        ])?;
+                        ],
+                    )?;
                 }
                 Effect::StartSubscription { plan, terms, anchor } => {
                     let mut sub = Subscription {
@@ -257,10 +276,11 @@ params![
                         ended_at: None,
                     };
                     self.execute(
-"INSERT INTO subscriptions (account_id, operation_id, plan, interval_months, licenses_per_month, credits_per_month,
-                                 license_bonus_credits, rollover_cap_months, price_cents, currency, anchor, deliveries, periods, status)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, 1, 'active')",
-params![
+                        "INSERT INTO subscriptions (account_id, operation_id, plan, interval_months, licenses_per_month,
+                                                    credits_per_month, license_bonus_credits, rollover_cap_months,
+                                                    price_cents, currency, anchor, deliveries, periods, status)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, 1, 'active')",
+                        params![
                             account_id,
                             op,
                             plan,
@@ -272,7 +292,8 @@ params![
                             terms.price_cents,
                             terms.currency,
                             clock::to_unix(*anchor)
-                        ])?;
+                        ],
+                    )?;
                     sub.id = self.conn.last_insert_rowid();
                     self.save_schedule(&sub)?;
                     started = Some(sub.id);
@@ -315,14 +336,17 @@ params![
                 }
                 Effect::LicenseImage { image_number } => {
                     let changed = self.execute(
-"UPDATE images SET licensed_at = ?3, license_operation_id = ?4 WHERE id = ?1 AND account_id = ?2 AND licensed_at IS NULL",
-params![image_number, account_id, t, op])?;
+                        "UPDATE images SET licensed_at = ?3, license_operation_id = ?4
+                         WHERE id = ?1 AND account_id = ?2 AND licensed_at IS NULL",
+                        params![image_number, account_id, t, op],
+                    )?;
                     ensure!(changed == 1, "image img-{image_number} cannot be licensed twice");
                 }
                 Effect::TrainStyle { name, credits } => {
                     self.execute(
-"INSERT INTO styles (account_id, operation_id, name, credits, trained_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-params![account_id, op, name, signed(*credits)?, t])?;
+                        "INSERT INTO styles (account_id, operation_id, name, credits, trained_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![account_id, op, name, signed(*credits)?, t],
+                    )?;
                 }
             }
         }
@@ -349,8 +373,10 @@ params![account_id, op, name, signed(*credits)?, t])?;
         note: Option<&str>,
     ) -> anyhow::Result<()> {
         self.execute(
-"INSERT INTO ledger (operation_id, account_id, lot_id, asset, delta, reason, at, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-params![op, account_id, lot, asset, delta, reason, at, note])?;
+            "INSERT INTO ledger (operation_id, account_id, lot_id, asset, delta, reason, at, note)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![op, account_id, lot, asset, delta, reason, at, note],
+        )?;
         Ok(())
     }
 
