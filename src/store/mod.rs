@@ -411,30 +411,7 @@ impl Store {
     where
         E: From<anyhow::Error>,
     {
-        begin_immediate(&self.conn)?;
-        // Remembered and prepared for this transaction only (a clock advance
-        // reads each account's lots once and runs its writes many times).
-        let memo = Memo::default();
-        let prepared = prepared::Prepared::new(&self.conn);
-        match f(&Db {
-            conn: &self.conn,
-            memo: Some(&memo),
-            prepared: Some(&prepared),
-        }) {
-            Ok(value) => {
-                if let Err(e) = self.conn.execute_batch("COMMIT") {
-                    let _ = self.conn.execute_batch("ROLLBACK");
-                    return Err(anyhow!(e)
-                        .context("cannot commit to the wallet; nothing was changed")
-                        .into());
-                }
-                Ok(value)
-            }
-            Err(e) => {
-                let _ = self.conn.execute_batch("ROLLBACK");
-                Err(e)
-            }
-        }
+        write_on(&self.conn, f)
     }
 
     /// [`Store::write`] as a bulk load: like a [`Batch`], it runs with
@@ -446,14 +423,9 @@ impl Store {
     where
         E: From<anyhow::Error>,
     {
-        // Outside a transaction (the pragma does nothing inside one).
-        self.conn
-            .pragma_update(None, "foreign_keys", "OFF")
+        let _unenforced = Unenforced::new(&self.conn)
             .map_err(|e| anyhow!(e).context("cannot prepare the wallet for a bulk write"))?;
-        let result = self.write(f);
-        // A failure leaves them off on a connection that is about to close.
-        let _ = self.conn.pragma_update(None, "foreign_keys", "ON");
-        result
+        write_on(&self.conn, f)
     }
 
     /// Runs `f` in one short read transaction.
@@ -476,6 +448,56 @@ impl Store {
     }
 }
 
+/// One `BEGIN IMMEDIATE` transaction on `conn` running `f`: all of it lands or none.
+fn write_on<T, E>(conn: &Connection, f: impl FnOnce(&Db<'_>) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<anyhow::Error>,
+{
+    begin_immediate(conn)?;
+    // Remembered and prepared for this transaction only (a clock advance
+    // reads each account's lots once and runs its writes many times).
+    let memo = Memo::default();
+    let prepared = prepared::Prepared::new(conn);
+    match f(&Db {
+        conn,
+        memo: Some(&memo),
+        prepared: Some(&prepared),
+    }) {
+        Ok(value) => {
+            if let Err(e) = conn.execute_batch("COMMIT") {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(anyhow!(e)
+                    .context("cannot commit to the wallet; nothing was changed")
+                    .into());
+            }
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+/// Foreign keys unenforced on a connection for as long as this lives: a bulk
+/// write ([`Batch`], [`Store::write_bulk`]). Made and dropped outside any
+/// transaction, where the pragma takes effect; a failure to enforce them
+/// again leaves them off on a connection that is about to close.
+struct Unenforced<'c>(&'c Connection);
+
+impl<'c> Unenforced<'c> {
+    fn new(conn: &'c Connection) -> rusqlite::Result<Unenforced<'c>> {
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
+        Ok(Unenforced(conn))
+    }
+}
+
+impl Drop for Unenforced<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.pragma_update(None, "foreign_keys", "ON");
+    }
+}
+
 /// Many small units of work committed together: each unit runs in its own
 /// savepoint (so it lands whole or not at all), and the surrounding
 /// `BEGIN IMMEDIATE` transaction is committed after `every` units or when
@@ -493,6 +515,8 @@ pub struct Batch<'s> {
     conn: &'s Connection,
     memo: Memo,
     prepared: prepared::Prepared<'s>,
+    /// Dropped after [`Batch`]'s own `drop` has ended its transaction.
+    _unenforced: Unenforced<'s>,
     opened: Option<std::time::Instant>,
     pending: usize,
     every: usize,
@@ -503,7 +527,7 @@ impl Store {
     pub fn batch(&mut self, every: usize, max_open: Duration) -> anyhow::Result<Batch<'_>> {
         // Outside a transaction (the pragma does nothing inside one): no
         // batch or write is open, since both borrow the store mutably.
-        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let unenforced = Unenforced::new(&self.conn)?;
         self.conn.pragma_update(None, "cache_size", -BATCH_CACHE_KIB)?;
         self.conn
             .pragma_update(None, "wal_autocheckpoint", BATCH_CHECKPOINT_PAGES)?;
@@ -511,6 +535,7 @@ impl Store {
             conn: &self.conn,
             memo: Memo::default(),
             prepared: prepared::Prepared::new(&self.conn),
+            _unenforced: unenforced,
             opened: None,
             pending: 0,
             every: every.max(1),
@@ -579,8 +604,8 @@ impl Drop for Batch<'_> {
         if self.opened.is_some() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
-        // A failure leaves them off on a connection that is about to close.
-        let _ = self.conn.pragma_update(None, "foreign_keys", "ON");
+        // A failure leaves them so on a connection that is about to close.
+        // Foreign keys are enforced again when `_unenforced` is dropped next.
         let _ = self.conn.pragma_update(None, "cache_size", -CACHE_KIB);
         let _ = self.conn.pragma_update(None, "wal_autocheckpoint", CHECKPOINT_PAGES);
     }
