@@ -22,7 +22,7 @@ impl Session {
     /// clock starts at `created_clock`.
     pub fn open(db: &str, pricing: Option<PathBuf>, created_clock: Instant) -> Result<Session> {
         let location = Location::parse(db);
-        let store = Store::open(&location, created_clock)?;
+        let store = Store::open_published(&location, created_clock)?;
         let ctx = Context::new(
             location,
             pricing,

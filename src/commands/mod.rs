@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::pricing::Pricing;
 use crate::report::Paint;
 use crate::rules::{Asset, Change, Refusal};
-use crate::store::{Db, Location, Recorded, Store};
+use crate::store::{Db, Location, Published, Recorded, Store};
 
 /// What every command may need from outside the wallet, decided once in main.
 pub struct Context {
@@ -223,22 +223,30 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<String> {
         let output = store.read(|db| execute(db, ctx, &cli.command))?;
         return Ok(output.render(ctx.json));
     }
-    let mut store = Store::open(&ctx.location, ctx.system_now)?;
-    // A clock advance writes only rows made from the wallet's own: a bulk write.
-    let written = if matches!(cli.command, Command::AdvanceClock(_)) {
-        store.write_bulk(|db| execute_line(db, ctx, &cli))
-    } else {
-        store.write(|db| execute_line(db, ctx, &cli))
-    };
-    match written {
-        Ok(output) => Ok(output.render(ctx.json)),
-        Err(e) => {
-            // SPEC §10: a refused or failed command changes nothing, not even by creating a file.
-            store.discard_if_unused();
-            Err(e)
+    // A command that creates the wallet runs in a private new one, published
+    // when it has committed; if another command published one first, this
+    // one runs again against that (it has not been acknowledged yet).
+    for _ in 0..CREATE_ATTEMPTS {
+        let mut store = Store::open(&ctx.location, ctx.system_now)?;
+        // A clock advance writes only rows made from the wallet's own: a bulk write.
+        let output = if matches!(cli.command, Command::AdvanceClock(_)) {
+            store.write_bulk(|db| execute_line(db, ctx, &cli))?
+        } else {
+            store.write(|db| execute_line(db, ctx, &cli))?
+        };
+        if let Published::Done = store.publish()? {
+            return Ok(output.render(ctx.json));
         }
     }
+    Err(Error::Failed(anyhow::anyhow!(
+        "other commands kept creating {} at the same moment as this one; nothing was changed — run the command again",
+        ctx.location
+    )))
 }
+
+/// How many times a command that found no wallet tries again when another
+/// command created it first.
+const CREATE_ATTEMPTS: u32 = 3;
 
 /// Runs one parsed command line inside the caller's transaction, honouring
 /// its idempotency key: a key seen before with the same request returns the

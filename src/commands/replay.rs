@@ -13,7 +13,7 @@ use clap::{CommandFactory, FromArgMatches};
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
 use crate::rules::{Asset, is_valid_handle, usable_total};
-use crate::store::{Batch, Db, Store};
+use crate::store::{Batch, Db, Published, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{Context, account_id, execute_line, is_read_only};
@@ -23,6 +23,8 @@ struct Tally {
     lines: usize,
     commands: usize,
     expectations: usize,
+    /// Commands that changed the wallet.
+    writes: usize,
 }
 
 /// A failure at one line: the line's own exit code, the message prefixed
@@ -233,17 +235,23 @@ pub fn run(file: &Path, ctx: &Context, quiet: bool) -> Result<String> {
         (file.display().to_string(), Box::new(BufReader::new(f)), progress(file))
     };
     let mut store = Store::open(&ctx.location, ctx.system_now)?;
-    let outcome = run_lines(&mut store, reader, &origin, bar.as_ref(), ctx, quiet);
-    let tally = match outcome {
-        Ok(tally) => tally,
-        Err(e) => {
-            if let Some(bar) = &bar {
-                bar.abandon();
-            }
-            store.discard_if_unused();
-            return Err(e);
+    let mut tally = Tally::default();
+    let outcome = run_lines(&mut store, reader, &origin, bar.as_ref(), ctx, quiet, &mut tally);
+    // A new wallet appears when the replay ends, with every line it accepted.
+    if (outcome.is_ok() || tally.writes > 0)
+        && let Published::Raced = store.publish()?
+    {
+        return Err(Error::Failed(anyhow::anyhow!(
+            "another command created {} while this replay ran; nothing of the replay was kept — run it again against that wallet",
+            ctx.location
+        )));
+    }
+    if let Err(e) = outcome {
+        if let Some(bar) = &bar {
+            bar.abandon();
         }
-    };
+        return Err(e);
+    }
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -272,10 +280,10 @@ fn run_lines(
     bar: Option<&ProgressBar>,
     ctx: &Context,
     quiet: bool,
-) -> Result<Tally> {
+    tally: &mut Tally,
+) -> Result<()> {
     let mut batch = store.batch(LINES_PER_COMMIT, COMMIT_AFTER)?;
     let mut parser = LineParser::new();
-    let mut tally = Tally::default();
     let mut bytes = 0u64;
     let stdout = std::io::stdout();
     for (index, line) in reader.lines().enumerate() {
@@ -286,7 +294,7 @@ fn run_lines(
             bar.set_position(bytes);
             bar.set_message(format!("{n} lines"));
         }
-        if let Err(e) = run_line(&mut batch, &mut parser, ctx, &line, &mut tally, quiet, &stdout) {
+        if let Err(e) = run_line(&mut batch, &mut parser, ctx, &line, tally, quiet, &stdout) {
             // The lines before this one were accepted: they stay.
             batch.commit()?;
             return Err(at_line(origin, n, e));
@@ -294,7 +302,7 @@ fn run_lines(
         tally.lines = n;
     }
     batch.commit()?;
-    Ok(tally)
+    Ok(())
 }
 
 /// One line of a scenario: a comment or blank, an expectation, or a command.
@@ -331,6 +339,9 @@ fn run_line(
             }
             let output = batch.run(|db| execute_line(db, ctx, &cli))?;
             tally.commands += 1;
+            if !is_read_only(&cli.command) {
+                tally.writes += 1;
+            }
             if !quiet && is_read_only(&cli.command) {
                 stdout
                     .lock()

@@ -6,6 +6,7 @@
 //! transaction, through which every query and write goes).
 
 mod alloc;
+mod open;
 mod prepared;
 mod read;
 mod verify;
@@ -14,26 +15,24 @@ mod write;
 #[cfg(test)]
 mod plan_tests;
 
-use std::fs::OpenOptions;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context, anyhow, bail};
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
-use rusqlite_migration::{M, Migrations};
+use anyhow::{Context, anyhow};
+use rusqlite::{Connection, TransactionBehavior};
 
-use crate::clock::{self, Instant};
+use crate::clock::Instant;
 use crate::rules::Lot;
 
+pub use open::{Location, Published};
 pub use read::{AccountRow, HistoryRow, ImageRow};
 pub use write::Recorded;
 
 /// Every schema the binary knows, in order. The wallet's `user_version` is
 /// the number of migrations applied; a larger number is a newer wallet.
-const MIGRATIONS: &[M<'static>] = &[
-    M::up(include_str!("migrations/001_initial.sql")),
-    M::up(include_str!("migrations/002_idempotency.sql")),
-    M::up(include_str!("migrations/003_history_by_operation.sql")),
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_initial.sql"),
+    include_str!("migrations/002_idempotency.sql"),
+    include_str!("migrations/003_history_by_operation.sql"),
 ];
 
 /// How long one attempt to begin a write waits for other writers (SQLite's
@@ -57,49 +56,60 @@ fn begin_immediate(conn: &Connection) -> anyhow::Result<()> {
         match conn.execute_batch("BEGIN IMMEDIATE") {
             Ok(()) => return Ok(()),
             Err(e) if is_busy(&e) && attempt < BEGIN_ATTEMPTS => attempt += 1,
-            Err(e) => {
+            Err(e) if is_busy(&e) => {
                 return Err(anyhow!(e).context(format!(
-                    "cannot start a write transaction on the wallet (other writers kept it busy for {} attempts of {}s)",
-                    attempt,
+                    "the wallet is busy: other commands kept it locked through {attempt} waits of {}s; nothing was changed — run the command again, and if it stays busy look for a stuck wallet process (fuser on the wallet file)",
                     BUSY_TIMEOUT.as_secs()
                 )));
             }
+            Err(e) => return Err(explain(e, "the wallet")),
         }
     }
 }
 
-/// Where the wallet lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Location {
-    Memory,
-    File(PathBuf),
-}
-
-impl Location {
-    pub fn parse(text: &str) -> Location {
-        if text == ":memory:" {
-            Location::Memory
-        } else {
-            Location::File(PathBuf::from(text))
+/// An SQLite failure in the wallet's words: what went wrong with the file
+/// and what to do, instead of SQLite's bare codes ("Error code 1544").
+pub(crate) fn explain(e: rusqlite::Error, location: &str) -> anyhow::Error {
+    use rusqlite::ErrorCode as Code;
+    let (code, extended, detail) = match &e {
+        rusqlite::Error::SqliteFailure(f, message) => (
+            f.code,
+            f.extended_code,
+            message.clone().unwrap_or_else(|| format!("{:?}", f.code)),
+        ),
+        _ => return anyhow!(e).context(format!("cannot use the wallet {location}")),
+    };
+    let what = match code {
+        Code::NotADatabase => {
+            format!("{location} is not a wallet file (SQLite could not read it); point --db at a wallet")
         }
-    }
-}
-
-impl std::fmt::Display for Location {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Location::Memory => f.write_str(":memory:"),
-            Location::File(p) => write!(f, "{}", p.display()),
+        Code::DiskFull => format!("the disk holding {location} is full; free some space and run the command again"),
+        Code::DatabaseBusy | Code::DatabaseLocked => format!(
+            "{location} is busy: other commands kept it locked for {}s; run the command again",
+            BUSY_TIMEOUT.as_secs()
+        ),
+        Code::ReadOnly => format!(
+            "cannot write to {location}: the file, its -wal and -shm companions or its folder are read-only; make them writable (chmod u+w) or point --db at a writable copy"
+        ),
+        Code::CannotOpen => format!(
+            "cannot open {location}: SQLite needs to read the file and to create its -wal and -shm companions beside it; check the folder's permissions"
+        ),
+        Code::SystemIoFailure => format!(
+            "an input/output error on {location} (SQLite code {extended}); check that the disk is not full, the file size limit (ulimit -f) and the file's permissions"
+        ),
+        Code::PermissionDenied => {
+            format!("permission denied on {location}; check the file's and its folder's permissions")
         }
-    }
+        _ => return anyhow!(e).context(format!("cannot use the wallet {location}")),
+    };
+    anyhow!("{what} (SQLite: {detail})")
 }
 
 /// An open wallet.
 pub struct Store {
     conn: Connection,
-    /// The file this open created, if it did: removed again by
-    /// [`Store::discard_if_unused`] when the command that created it fails.
-    created: Option<PathBuf>,
+    /// A new wallet not yet in its place (see [`open`]).
+    unpublished: Option<open::Unpublished>,
 }
 
 /// The wallet seen from inside one transaction (or savepoint).
@@ -219,36 +229,6 @@ fn persist_wal(conn: &Connection) {
     }
 }
 
-/// SQLite's "file is not a database", said in the wallet's words.
-fn not_a_wallet(e: rusqlite::Error, location: &Location) -> anyhow::Error {
-    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) {
-        anyhow!(e).context(format!(
-            "{location} is not a wallet file (SQLite could not read it); point --db at a wallet"
-        ))
-    } else {
-        anyhow!(e).context(format!("cannot open {location}"))
-    }
-}
-
-/// Refuses a file that is not a wallet or was written by a newer version.
-fn check_version(conn: &Connection, location: &Location) -> anyhow::Result<i64> {
-    let version =
-        user_version(conn).with_context(|| format!("{location} is not a wallet file (SQLite could not read it)"))?;
-    if version > latest_version() {
-        bail!(
-            "{location} was written by a newer version of wallet (schema {version}, this binary knows up to {}); upgrade wallet to open it",
-            latest_version()
-        );
-    }
-    if version == 0 {
-        let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
-        if tables > 0 {
-            bail!("{location} is an SQLite file but not a wallet (it has other tables); point --db at a wallet file");
-        }
-    }
-    Ok(version)
-}
-
 /// Page cache of a connection, and of one running a [`Batch`]: a replay
 /// touches one page per account in three indexes (its operations, its lots
 /// and its live lots), about 20 MiB for 10,000 accounts. With less, dirty
@@ -282,130 +262,6 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 impl Store {
-    /// Opens the wallet for writing, creating it (with its parent folders,
-    /// mode 0600) when missing. A new wallet's clock starts at `created_clock`.
-    pub fn open(location: &Location, created_clock: Instant) -> anyhow::Result<Store> {
-        tune_sqlite();
-        let created = match location {
-            Location::File(path) if !path.exists() => Some(path.clone()),
-            _ => None,
-        };
-        Store::open_inner(location, created_clock, created.clone()).inspect_err(|_| {
-            if let Some(path) = &created {
-                remove_wallet_files(path);
-            }
-        })
-    }
-
-    fn open_inner(location: &Location, created_clock: Instant, created: Option<PathBuf>) -> anyhow::Result<Store> {
-        let mut conn = match location {
-            Location::Memory => Connection::open_in_memory()?,
-            Location::File(path) => {
-                create_file_if_missing(path)?;
-                if let Err(e) = OpenOptions::new().write(true).open(path) {
-                    bail!(
-                        "the wallet file {location} is read-only ({e}); nothing was changed — make it writable or point --db at a writable copy"
-                    );
-                }
-                Connection::open_with_flags(
-                    path,
-                    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )
-                .with_context(|| format!("cannot open {location}"))?
-            }
-        };
-        configure(&conn).map_err(|e| not_a_wallet(e, location))?;
-        check_version(&conn, location)?;
-        if matches!(location, Location::File(_)) {
-            let mode: String = conn
-                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-                .with_context(|| format!("{location} is not a wallet file (SQLite could not read it)"))?;
-            if !mode.eq_ignore_ascii_case("wal") {
-                bail!("{location}: cannot switch the wallet to WAL mode (got {mode})");
-            }
-        }
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        if matches!(location, Location::File(_)) {
-            persist_wal(&conn);
-            // The kept WAL file is cut back to at most 4 MiB after a checkpoint.
-            conn.pragma_update(None, "journal_size_limit", 4 * 1024 * 1024)?;
-        }
-        Migrations::from_slice(MIGRATIONS)
-            .to_latest(&mut conn)
-            .with_context(|| format!("cannot prepare the wallet schema in {location}"))?;
-        conn.execute(
-            "INSERT OR IGNORE INTO wallet (id, clock, created_at) VALUES (1, ?1, ?1)",
-            [clock::to_unix(created_clock)],
-        )
-        .with_context(|| format!("cannot write to {location}"))?;
-        Ok(Store { conn, created })
-    }
-
-    /// After a failed command: removes the wallet file again if this open
-    /// created it and nothing has happened in it (a concurrent creator's
-    /// wallet, which would not be empty, is left alone).
-    pub fn discard_if_unused(mut self) {
-        let Some(path) = self.created.take() else {
-            return;
-        };
-        if self.read(|db| db.is_empty()).unwrap_or(false) {
-            drop(self);
-            remove_wallet_files(&path);
-        }
-    }
-
-    /// Opens an existing wallet read-only; `None` when there is no wallet
-    /// yet — no file, or a file never written to (nothing is created).
-    /// `:memory:` gives an empty wallet. A wallet of an older schema is
-    /// upgraded first (a schema change, not a change of its contents).
-    pub fn open_read_only(location: &Location, now: Instant) -> anyhow::Result<Option<Store>> {
-        tune_sqlite();
-        let path = match location {
-            Location::Memory => return Store::open(location, now).map(Some),
-            Location::File(path) => path,
-        };
-        if !path.exists() {
-            return Ok(None);
-        }
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let mut conn = Connection::open_with_flags(path, flags).with_context(|| format!("cannot open {location}"))?;
-        // SQLite cannot share a WAL wallet it may not write next to (a
-        // read-only file in a read-only folder): read such a file as immutable.
-        if user_version(&conn).is_err() {
-            let uri = format!("file:{}?immutable=1", uri_path(path));
-            if let Ok(immutable) = Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
-                && user_version(&immutable).is_ok()
-            {
-                conn = immutable;
-            }
-        }
-        configure(&conn).map_err(|e| not_a_wallet(e, location))?;
-        let version = check_version(&conn, location)?;
-        if version == 0 {
-            return Ok(None);
-        }
-        if version < latest_version() {
-            drop(conn);
-            Store::open(location, now)?;
-            return Store::open_read_only(location, now);
-        }
-        Ok(Some(Store { conn, created: None }))
-    }
-
-    /// Opens an existing wallet for a quick look that must leave no trace,
-    /// not even SQLite's WAL companion files (shell completion). Reads what
-    /// the last writer committed to the main file; `None` if unavailable.
-    pub fn open_untouched(path: &Path) -> Option<Store> {
-        tune_sqlite();
-        if !path.exists() {
-            return None;
-        }
-        let uri = format!("file:{}?immutable=1", uri_path(path));
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
-        let conn = Connection::open_with_flags(uri, flags).ok()?;
-        (user_version(&conn).ok()? == latest_version()).then_some(Store { conn, created: None })
-    }
-
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction: all of it lands or none.
     pub fn write<T, E>(&mut self, f: impl FnOnce(&Db<'_>) -> Result<T, E>) -> Result<T, E>
     where
@@ -637,50 +493,6 @@ impl Db<'_> {
     }
 }
 
-/// Removes a wallet file with its WAL and shared-memory companions.
-fn remove_wallet_files(path: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let mut name = path.as_os_str().to_owned();
-        name.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(name));
-    }
-}
-
-/// A path as the path part of an SQLite `file:` URI.
-fn uri_path(path: &Path) -> String {
-    let text = path.to_string_lossy();
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '?' | '#' | '%' => out += &format!("%{:02X}", u32::from(c)),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// Creates the wallet file and its parent folders, readable by its owner only.
-fn create_file_if_missing(path: &Path) -> anyhow::Result<()> {
-    if path.exists() {
-        return Ok(());
-    }
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create the folder {}", parent.display()))?;
-    }
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    match options.open(path) {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(anyhow!(e).context(format!("cannot create the wallet file {}", path.display()))),
-    }
-}
-
 #[cfg(test)]
 mod batch_tests {
     use super::*;
@@ -816,8 +628,8 @@ mod batch_tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let location = Location::File(dir.path().join("w.sqlite3"));
         let t0 = at("2026-01-01T00:00:00Z");
-        let mut ours = Store::open(&location, t0).expect("open");
-        let mut theirs = Store::open(&location, t0).expect("open again");
+        let mut ours = Store::open_published(&location, t0).expect("open");
+        let mut theirs = Store::open_published(&location, t0).expect("open again");
         let mut batch = ours.batch(1000, Duration::from_secs(60)).expect("batch");
         let id = batch.run(|db| customer(db, "ann", t0)).expect("customer");
         let before = batch
@@ -886,5 +698,41 @@ mod batch_tests {
         let failed = store.write_bulk(|_| -> anyhow::Result<()> { Err(anyhow!("refused")) });
         assert!(failed.is_err());
         assert_eq!(settings(&store.conn).0, 1);
+    }
+}
+
+#[cfg(test)]
+mod message_tests {
+    use super::*;
+
+    /// Issue: "database is locked" after the busy timeout, with no advice.
+    #[test]
+    fn a_wallet_kept_busy_says_what_to_do() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("w.sqlite3");
+        let holder = Connection::open(&path).expect("open");
+        holder
+            .execute_batch("PRAGMA journal_mode = WAL; BEGIN IMMEDIATE")
+            .expect("lock");
+        let waiter = Connection::open(&path).expect("open again");
+        waiter.busy_timeout(Duration::from_millis(5)).expect("timeout");
+        let message = format!("{:#}", begin_immediate(&waiter).expect_err("busy"));
+        assert!(message.contains("the wallet is busy"), "{message}");
+        assert!(message.contains("run the command again"), "{message}");
+    }
+
+    #[test]
+    fn sqlite_failures_are_said_in_words_without_codes() {
+        let failure = |code: std::ffi::c_int| rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None);
+        for (code, words) in [
+            (rusqlite::ffi::SQLITE_FULL, "is full"),
+            (rusqlite::ffi::SQLITE_READONLY_DIRECTORY, "read-only"),
+            (rusqlite::ffi::SQLITE_IOERR_SHMSIZE, "input/output error"),
+            (rusqlite::ffi::SQLITE_CANTOPEN, "cannot open"),
+        ] {
+            let message = format!("{:#}", explain(failure(code), "w.sqlite3"));
+            assert!(message.contains(words), "{code}: {message}");
+            assert!(!message.contains("Error code"), "{code}: {message}");
+        }
     }
 }

@@ -365,8 +365,8 @@ fn memory_wallets_work_and_leave_nothing_behind() {
 }
 
 /// A wallet written before schema 3 (indexes by account on the ledger and
-/// images) is upgraded by the first command that opens it, a read included,
-/// and reads the same afterwards.
+/// images) is read as it is — a read never writes — and upgraded by the
+/// first command that writes, after which it reads the same.
 #[test]
 fn a_schema_2_wallet_is_upgraded_in_place_and_reads_the_same() {
     let w = Wallet::at("2026-01-15T10:00:00Z");
@@ -400,19 +400,30 @@ fn a_schema_2_wallet_is_upgraded_in_place_and_reads_the_same() {
         .expect("downgrade");
         current
     };
+    let version = || -> i64 {
+        let conn = rusqlite::Connection::open(&w.db).expect("open");
+        conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("version")
+    };
+    let file = std::fs::read(&w.db).expect("read");
     assert_eq!(w.json(&["history", "alice"]), history);
+    assert_eq!(w.json(&["images", "alice"]), images);
+    assert_eq!(w.json(&["balance", "alice", "--as-of", "2026-02-01T00:00:00Z"]), lots);
+    assert_eq!(w.json(&["balance", "--as-of", "2026-02-01T00:00:00Z"]), all);
+    w.ok(&["verify"]);
+    assert_eq!(version(), 2, "a read upgraded the wallet");
+    assert_eq!(std::fs::read(&w.db).expect("read"), file, "a read wrote to the wallet");
+    w.ok(&["cancel", "alice"]);
+    w.ok(&["cancel", "alice", "--undo"]);
+    assert_eq!(version(), 3);
     let conn = rusqlite::Connection::open(&w.db).expect("open");
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .expect("version");
-    assert_eq!(version, 3);
     assert_eq!(index_names(&conn), current);
     assert!(current.contains(&"ledger_by_operation".to_string()), "{current:?}");
     assert_eq!(w.json(&["images", "alice"]), images);
     assert_eq!(w.json(&["balance", "alice", "--as-of", "2026-02-01T00:00:00Z"]), lots);
     assert_eq!(w.json(&["balance", "--as-of", "2026-02-01T00:00:00Z"]), all);
-    assert_eq!(w.dump(), rows);
     w.ok(&["verify"]);
+    assert_ne!(w.dump(), rows, "the cancel and its undo are recorded");
 }
 
 #[test]
