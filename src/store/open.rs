@@ -365,14 +365,16 @@ impl Store {
                 check_companions(path)?;
                 let conn = open_uri(path, "", OpenFlags::SQLITE_OPEN_READ_WRITE)?;
                 configure(&conn).map_err(|e| explain(e, &name))?;
-                if check_version(&conn, &name)? == 0 {
+                let version = check_version(&conn, &name)?;
+                if version == 0 {
                     make_private(path);
                 }
                 prepare_for_writing(&conn, &name)?;
                 persist_wal(&conn);
                 // The kept WAL file is cut back to at most 4 MiB after a checkpoint.
                 conn.pragma_update(None, "journal_size_limit", 4 * 1024 * 1024)?;
-                if check_version(&conn, &name)? < latest_version() {
+                // Read again under the write lock: another command may be upgrading it.
+                if version < latest_version() {
                     migrate(&conn, &name, created_clock)?;
                 }
                 Ok(Store {
