@@ -171,7 +171,21 @@ fn fire_events_at(db: &Db<'_>, ctx: &Context, at: Instant, fired: &mut Fired) ->
             let mut change = match step {
                 0 => rules::forfeit(sub, &db.subscription_lots(*account, sub.id)?, at),
                 1 => rules::renew(sub, at),
-                _ => rules::deliver(sub, &db.subscription_lots(*account, sub.id)?)?,
+                _ => {
+                    let change = rules::deliver(sub, &db.subscription_lots(*account, sub.id)?)?;
+                    rules::within_holding_limit(
+                        handle,
+                        &db.live_lots(*account)?,
+                        &change,
+                        &format!("the delivery of {} at {}", sub.plan, format_instant(at)),
+                        &format!(
+                            "the clock was not moved; advance it to before {} and spend some first, \
+                             or cancel the subscription (wallet cancel {handle})",
+                            format_instant(at)
+                        ),
+                    )?;
+                    change
+                }
             };
             if let Some(next) = change.take_subscription_update() {
                 *sub = next;
