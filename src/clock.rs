@@ -238,7 +238,10 @@ mod tests {
         assert_eq!(add_months(at("9999-01-31T23:59:59Z"), 11), Some(latest_instant()));
         assert_eq!(add_months(at("9999-12-31T23:59:59Z"), 1), None);
         assert_eq!(add_months_or_never(at("9999-12-31T23:59:59Z"), 1), never());
-        assert_eq!(add_months_or_never(at("9999-12-01T00:00:00Z"), 0), at("9999-12-01T00:00:00Z"));
+        assert_eq!(
+            add_months_or_never(at("9999-12-01T00:00:00Z"), 0),
+            at("9999-12-01T00:00:00Z")
+        );
         // 9996 is the last leap year: its Feb 29 clamps forward and a year on.
         assert_eq!(
             add_months(at("9996-02-29T12:00:00Z"), 12),

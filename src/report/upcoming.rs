@@ -328,16 +328,34 @@ mod tests {
 
     #[test]
     fn at_the_calendars_end_nothing_expires_never_and_the_last_period_ends_the_plan() {
-        let mut never_lot = lot(1, Asset::Credits, 10, "9999-01-01T00:00:00Z", "9999-01-01T00:00:00Z", None);
+        let mut never_lot = lot(
+            1,
+            Asset::Credits,
+            10,
+            "9999-01-01T00:00:00Z",
+            "9999-01-01T00:00:00Z",
+            None,
+        );
         never_lot.expires_at = crate::clock::never();
         let s = crate::rules::Subscription {
             anchor: at("9998-12-20T00:00:00Z"),
             ..subscription(SubscriptionStatus::Active, 1, 12, 12)
         };
-        let sub_lot = lot(2, Asset::Licenses, 5, "9999-11-20T00:00:00Z", "9999-12-20T00:00:00Z", Some(1));
+        let sub_lot = lot(
+            2,
+            Asset::Licenses,
+            5,
+            "9999-11-20T00:00:00Z",
+            "9999-12-20T00:00:00Z",
+            Some(1),
+        );
         let events = upcoming(&[never_lot, sub_lot], Some(&s), at("9999-12-01T00:00:00Z"), 10);
         let kinds: Vec<&str> = events.iter().map(|e| e.kind).collect();
-        assert_eq!(kinds, ["forfeiture"], "no renewal, no delivery and no expiry at 'never'");
+        assert_eq!(
+            kinds,
+            ["forfeiture"],
+            "no renewal, no delivery and no expiry at 'never'"
+        );
         assert_eq!(events[0].at, "9999-12-20T00:00:00Z");
         assert_eq!(events[0].lost_licenses, 5);
         assert!(events[0].message.contains("last whole period"), "{}", events[0].message);

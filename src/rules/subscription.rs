@@ -571,7 +571,13 @@ mod tests {
     }
 
     /// The subscription `fixtures::subscription` makes, anchored at `anchor`.
-    fn anchored(status: SubscriptionStatus, interval: u32, deliveries: u32, periods: u32, anchor: &str) -> Subscription {
+    fn anchored(
+        status: SubscriptionStatus,
+        interval: u32,
+        deliveries: u32,
+        periods: u32,
+        anchor: &str,
+    ) -> Subscription {
         Subscription {
             anchor: at(anchor),
             ..subscription(status, interval, deliveries, periods)
@@ -595,7 +601,11 @@ mod tests {
         let lots = vec![sub_lot(1, Asset::Credits, 500, 300, "9999-11-20T00:00:00Z")];
         let change = forfeit(&s, &lots, at("9999-12-20T00:00:00Z"));
         assert_eq!(debits(&change), vec![(1, 300, Reason::Forfeited)]);
-        assert!(change.summary.contains("end of the wallet's calendar"), "{}", change.summary);
+        assert!(
+            change.summary.contains("end of the wallet's calendar"),
+            "{}",
+            change.summary
+        );
         assert!(!change.effects.iter().any(|e| matches!(e, Effect::Charge { .. })));
         assert!(change.effects.contains(&Effect::UpdateSubscription(Subscription {
             status: SubscriptionStatus::Ended,
@@ -608,13 +618,20 @@ mod tests {
             ..s
         };
         let resumed = undo_cancel("alice", Some(&cancelling)).expect("undo");
-        assert!(resumed.summary.contains("it ends at 9999-12-20T00:00:00Z"), "{}", resumed.summary);
+        assert!(
+            resumed.summary.contains("it ends at 9999-12-20T00:00:00Z"),
+            "{}",
+            resumed.summary
+        );
     }
 
     #[test]
     fn a_period_may_end_on_the_last_instant_of_the_calendar() {
         let s = anchored(SubscriptionStatus::Active, 1, 11, 11, "9998-12-31T23:59:59Z");
-        assert_eq!(s.period_end(), Some(at("9998-12-31T23:59:59Z") + chrono::Months::new(11)));
+        assert_eq!(
+            s.period_end(),
+            Some(at("9998-12-31T23:59:59Z") + chrono::Months::new(11))
+        );
         let last = anchored(SubscriptionStatus::Active, 1, 12, 12, "9998-12-31T23:59:59Z");
         assert_eq!(last.period_end(), Some(latest_instant()));
         assert!(last.ends_at_period_end());
@@ -654,12 +671,31 @@ mod tests {
             matches!(&refused, Err(Refusal::Clock(m)) if m.contains("9999-12-31T23:59:59Z") && !m.contains("SPEC")),
             "{refused:?}"
         );
-        assert!(subscribe("alice", None, "licenses-5-monthly", &pricing, at("9999-12-01T00:00:00Z")).is_err());
+        assert!(
+            subscribe(
+                "alice",
+                None,
+                "licenses-5-monthly",
+                &pricing,
+                at("9999-12-01T00:00:00Z")
+            )
+            .is_err()
+        );
         // A month still fits from the last day of November: the period ends Dec 30.
-        let change = subscribe("alice", None, "licenses-5-monthly", &pricing, at("9999-11-30T23:59:59Z")).expect("fits");
-        assert!(change.effects.iter().any(
-            |e| matches!(e, Effect::Charge { period_end, .. } if *period_end == at("9999-12-30T23:59:59Z"))
-        ));
+        let change = subscribe(
+            "alice",
+            None,
+            "licenses-5-monthly",
+            &pricing,
+            at("9999-11-30T23:59:59Z"),
+        )
+        .expect("fits");
+        assert!(
+            change
+                .effects
+                .iter()
+                .any(|e| matches!(e, Effect::Charge { period_end, .. } if *period_end == at("9999-12-30T23:59:59Z")))
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod calendar_end;
 mod catalogue_2024;
 mod completion;
 mod core;
