@@ -173,3 +173,40 @@ fn a_first_delivery_past_the_holding_limit_refuses_the_subscription() {
     let e = refused_by_the_limit(&w, &with_pricing(&p, &["subscribe", "a", "huge-monthly"]));
     assert!(e.contains("the first delivery of huge-monthly"), "{e}");
 }
+
+/// The issue's own numbers: a 10^6-credit bonus on a product of 10^12
+/// licenses grants exactly the limit with one unit.
+#[test]
+fn the_issues_pricing_grants_the_limit_once_and_a_larger_bonus_is_an_invalid_file() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    let path = w.dir.path().join("issue.toml");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/pricing.toml")).expect("pricing");
+    let edited = text.replacen("license_bonus_credits = 100", "license_bonus_credits = 1000000", 1)
+        + "\n[products.licenses-huge]\nlicenses = 1000000000000\nprice_cents = 100\n";
+    std::fs::write(&path, &edited).expect("write pricing");
+    let p = path.to_str().expect("path");
+    w.ok(&["pricing", "check", p]);
+    w.ok(&with_pricing(p, &["account", "add", "a"]));
+    // With its 10 signup credits, a would hold 10^18 + 10.
+    let e = refused_by_the_limit(&w, &with_pricing(p, &["buy", "a", "licenses-huge"]));
+    assert!(e.contains("would bring that to 1000000000000000010"), "{e}");
+    w.ok(&with_pricing(p, &["generate", "a", "--count", "10"]));
+    w.ok(&with_pricing(p, &["buy", "a", "licenses-huge"]));
+    refused_by_the_limit(&w, &with_pricing(p, &["buy", "a", "licenses-huge"]));
+    assert_eq!(reads_agree(&w, p, "a"), (LIMIT, 1_000_000_000_000));
+
+    let bigger = w.dir.path().join("bigger.toml");
+    std::fs::write(
+        &bigger,
+        edited.replacen("license_bonus_credits = 1000000", "license_bonus_credits = 1000001", 1),
+    )
+    .expect("write pricing");
+    let r = w.run(&["pricing", "check", bigger.to_str().expect("path")]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("[products.licenses-huge] grants too many bonus credits with one unit"),
+        "{}",
+        r.stderr
+    );
+}
