@@ -16,9 +16,25 @@ pub fn latest_instant() -> Instant {
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
-/// `2026-01-15T10:00:00Z`.
+/// The instant just after [`latest_instant`] (10000-01-01T00:00:00Z), which
+/// the wallet's clock never reaches: an event that would fall past the end of
+/// the calendar is put here, so it never comes (a lot that expires "never").
+pub fn never() -> Instant {
+    latest_instant() + chrono::TimeDelta::seconds(1)
+}
+
+/// True for an instant the clock can reach (at or before [`latest_instant`]).
+pub fn within_calendar(t: Instant) -> bool {
+    t <= latest_instant()
+}
+
+/// `2026-01-15T10:00:00Z`, or `never` for an instant past the calendar's end.
 pub fn format_instant(t: Instant) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    if within_calendar(t) {
+        t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    } else {
+        "never".to_owned()
+    }
 }
 
 /// Seconds since the Unix epoch, the form the store keeps.
@@ -61,6 +77,11 @@ pub fn parse_instant(text: &str) -> Result<Instant, String> {
 pub fn add_months(t: Instant, months: u32) -> Option<Instant> {
     t.checked_add_months(Months::new(months))
         .filter(|r| *r <= latest_instant())
+}
+
+/// [`add_months`], or [`never`] when the result would fall past the calendar.
+pub fn add_months_or_never(t: Instant, months: u32) -> Instant {
+    add_months(t, months).unwrap_or_else(never)
 }
 
 /// The k-th instant of a monthly series: always `anchor + k months`, never
@@ -193,6 +214,52 @@ mod tests {
         assert!(parse_instant("yesterday").is_err());
         assert!(parse_instant("").is_err());
         assert!(parse_instant("1969-12-31T23:59:59Z").is_err());
+    }
+
+    #[test]
+    fn the_calendar_ends_at_9999_12_31_and_never_lies_beyond_it() {
+        assert_eq!(format_instant(latest_instant()), "9999-12-31T23:59:59Z");
+        assert!(within_calendar(latest_instant()));
+        assert!(!within_calendar(never()));
+        assert!(never() > latest_instant());
+        assert_eq!(to_unix(never()), to_unix(latest_instant()) + 1);
+        assert_eq!(from_unix(to_unix(never())), Some(never()));
+        assert_eq!(format_instant(never()), "never");
+        assert!(parse_instant("10000-01-01T00:00:00Z").is_err());
+    }
+
+    #[test]
+    fn months_at_the_calendars_end() {
+        // The last representable month end, from a month end and from a leap day.
+        assert_eq!(
+            add_months(at("9999-11-30T23:59:59Z"), 1),
+            Some(at("9999-12-30T23:59:59Z"))
+        );
+        assert_eq!(add_months(at("9999-01-31T23:59:59Z"), 11), Some(latest_instant()));
+        assert_eq!(add_months(at("9999-12-31T23:59:59Z"), 1), None);
+        assert_eq!(add_months_or_never(at("9999-12-31T23:59:59Z"), 1), never());
+        assert_eq!(
+            add_months_or_never(at("9999-12-01T00:00:00Z"), 0),
+            at("9999-12-01T00:00:00Z")
+        );
+        // 9996 is the last leap year: its Feb 29 clamps forward and a year on.
+        assert_eq!(
+            add_months(at("9996-02-29T12:00:00Z"), 12),
+            Some(at("9997-02-28T12:00:00Z"))
+        );
+        assert_eq!(
+            add_months(at("9996-01-31T12:00:00Z"), 1),
+            Some(at("9996-02-29T12:00:00Z"))
+        );
+        assert_eq!(
+            add_months(at("9996-02-29T12:00:00Z"), 46),
+            Some(at("9999-12-29T12:00:00Z"))
+        );
+        assert_eq!(add_months(at("9996-02-29T12:00:00Z"), 47), None);
+        assert_eq!(nth_month(at("9998-12-31T23:59:59Z"), 12), Some(latest_instant()));
+        assert_eq!(nth_month(at("9998-12-31T23:59:59Z"), 13), None);
+        assert_eq!(Step::Hours(1).after(at("9999-12-31T23:00:00Z")), None);
+        assert_eq!(Step::Days(1).after(at("9999-12-30T23:59:59Z")), Some(latest_instant()));
     }
 
     #[test]

@@ -542,9 +542,10 @@ impl Checker<'_> {
         };
         let policy = self.policy(&root);
         let actions = self.actions(&root);
-        let products = self.products(&root, &money);
+        let bonus = policy.as_ref().map_or(0, |p| p.license_bonus_credits);
+        let products = self.products(&root, &money, bonus);
         let policy_cap = policy.as_ref().and_then(|p| p.rollover_cap_months);
-        let plans = self.plans(&root, &money, policy_cap);
+        let plans = self.plans(&root, &money, policy_cap, bonus);
         Some(Pricing {
             origin: origin.to_string(),
             currency: currency?,
@@ -649,7 +650,24 @@ impl Checker<'_> {
         })
     }
 
-    fn products(&mut self, root: &Section, money: &str) -> Option<BTreeMap<String, Product>> {
+    /// A problem if one grant — a product unit's bonus credits, or a plan's
+    /// monthly credits — is more than an account may hold.
+    fn within_holding_limit(&mut self, section: &Section, credits: Option<u64>, what: &str) -> bool {
+        let limit = crate::rules::MAX_HOLDING;
+        if credits.is_some_and(|c| c <= limit) {
+            return true;
+        }
+        let amount = credits.map_or_else(|| "more than 18446744073709551615".to_owned(), |c| c.to_string());
+        let message = format!(
+            "{} {what}: {amount} credits, more than the {limit} an account can hold of each asset; \
+             make licenses or policy.license_bonus_credits smaller",
+            section.name()
+        );
+        self.problem(section.at, message);
+        false
+    }
+
+    fn products(&mut self, root: &Section, money: &str, bonus: u64) -> Option<BTreeMap<String, Product>> {
         let mut products = BTreeMap::new();
         let mut valid = true;
         for (id, section) in self.entries(root, "products")? {
@@ -677,6 +695,14 @@ impl Checker<'_> {
                 valid = false;
                 continue;
             }
+            if !self.within_holding_limit(
+                &section,
+                licenses.checked_mul(bonus),
+                "grants too many bonus credits with one unit (licenses × policy.license_bonus_credits)",
+            ) {
+                valid = false;
+                continue;
+            }
             products.insert(
                 id,
                 Product {
@@ -690,7 +716,13 @@ impl Checker<'_> {
         valid.then_some(products)
     }
 
-    fn plans(&mut self, root: &Section, money: &str, policy_cap: Option<u32>) -> Option<BTreeMap<String, Plan>> {
+    fn plans(
+        &mut self,
+        root: &Section,
+        money: &str,
+        policy_cap: Option<u32>,
+        bonus: u64,
+    ) -> Option<BTreeMap<String, Plan>> {
         let mut plans = BTreeMap::new();
         let mut valid = true;
         for (id, section) in self.entries(root, "plans")? {
@@ -713,6 +745,17 @@ impl Checker<'_> {
                     section.name()
                 );
                 self.problem(section.at, message);
+                valid = false;
+                continue;
+            }
+            if !self.within_holding_limit(
+                &section,
+                licenses_per_month
+                    .checked_mul(bonus)
+                    .and_then(|c| c.checked_add(credits_per_month)),
+                "delivers too many credits a month \
+                 (licenses_per_month × policy.license_bonus_credits + credits_per_month)",
+            ) {
                 valid = false;
                 continue;
             }
@@ -1694,6 +1737,33 @@ price_cents = 5500
             .replacen("signup_credits = 10", "signup_credits = -1", 1)
             .replacen("interval = \"month\"", "interval = \"day\"", 1);
         assert_error(&text, 4, 18, "policy.signup_credits");
+    }
+
+    #[test]
+    fn one_grant_is_at_most_what_an_account_may_hold() {
+        // 10^12 licenses × 10^6 bonus credits is exactly the holding limit.
+        let text = valid_with("license_bonus_credits = 100", "license_bonus_credits = 1000000");
+        let text = format!("{text}\n[products.huge]\nlicenses = 1000000000000\nprice_cents = 1\n");
+        assert!(Pricing::parse(&text, "t").is_ok());
+        let text = valid_with("license_bonus_credits = 100", "license_bonus_credits = 1000001");
+        let text = format!("{text}\n[products.huge]\nlicenses = 1000000000000\nprice_cents = 1\n");
+        let e = error(&text);
+        assert!(
+            e.message
+                .contains("[products.huge] grants too many bonus credits with one unit")
+                && e.message.contains("1000001000000000000 credits"),
+            "{e}"
+        );
+        let text = valid_with("license_bonus_credits = 100", "license_bonus_credits = 1000000000000");
+        let text = format!(
+            "{text}\n[plans.huge]\ninterval = \"month\"\nlicenses_per_month = 1000000000000\nprice_cents = 1\n"
+        );
+        let e = error(&text);
+        assert!(
+            e.message.contains("[plans.huge] delivers too many credits a month")
+                && e.message.contains("more than 18446744073709551615"),
+            "{e}"
+        );
     }
 
     #[test]

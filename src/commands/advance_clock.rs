@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::cli::AdvanceClockArgs;
 use crate::clock::{Instant, Step, format_instant, parse_instant};
 use crate::error::{Error, Result};
-use crate::rules::{self, Change, Refusal, Subscription, SubscriptionStatus};
+use crate::rules::{self, Change, Refusal, Subscription};
 use crate::store::Db;
 
 use super::{Context, Output};
@@ -144,8 +144,9 @@ pub fn run(db: &Db<'_>, ctx: &Context, args: &AdvanceClockArgs) -> Result<Output
     ))
 }
 
-/// SPEC §8: at one instant, 1. one-time lots expire; 2. cancelling
-/// subscriptions at their period end forfeit and end; 3. the others renew;
+/// SPEC §8: at one instant, 1. one-time lots expire; 2. subscriptions that
+/// end at their period end (cancelling, or no further period fits in the
+/// calendar) forfeit and end; 3. the others renew;
 /// 4. rollover cut, then delivery. Within each step, by account handle.
 /// The subscriptions due are read once; each step's change carries their
 /// new state into the next step, and each is saved once at the end.
@@ -159,8 +160,8 @@ fn fire_events_at(db: &Db<'_>, ctx: &Context, at: Instant, fired: &mut Fired) ->
     let mut due = db.subscriptions_due(at)?;
     let before: Vec<Subscription> = due.iter().map(|(_, _, sub)| sub.clone()).collect();
     let steps: [fn(&Subscription, Instant) -> bool; 3] = [
-        |s, at| s.status == SubscriptionStatus::Cancelling && s.period_end() == Some(at),
-        |s, at| s.status == SubscriptionStatus::Active && s.period_end() == Some(at),
+        |s, at| s.is_running() && s.ends_at_period_end() && s.period_end() == Some(at),
+        |s, at| s.is_running() && !s.ends_at_period_end() && s.period_end() == Some(at),
         |s, at| s.is_running() && s.next_delivery() == Some(at),
     ];
     for (step, applies) in steps.into_iter().enumerate() {
@@ -171,7 +172,21 @@ fn fire_events_at(db: &Db<'_>, ctx: &Context, at: Instant, fired: &mut Fired) ->
             let mut change = match step {
                 0 => rules::forfeit(sub, &db.subscription_lots(*account, sub.id)?, at),
                 1 => rules::renew(sub, at),
-                _ => rules::deliver(sub, &db.subscription_lots(*account, sub.id)?)?,
+                _ => {
+                    let change = rules::deliver(sub, &db.subscription_lots(*account, sub.id)?)?;
+                    rules::within_holding_limit(
+                        handle,
+                        &db.live_lots(*account)?,
+                        &change,
+                        &format!("the delivery of {} at {}", sub.plan, format_instant(at)),
+                        &format!(
+                            "the clock was not moved; advance it to before {} and spend some first, \
+                             or cancel the subscription (wallet cancel {handle})",
+                            format_instant(at)
+                        ),
+                    )?;
+                    change
+                }
             };
             if let Some(next) = change.take_subscription_update() {
                 *sub = next;

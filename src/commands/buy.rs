@@ -10,7 +10,15 @@ pub fn run(db: &Db<'_>, ctx: &Context, handle: &str, product: &str, quantity: u3
     let pricing = ctx.pricing()?;
     let applied = apply(db, ctx, handle, |id, now| {
         let subscribed = db.latest_subscription(id)?.is_some_and(|s| s.is_running());
-        Ok(rules::buy(handle, product, quantity, subscribed, pricing, now)?)
+        let change = rules::buy(handle, product, quantity, subscribed, pricing, now)?;
+        rules::within_holding_limit(
+            handle,
+            &db.live_lots(id)?,
+            &change,
+            &format!("buying {quantity} × {product}"),
+            "spend some first, or buy a smaller quantity or a smaller product",
+        )?;
+        Ok(change)
     })?;
     Ok(applied.output(handle))
 }

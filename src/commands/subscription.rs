@@ -9,13 +9,15 @@ use super::{Context, Output, apply};
 pub fn subscribe(db: &Db<'_>, ctx: &Context, handle: &str, plan: &str) -> Result<Output> {
     let pricing = ctx.pricing()?;
     let applied = apply(db, ctx, handle, |id, now| {
-        Ok(rules::subscribe(
+        let change = rules::subscribe(handle, db.latest_subscription(id)?.as_ref(), plan, pricing, now)?;
+        rules::within_holding_limit(
             handle,
-            db.latest_subscription(id)?.as_ref(),
-            plan,
-            pricing,
-            now,
-        )?)
+            &db.live_lots(id)?,
+            &change,
+            &format!("the first delivery of {plan}"),
+            "spend some first, or choose a plan that delivers less",
+        )?;
+        Ok(change)
     })?;
     Ok(applied.output(handle))
 }

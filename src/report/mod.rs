@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::clock::{Instant, format_instant};
 use crate::pricing::format_money;
-use crate::rules::{self, Asset, Lot, Subscription, image_id, rights};
+use crate::rules::{self, Asset, Lot, Subscription, SubscriptionStatus, image_id, rights};
 use crate::store::{HistoryRow, ImageRow};
 
 /// Whether output may carry colour: only on a terminal, never with
@@ -197,7 +197,13 @@ pub fn at_risk(lots: &[Lot], sub: Option<&Subscription>, now: Instant) -> Vec<Ri
             message: match kind {
                 "expiry" => format!("{what} expire {}", e.at),
                 "delivery" => format!("at {}: {what} over the rollover cap expire", e.at),
-                _ => format!("at {}: {what} forfeited as the cancelled subscription ends", e.at),
+                _ if sub.is_some_and(|s| s.status == SubscriptionStatus::Cancelling) => {
+                    format!("at {}: {what} forfeited as the cancelled subscription ends", e.at)
+                }
+                _ => format!(
+                    "at {}: {what} forfeited as the subscription ends with the calendar's last whole period",
+                    e.at
+                ),
             },
         });
     }

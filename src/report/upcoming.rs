@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::clock::{Instant, format_instant};
+use crate::clock::{Instant, format_instant, latest_instant, within_calendar};
 use crate::pricing::format_money;
 use crate::rules::{self, Asset, Effect, Lot, Subscription, SubscriptionStatus};
 
@@ -79,7 +79,7 @@ pub fn upcoming(lots: &[Lot], sub: Option<&Subscription>, now: Instant, limit: u
     let mut events = Vec::new();
     let one_time: Vec<&Lot> = lots
         .iter()
-        .filter(|l| l.subscription_id.is_none() && l.usable_at(now))
+        .filter(|l| l.subscription_id.is_none() && l.usable_at(now) && within_calendar(l.expires_at))
         .collect();
     let mut instants: Vec<Instant> = one_time.iter().map(|l| l.expires_at).collect();
     instants.sort();
@@ -159,7 +159,7 @@ fn subscription_events(lots: &[Lot], sub: &Subscription) -> Vec<UpcomingEvent> {
         });
     }
     match sub.status {
-        SubscriptionStatus::Active => events.push(UpcomingEvent {
+        SubscriptionStatus::Active if !sub.ends_at_period_end() => events.push(UpcomingEvent {
             at: format_instant(period_end),
             kind: "renewal",
             credits: 0,
@@ -175,8 +175,16 @@ fn subscription_events(lots: &[Lot], sub: &Subscription) -> Vec<UpcomingEvent> {
                 if terms.interval_months == 12 { "year" } else { "month" }
             ),
         }),
-        SubscriptionStatus::Cancelling => {
+        SubscriptionStatus::Active | SubscriptionStatus::Cancelling => {
             let (credits, licenses) = totals(&held_at_period_end(sub, own, period_end));
+            let why = if sub.status == SubscriptionStatus::Cancelling {
+                "ends after cancel".to_owned()
+            } else {
+                format!(
+                    "ends with the calendar's last whole period (no further period ends by {})",
+                    format_instant(latest_instant())
+                )
+            };
             events.push(UpcomingEvent {
                 at: format_instant(period_end),
                 kind: "forfeiture",
@@ -187,7 +195,7 @@ fn subscription_events(lots: &[Lot], sub: &Subscription) -> Vec<UpcomingEvent> {
                 price_cents: None,
                 currency: None,
                 message: format!(
-                    "{} ends after cancel: {} forfeited if nothing is spent (SPEC §5)",
+                    "{} {why}: {} forfeited if nothing is spent (SPEC §5)",
                     sub.plan,
                     amounts(credits, licenses)
                 ),
@@ -316,6 +324,41 @@ mod tests {
             "{}",
             events[1].message
         );
+    }
+
+    #[test]
+    fn at_the_calendars_end_nothing_expires_never_and_the_last_period_ends_the_plan() {
+        let mut never_lot = lot(
+            1,
+            Asset::Credits,
+            10,
+            "9999-01-01T00:00:00Z",
+            "9999-01-01T00:00:00Z",
+            None,
+        );
+        never_lot.expires_at = crate::clock::never();
+        let s = crate::rules::Subscription {
+            anchor: at("9998-12-20T00:00:00Z"),
+            ..subscription(SubscriptionStatus::Active, 1, 12, 12)
+        };
+        let sub_lot = lot(
+            2,
+            Asset::Licenses,
+            5,
+            "9999-11-20T00:00:00Z",
+            "9999-12-20T00:00:00Z",
+            Some(1),
+        );
+        let events = upcoming(&[never_lot, sub_lot], Some(&s), at("9999-12-01T00:00:00Z"), 10);
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            ["forfeiture"],
+            "no renewal, no delivery and no expiry at 'never'"
+        );
+        assert_eq!(events[0].at, "9999-12-20T00:00:00Z");
+        assert_eq!(events[0].lost_licenses, 5);
+        assert!(events[0].message.contains("last whole period"), "{}", events[0].message);
     }
 
     #[test]

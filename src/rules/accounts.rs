@@ -1,20 +1,20 @@
 //! SPEC §1 and §4: opening an account (the signup grant) and one-time
 //! purchases with their license bonus.
 
-use crate::clock::{Instant, add_months, latest_instant};
+use crate::clock::{Instant, add_months_or_never, never};
 use crate::pricing::{Pricing, format_money};
 
 use super::model::{Asset, Reason, Source, is_valid_handle};
 use super::{Change, Effect, Refusal};
 
-/// One-time lots expire `policy.one_time_expiry_months` after their grant;
-/// with `"never"` they last as long as the wallet's calendar (SPEC §3: every
-/// lot has an expiry).
-pub(crate) fn one_time_expiry(pricing: &Pricing, granted_at: Instant) -> Result<Instant, Refusal> {
+/// One-time lots expire `policy.one_time_expiry_months` after their grant.
+/// With `"never"`, or when that instant would fall past the end of the
+/// calendar, their expiry is [`never`]: an instant the clock never reaches
+/// (SPEC §3: every lot has an expiry).
+pub(crate) fn one_time_expiry(pricing: &Pricing, granted_at: Instant) -> Instant {
     match pricing.policy.one_time_expiry_months {
-        None => Ok(latest_instant()),
-        Some(months) => add_months(granted_at, months)
-            .ok_or_else(|| Refusal::Clock("the expiry of this grant lies past 9999-12-31 (SPEC §2)".into())),
+        None => never(),
+        Some(months) => add_months_or_never(granted_at, months),
     }
 }
 
@@ -34,7 +34,7 @@ pub fn signup(handle: &str, exists: bool, pricing: &Pricing, now: Instant) -> Re
             asset: Asset::Credits,
             source: Source::Signup,
             amount: credits,
-            expires_at: one_time_expiry(pricing, now)?,
+            expires_at: one_time_expiry(pricing, now),
             subscription: None,
             reason: Reason::Signup,
         }],
@@ -83,7 +83,7 @@ pub fn buy(
         .price_cents
         .checked_mul(i64::from(quantity))
         .ok_or_else(|| Refusal::too_large("the price of this order"))?;
-    let expires_at = one_time_expiry(pricing, now)?;
+    let expires_at = one_time_expiry(pricing, now);
     let mut effects = vec![Effect::Order {
         product: product_id.to_owned(),
         quantity,
@@ -179,6 +179,21 @@ mod tests {
         let pricing = Pricing::builtin().expect("the built-in pricing is valid");
         let change = signup("leap", false, &pricing, at("2028-02-29T12:00:00Z")).expect("signup");
         assert_eq!(grants(&change)[0].3, at("2029-02-28T12:00:00Z"));
+    }
+
+    #[test]
+    fn one_time_lots_whose_term_ends_past_the_calendar_never_expire() {
+        let pricing = Pricing::builtin().expect("the built-in pricing is valid");
+        let change = signup("late", false, &pricing, at("9998-12-31T23:59:59Z")).expect("signup");
+        assert_eq!(grants(&change)[0].3, crate::clock::latest_instant());
+        let change = signup("later", false, &pricing, at("9999-01-01T00:00:00Z")).expect("signup");
+        assert_eq!(grants(&change)[0].3, never());
+        let change = buy("later", "licenses-10", 1, false, &pricing, at("9999-12-31T23:59:59Z")).expect("buy");
+        assert!(grants(&change).iter().all(|g| g.3 == never()));
+        let mut forever = pricing.clone();
+        forever.policy.one_time_expiry_months = None;
+        let change = signup("kept", false, &forever, at("2026-01-15T10:00:00Z")).expect("signup");
+        assert_eq!(grants(&change)[0].3, never());
     }
 
     #[test]

@@ -71,4 +71,21 @@ mod tests {
             }
         ));
     }
+
+    #[test]
+    fn a_lot_that_expires_never_is_not_due_at_the_calendars_last_instant() {
+        let lot = Lot {
+            id: 1,
+            asset: Asset::Credits,
+            source: Source::Signup,
+            granted: 10,
+            remaining: 10,
+            granted_at: at("9999-06-01T00:00:00Z"),
+            expires_at: crate::clock::never(),
+            subscription_id: None,
+        };
+        let last = crate::clock::latest_instant();
+        assert_eq!(expire_one_time_lots(std::slice::from_ref(&lot), last), None);
+        assert!(lot.usable_at(last));
+    }
 }

@@ -9,6 +9,7 @@ mod burn_down;
 mod expiry;
 #[cfg(test)]
 pub(crate) mod fixtures;
+mod limits;
 mod model;
 mod refusal;
 mod spending;
@@ -17,8 +18,9 @@ mod subscription;
 pub use accounts::{buy, signup};
 pub use burn_down::{burn_down, burn_down_order, usable_total};
 pub use expiry::expire_one_time_lots;
+pub use limits::{MAX_HOLDING, within_holding_limit};
 pub use model::*;
-pub use refusal::Refusal;
+pub use refusal::{OverLimit, Refusal};
 pub use spending::{ImageRights, edit, generate, license, rights, train};
 pub use subscription::{cancel, deliver, forfeit, renew, rollover_cut, subscribe, undo_cancel};
 

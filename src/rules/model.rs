@@ -261,11 +261,30 @@ impl Subscription {
         (1u32..).map_while(|k| nth_month(self.anchor, k)).find(|t| *t > at)
     }
 
-    /// The next delivery that will really happen: a cancelling subscription
-    /// makes none at its period end (SPEC §5).
+    /// The next delivery that will really happen: a subscription that ends
+    /// at its period end makes none there (SPEC §5).
     pub fn upcoming_delivery(&self) -> Option<Instant> {
         let next = self.next_delivery()?;
-        (self.status == SubscriptionStatus::Active || Some(next) < self.period_end()).then_some(next)
+        (!self.ends_at_period_end() || Some(next) < self.period_end()).then_some(next)
+    }
+
+    /// The end of the period after the current one; `None` when it would
+    /// fall past the end of the calendar.
+    pub fn next_period_end(&self) -> Option<Instant> {
+        let months = self.periods.checked_add(1)?.checked_mul(self.terms.interval_months)?;
+        nth_month(self.anchor, months)
+    }
+
+    /// True when the current period is the calendar's last whole one: no
+    /// further period can be sold, so the subscription ends at its period end.
+    pub fn last_period_of_the_calendar(&self) -> bool {
+        self.next_period_end().is_none()
+    }
+
+    /// True when the subscription ends at its period end instead of renewing:
+    /// it is cancelling, or no further period fits in the calendar.
+    pub fn ends_at_period_end(&self) -> bool {
+        self.status == SubscriptionStatus::Cancelling || self.last_period_of_the_calendar()
     }
 
     pub fn period_start(&self) -> Option<Instant> {

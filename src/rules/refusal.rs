@@ -3,6 +3,7 @@
 
 use crate::clock::{Instant, format_instant};
 
+use super::limits::MAX_HOLDING;
 use super::model::Asset;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -85,8 +86,42 @@ pub enum Refusal {
     )]
     KeyReused { key: String, original: String },
 
+    #[error("{0}")]
+    HoldingLimit(Box<OverLimit>),
+
     #[error("{0} is too large to record (SPEC §10: amounts are whole numbers that must fit); use a smaller quantity")]
     TooLarge(String),
+}
+
+/// What would take an account past [`MAX_HOLDING`] of one asset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverLimit {
+    pub account: String,
+    pub asset: Asset,
+    /// What it holds now.
+    pub held: u128,
+    /// The highest running balance the command would reach.
+    pub would_hold: u128,
+    /// What would grant it ("buying 2 × big").
+    pub action: String,
+    /// What to do instead.
+    pub fix: String,
+}
+
+impl std::fmt::Display for OverLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} holds {} {} and {} would bring that to {}, but an account can hold at most {MAX_HOLDING} \
+             of each asset, credits and licenses alike (so that every balance and running total stays exact); {}",
+            self.account,
+            self.held,
+            self.asset.as_str(),
+            self.action,
+            self.would_hold,
+            self.fix
+        )
+    }
 }
 
 impl Refusal {

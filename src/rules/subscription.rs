@@ -2,15 +2,19 @@
 //! rollover cut, renewals at each period end, cancel at period end and the
 //! forfeiture that ends a cancelled subscription.
 
-use crate::clock::{Instant, format_instant, latest_instant, nth_month};
+use crate::clock::{Instant, format_instant, latest_instant, never, nth_month};
 use crate::pricing::{Pricing, format_money};
 
 use super::accounts::known_ids;
 use super::model::{Asset, Lot, Reason, Source, Subscription, SubscriptionStatus, Terms};
 use super::{Change, Effect, Refusal, SubscriptionRef};
 
-fn instant_or_end(t: Option<Instant>) -> Instant {
-    t.unwrap_or_else(latest_instant)
+/// An instant of the subscription's series, or [`never`] past the calendar.
+/// A subscription only runs periods that end within the calendar, and every
+/// delivery falls within its period, so this is `never` only for a state no
+/// command makes.
+fn instant_or_never(t: Option<Instant>) -> Instant {
+    t.unwrap_or_else(never)
 }
 
 fn allocation(terms: &Terms) -> Result<(u64, u64), Refusal> {
@@ -78,8 +82,15 @@ pub fn subscribe(
         currency: pricing.currency.clone(),
     };
     let (credits, licenses) = allocation(&terms)?;
-    let period_end = nth_month(now, terms.interval_months)
-        .ok_or_else(|| Refusal::Clock("this subscription's first period would end past 9999-12-31 (SPEC §2)".into()))?;
+    let period_end = nth_month(now, terms.interval_months).ok_or_else(|| {
+        Refusal::Clock(format!(
+            "a {} of {plan_id} from {} would end after {}, the end of the wallet's calendar, and a subscription \
+             is sold only for whole periods that end within it; choose a plan with a shorter period",
+            plan.interval.as_str(),
+            format_instant(now),
+            format_instant(latest_instant())
+        ))
+    })?;
     let mut effects = vec![
         Effect::StartSubscription {
             plan: plan_id.to_owned(),
@@ -97,7 +108,7 @@ pub fn subscribe(
     effects.extend(delivery_grants(
         &terms,
         SubscriptionRef::Started,
-        instant_or_end(nth_month(now, 1)),
+        instant_or_never(nth_month(now, 1)),
     )?);
     Ok(Change {
         kind: super::kind::SUBSCRIBE,
@@ -162,18 +173,38 @@ pub fn undo_cancel(handle: &str, current: Option<&Subscription>) -> Result<Chang
     };
     Ok(Change {
         kind: super::kind::RESUME,
-        summary: format!(
-            "{handle} resumed {}: it renews at {}",
-            sub.plan,
-            sub.period_end().map(format_instant).unwrap_or_default()
-        ),
+        summary: if sub.last_period_of_the_calendar() {
+            format!(
+                "{handle} resumed {}: it ends at {}, as no further period fits before the calendar ends ({})",
+                sub.plan,
+                sub.period_end().map(format_instant).unwrap_or_default(),
+                format_instant(latest_instant())
+            )
+        } else {
+            format!(
+                "{handle} resumed {}: it renews at {}",
+                sub.plan,
+                sub.period_end().map(format_instant).unwrap_or_default()
+            )
+        },
         effects: vec![update(sub, SubscriptionStatus::Active)],
     })
 }
 
-/// SPEC §8 step 2: a cancelling subscription at its period end forfeits
-/// every remaining subscription lot and ends.
+/// SPEC §8 step 2: a subscription that ends at its period end (a cancelling
+/// one, or one whose next period would end past the calendar) forfeits every
+/// remaining subscription lot and ends, with no charge and no delivery.
 pub fn forfeit(sub: &Subscription, sub_lots: &[Lot], at: Instant) -> Change {
+    let cancelled = sub.status == SubscriptionStatus::Cancelling;
+    let why = if cancelled {
+        format!("{} was cancelled and its period ended (SPEC §5)", sub.plan)
+    } else {
+        format!(
+            "{} ended with its last period: another period would end after {}, the end of the wallet's calendar",
+            sub.plan,
+            format_instant(latest_instant())
+        )
+    };
     let mut effects: Vec<Effect> = sub_lots
         .iter()
         .filter(|l| l.subscription_id == Some(sub.id) && l.remaining > 0)
@@ -182,10 +213,7 @@ pub fn forfeit(sub: &Subscription, sub_lots: &[Lot], at: Instant) -> Change {
             asset: l.asset,
             amount: l.remaining,
             reason: Reason::Forfeited,
-            note: Some(format!(
-                "subscription lot {} forfeited: {} was cancelled and its period ended (SPEC §5)",
-                l.id, sub.plan
-            )),
+            note: Some(format!("subscription lot {} forfeited: {why}", l.id)),
         })
         .collect();
     effects.push(Effect::UpdateSubscription(Subscription {
@@ -195,20 +223,21 @@ pub fn forfeit(sub: &Subscription, sub_lots: &[Lot], at: Instant) -> Change {
     }));
     Change {
         kind: "forfeit",
-        summary: format!("{} ended after cancel; remaining subscription lots forfeited", sub.plan),
+        summary: if cancelled {
+            format!("{} ended after cancel; remaining subscription lots forfeited", sub.plan)
+        } else {
+            format!("{why}; remaining subscription lots forfeited")
+        },
         effects,
     }
 }
 
 /// SPEC §8 step 3: a running, non-cancelling subscription at its period end
 /// is charged for the next period.
+/// Only a subscription whose next period ends within the calendar renews
+/// (see [`Subscription::ends_at_period_end`]).
 pub fn renew(sub: &Subscription, at: Instant) -> Change {
-    let next_end = instant_or_end(
-        sub.periods
-            .checked_add(1)
-            .and_then(|p| p.checked_mul(sub.terms.interval_months))
-            .and_then(|m| nth_month(sub.anchor, m)),
-    );
+    let next_end = instant_or_never(sub.next_period_end());
     Change {
         kind: "renewal",
         summary: format!(
@@ -293,7 +322,7 @@ pub fn deliver(sub: &Subscription, sub_lots: &[Lot]) -> Result<Change, Refusal> 
     } else {
         Vec::new()
     };
-    let next = instant_or_end(sub.deliveries.checked_add(1).and_then(|k| nth_month(sub.anchor, k)));
+    let next = instant_or_never(sub.deliveries.checked_add(1).and_then(|k| nth_month(sub.anchor, k)));
     let mut effects = cut.clone();
     for lot in sub_lots.iter().filter(|l| l.subscription_id == Some(sub.id)) {
         let taken: u64 = cut
@@ -539,6 +568,134 @@ mod tests {
             ended_at: Some(at("2026-04-15T10:00:00Z")),
             ..s.clone()
         })));
+    }
+
+    /// The subscription `fixtures::subscription` makes, anchored at `anchor`.
+    fn anchored(
+        status: SubscriptionStatus,
+        interval: u32,
+        deliveries: u32,
+        periods: u32,
+        anchor: &str,
+    ) -> Subscription {
+        Subscription {
+            anchor: at(anchor),
+            ..subscription(status, interval, deliveries, periods)
+        }
+    }
+
+    #[test]
+    fn the_last_period_of_the_calendar_ends_the_subscription_without_renewing() {
+        // Monthly from 9998-12-20: the twelfth period ends 9999-12-20 and a
+        // thirteenth would end 10000-01-20, past the calendar.
+        let s = anchored(SubscriptionStatus::Active, 1, 12, 12, "9998-12-20T00:00:00Z");
+        assert_eq!(s.period_end(), Some(at("9999-12-20T00:00:00Z")));
+        assert_eq!(s.next_period_end(), None);
+        assert!(s.last_period_of_the_calendar() && s.ends_at_period_end());
+        assert_eq!(s.next_event(), Some(at("9999-12-20T00:00:00Z")));
+        assert_eq!(s.upcoming_delivery(), None, "no delivery at the end, as after a cancel");
+        let earlier = anchored(SubscriptionStatus::Active, 1, 11, 11, "9998-12-20T00:00:00Z");
+        assert!(!earlier.ends_at_period_end());
+        assert_eq!(earlier.next_period_end(), Some(at("9999-12-20T00:00:00Z")));
+
+        let lots = vec![sub_lot(1, Asset::Credits, 500, 300, "9999-11-20T00:00:00Z")];
+        let change = forfeit(&s, &lots, at("9999-12-20T00:00:00Z"));
+        assert_eq!(debits(&change), vec![(1, 300, Reason::Forfeited)]);
+        assert!(
+            change.summary.contains("end of the wallet's calendar"),
+            "{}",
+            change.summary
+        );
+        assert!(!change.effects.iter().any(|e| matches!(e, Effect::Charge { .. })));
+        assert!(change.effects.contains(&Effect::UpdateSubscription(Subscription {
+            status: SubscriptionStatus::Ended,
+            ended_at: Some(at("9999-12-20T00:00:00Z")),
+            ..s.clone()
+        })));
+        // Resuming a cancelled last period says it ends, not that it renews.
+        let cancelling = Subscription {
+            status: SubscriptionStatus::Cancelling,
+            ..s
+        };
+        let resumed = undo_cancel("alice", Some(&cancelling)).expect("undo");
+        assert!(
+            resumed.summary.contains("it ends at 9999-12-20T00:00:00Z"),
+            "{}",
+            resumed.summary
+        );
+    }
+
+    #[test]
+    fn a_period_may_end_on_the_last_instant_of_the_calendar() {
+        let s = anchored(SubscriptionStatus::Active, 1, 11, 11, "9998-12-31T23:59:59Z");
+        assert_eq!(
+            s.period_end(),
+            Some(at("9998-12-31T23:59:59Z") + chrono::Months::new(11))
+        );
+        let last = anchored(SubscriptionStatus::Active, 1, 12, 12, "9998-12-31T23:59:59Z");
+        assert_eq!(last.period_end(), Some(latest_instant()));
+        assert!(last.ends_at_period_end());
+        // The delivery before it gives lots that expire at that last instant.
+        let change = deliver(&s, &[]).expect("deliver");
+        assert!(
+            change
+                .effects
+                .iter()
+                .all(|e| !matches!(e, Effect::Grant { expires_at, .. } if *expires_at != latest_instant()))
+        );
+    }
+
+    #[test]
+    fn every_delivery_of_a_yearly_plan_expires_within_its_period_near_the_end() {
+        // Yearly from 9998-06-30: the period ends 9999-06-30 and is the last.
+        let mut s = anchored(SubscriptionStatus::Active, 12, 1, 1, "9998-06-30T12:00:00Z");
+        assert!(s.ends_at_period_end());
+        for k in 1..12 {
+            s.deliveries = k;
+            let change = deliver(&s, &[]).expect("deliver");
+            for e in &change.effects {
+                if let Effect::Grant { expires_at, .. } = e {
+                    assert!(*expires_at <= at("9999-06-30T12:00:00Z"), "delivery {k}: {expires_at}");
+                }
+            }
+        }
+        s.deliveries = 12;
+        assert_eq!(s.upcoming_delivery(), None);
+    }
+
+    #[test]
+    fn a_first_period_past_the_calendar_is_not_sold() {
+        let pricing = Pricing::builtin().expect("the built-in pricing is valid");
+        let refused = subscribe("alice", None, "licenses-5-yearly", &pricing, at("9999-01-01T00:00:00Z"));
+        assert!(
+            matches!(&refused, Err(Refusal::Clock(m)) if m.contains("9999-12-31T23:59:59Z") && !m.contains("SPEC")),
+            "{refused:?}"
+        );
+        assert!(
+            subscribe(
+                "alice",
+                None,
+                "licenses-5-monthly",
+                &pricing,
+                at("9999-12-01T00:00:00Z")
+            )
+            .is_err()
+        );
+        // A month still fits from the last day of November: the period ends Dec 30.
+        let change = subscribe(
+            "alice",
+            None,
+            "licenses-5-monthly",
+            &pricing,
+            at("9999-11-30T23:59:59Z"),
+        )
+        .expect("fits");
+        assert!(
+            change
+                .effects
+                .iter()
+                .any(|e| matches!(e, Effect::Charge { period_end, .. } if *period_end == at("9999-12-30T23:59:59Z")))
+        );
     }
 
     #[test]

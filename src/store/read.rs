@@ -229,12 +229,18 @@ impl Db<'_> {
                  FROM accounts a ORDER BY a.handle",
                 None,
             ),
+            // Summed lot by lot: a lot's entries sum within 0..=granted in any
+            // order, and its remainders add up to a total the holding limit
+            // bounds, whereas the account's entries summed in an arbitrary
+            // order could pass through everything it was ever granted.
             Some(at) => (
                 "SELECT a.id, a.handle, a.created_at,
-                        (SELECT coalesce(sum(e.delta), 0) FROM operations o JOIN ledger e ON e.operation_id = o.id
-                         WHERE o.account_id = a.id AND o.at <= ?1 AND e.asset = 'credits'),
-                        (SELECT coalesce(sum(e.delta), 0) FROM operations o JOIN ledger e ON e.operation_id = o.id
-                         WHERE o.account_id = a.id AND o.at <= ?1 AND e.asset = 'licenses')
+                        (SELECT coalesce(sum(held), 0) FROM
+                           (SELECT sum(e.delta) AS held FROM operations o JOIN ledger e ON e.operation_id = o.id
+                            WHERE o.account_id = a.id AND o.at <= ?1 AND e.asset = 'credits' GROUP BY e.lot_id)),
+                        (SELECT coalesce(sum(held), 0) FROM
+                           (SELECT sum(e.delta) AS held FROM operations o JOIN ledger e ON e.operation_id = o.id
+                            WHERE o.account_id = a.id AND o.at <= ?1 AND e.asset = 'licenses' GROUP BY e.lot_id))
                  FROM accounts a WHERE a.created_at <= ?1 ORDER BY a.handle",
                 Some(clock::to_unix(at)),
             ),

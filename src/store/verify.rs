@@ -59,6 +59,13 @@ const INVARIANTS: &[(&str, &str)] = &[
 const ACCOUNT_INVARIANTS: &[(&str, &str)] = &[
     ("lot differs from its ledger", LOT_LEDGER_MISMATCHES),
     (
+        "account over the holding limit",
+        // rules::MAX_HOLDING (a unit test keeps the two equal).
+        "SELECT 'account ' || a.handle || ' holds ' || t.held || ' ' || t.asset || ', more than 1000000000000000000'
+         FROM accounts a, (SELECT asset, sum(remaining) AS held FROM lots WHERE account_id = ?1 AND remaining > 0 GROUP BY asset) t
+         WHERE a.id = ?1 AND t.held > 1000000000000000000",
+    ),
+    (
         "licensed images differ from license spends",
         // One license operation per licensed image, whether it spent a
         // license or (policy.license_price_credits) credits.
@@ -132,5 +139,19 @@ impl Db<'_> {
             }
         }
         Ok(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ACCOUNT_INVARIANTS;
+
+    #[test]
+    fn the_holding_limit_check_uses_the_rules_limit() {
+        let (_, sql) = ACCOUNT_INVARIANTS
+            .iter()
+            .find(|(name, _)| name.contains("holding limit"))
+            .expect("the holding-limit invariant");
+        assert_eq!(sql.matches(&crate::rules::MAX_HOLDING.to_string()).count(), 2, "{sql}");
     }
 }

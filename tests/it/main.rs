@@ -3,10 +3,12 @@
 
 mod support;
 
+mod calendar_end;
 mod catalogue_2024;
 mod completion;
 mod core;
 mod files;
+mod limits;
 mod model;
 mod properties;
 mod reliability;
