@@ -8,6 +8,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    ignore_file_size_signal();
     match wallet::completion::complete_if_requested() {
         Ok(true) => return ExitCode::SUCCESS,
         Ok(false) => {}
@@ -24,4 +25,17 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+/// Under a file size limit (`ulimit -f`) the kernel kills a process whose
+/// write would pass it (SIGXFSZ) before it can say anything. Ignored, the
+/// write fails with EFBIG instead: SQLite rolls the transaction back and the
+/// error is reported like a full disk, with nothing changed.
+fn ignore_file_size_signal() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to SIG_IGN before any thread is
+    // started; no handler runs.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
 }

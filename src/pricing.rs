@@ -207,6 +207,9 @@ impl fmt::Display for PricingError {
     }
 }
 
+/// The largest pricing file read: a catalogue is a few KiB of TOML.
+const LARGEST_FILE: u64 = 1024 * 1024;
+
 impl Pricing {
     /// Parses and validates pricing text; `origin` names it in errors.
     ///
@@ -247,13 +250,27 @@ impl Pricing {
     /// The file cannot be read or is not UTF-8 (line and column 0 when there
     /// is no position), or [`Pricing::parse`] rejects it.
     pub fn load_file(path: &Path) -> Result<Pricing, PricingError> {
+        use std::io::Read as _;
         let origin = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|error| PricingError {
+        let failed = |message: String| PricingError {
             origin: origin.clone(),
             line: 0,
             column: 0,
-            message: format!("cannot read the pricing file: {error}"),
-        })?;
+            message,
+        };
+        // Read through a bound, not by the size the file claims: it may be a
+        // device or a pipe (`/dev/zero`) that never ends.
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|file| file.take(LARGEST_FILE + 1).read_to_end(&mut bytes))
+            .map_err(|error| failed(format!("cannot read the pricing file: {error}")))?;
+        if bytes.len() as u64 > LARGEST_FILE {
+            return Err(failed(format!(
+                "the file is larger than {} MiB, so it is not a pricing file (the shipped one is a few KiB); \
+                 check the path given with --pricing or $WALLET_PRICING",
+                LARGEST_FILE >> 20
+            )));
+        }
         let text = std::str::from_utf8(&bytes).map_err(|error| {
             // Everything before the bad byte is valid text, so it can be used
             // to find the line and column.

@@ -4,7 +4,7 @@
 
 use foldhash::HashMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, IsTerminal, Write};
+use std::io::{BufRead, BufReader, IsTerminal, Read as _, Write};
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -278,23 +278,107 @@ fn run_lines(
     let mut tally = Tally::default();
     let mut bytes = 0u64;
     let stdout = std::io::stdout();
-    for (index, line) in reader.lines().enumerate() {
-        let n = index + 1;
-        let line = line.with_context(|| format!("{origin}:{n}: cannot read the line"))?;
-        bytes += line.len() as u64 + 1;
-        if let Some(bar) = bar.filter(|_| n % PROGRESS_EVERY == 0) {
-            bar.set_position(bytes);
-            bar.set_message(format!("{n} lines"));
+    let mut lines = Lines::new(reader);
+    let mut n = 0;
+    // The last line known to be in the wallet: every line up to it is committed.
+    let mut committed = 0;
+    while let Some(line) = lines.next_line().transpose() {
+        n += 1;
+        let ran = line.and_then(|line| {
+            bytes += line.len() as u64 + 1;
+            if let Some(bar) = bar.filter(|_| n % PROGRESS_EVERY == 0) {
+                bar.set_position(bytes);
+                bar.set_message(format!("{n} lines"));
+            }
+            run_line(&mut batch, &mut parser, ctx, line, &mut tally, quiet, &stdout)
+        });
+        if let Err(e) = ran {
+            // The lines before this one were accepted: they stay, unless the
+            // wallet could not take them (a full disk rolls the batch back).
+            return Err(match batch.commit() {
+                Ok(()) => at_line(origin, n, e),
+                Err(_) => not_kept(origin, n, e, committed),
+            });
         }
-        if let Err(e) = run_line(&mut batch, &mut parser, ctx, &line, &mut tally, quiet, &stdout) {
-            // The lines before this one were accepted: they stay.
-            batch.commit()?;
-            return Err(at_line(origin, n, e));
+        if batch.uncommitted() == 0 {
+            committed = n;
         }
         tally.lines = n;
     }
-    batch.commit()?;
+    if let Err(e) = batch.commit() {
+        return Err(not_kept(origin, n, e.into(), committed));
+    }
     Ok(tally)
+}
+
+/// A failure at line `n` after which the lines since the last commit could
+/// not be kept: says which lines are in the wallet and where to resume.
+fn not_kept(origin: &str, n: usize, e: Error, committed: usize) -> Error {
+    let kept = match committed {
+        0 => "none of this replay's lines were kept: fix the cause, then replay the file again".to_owned(),
+        c => format!(
+            "lines 1 to {c} were kept and the lines after them were not: fix the cause, then replay from line {} \
+             (tail -n +{} {origin} | wallet replay -)",
+            c + 1,
+            c + 1
+        ),
+    };
+    Error::Coded(e.exit_code(), format!("{origin}:{n}: {e}; {kept}"))
+}
+
+/// The longest scenario line: a command line is a few hundred bytes at
+/// most, and a line must fit in memory (`replay /dev/zero` is one endless line).
+const LONGEST_LINE: usize = 64 * 1024;
+
+/// The lines of a scenario, each read whole up to [`LONGEST_LINE`] bytes:
+/// longer ones are an error, found without holding more than the bound.
+/// A UTF-8 byte order mark at the start of the file is not part of line 1.
+struct Lines {
+    reader: Box<dyn BufRead>,
+    line: Vec<u8>,
+    first: bool,
+}
+
+impl Lines {
+    fn new(reader: Box<dyn BufRead>) -> Lines {
+        Lines {
+            reader,
+            line: Vec::new(),
+            first: true,
+        }
+    }
+
+    /// The next line without its `\n` (or `\r\n`); `None` at the end of the input.
+    fn next_line(&mut self) -> Result<Option<&str>> {
+        self.line.clear();
+        let read = (&mut self.reader)
+            .take(LONGEST_LINE as u64 + 1)
+            .read_until(b'\n', &mut self.line)
+            .context("cannot read the line")?;
+        if read == 0 {
+            return Ok(None);
+        }
+        if self.line.last() == Some(&b'\n') {
+            self.line.pop();
+            if self.line.last() == Some(&b'\r') {
+                self.line.pop();
+            }
+        } else if self.line.len() > LONGEST_LINE {
+            return Err(Error::usage(format!(
+                "the line is longer than {} KiB; a scenario holds one command per line (is this a scenario file?)",
+                LONGEST_LINE / 1024
+            )));
+        }
+        let mut text: &[u8] = &self.line;
+        if std::mem::take(&mut self.first) {
+            text = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(text);
+        }
+        std::str::from_utf8(text).map(Some).map_err(|_| {
+            Error::Failed(anyhow::anyhow!(
+                "the line is not UTF-8 text; save the scenario as UTF-8"
+            ))
+        })
+    }
 }
 
 /// One line of a scenario: a comment or blank, an expectation, or a command.

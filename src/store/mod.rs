@@ -584,6 +584,11 @@ impl Batch<'_> {
         Ok(value)
     }
 
+    /// Units run since the last commit (0 right after one).
+    pub fn uncommitted(&self) -> usize {
+        self.pending
+    }
+
     /// Commits every unit run so far.
     pub fn commit(&mut self) -> anyhow::Result<()> {
         if self.opened.is_some() {

@@ -6,6 +6,7 @@ mod support;
 mod catalogue_2024;
 mod completion;
 mod core;
+mod hostile_input;
 mod model;
 mod properties;
 mod reliability;
