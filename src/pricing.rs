@@ -199,10 +199,12 @@ pub struct PricingError {
 
 impl fmt::Display for PricingError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The message may quote the file's text: escaped for the terminal.
+        let message = crate::shown::shown_lines(&self.message);
         if self.line == 0 {
-            write!(f, "{}: {}", self.origin, self.message)
+            write!(f, "{}: {message}", self.origin)
         } else {
-            write!(f, "{}:{}:{}: {}", self.origin, self.line, self.column, self.message)
+            write!(f, "{}:{}:{}: {message}", self.origin, self.line, self.column)
         }
     }
 }
@@ -251,7 +253,8 @@ impl Pricing {
     /// is no position), or [`Pricing::parse`] rejects it.
     pub fn load_file(path: &Path) -> Result<Pricing, PricingError> {
         use std::io::Read as _;
-        let origin = path.display().to_string();
+        // The path names the file in every message, `pricing show` and refusals.
+        let origin = crate::shown::shown_path(path);
         let failed = |message: String| PricingError {
             origin: origin.clone(),
             line: 0,

@@ -13,6 +13,7 @@ use clap::{CommandFactory, FromArgMatches};
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
 use crate::rules::{Asset, is_valid_handle, usable_total};
+use crate::shown::{shown, shown_lines, shown_path};
 use crate::store::{Batch, Db, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -24,6 +25,9 @@ struct Tally {
     commands: usize,
     expectations: usize,
 }
+
+/// How a scenario read from stdin (`replay -`) is named in messages.
+const STDIN: &str = "<stdin>";
 
 /// A failure at one line: the line's own exit code, the message prefixed
 /// with where it happened.
@@ -122,7 +126,14 @@ impl LineParser {
             )));
         }
         let args = std::iter::once("wallet").chain(words.iter().map(String::as_str));
-        let usage = |e: clap::Error| Error::usage(e.render().to_string().trim_end().to_owned());
+        let usage = |e: clap::Error| match e.kind() {
+            // Help and the version are text for people, not commands: a scenario line runs one.
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => Error::usage(
+                "help and --version only print text for people; a scenario line runs a command \
+                 (see the commands with: wallet help, outside the scenario)",
+            ),
+            _ => Error::usage(shown_lines(e.render().to_string().trim_end())),
+        };
         let matches = self.command.try_get_matches_from_mut(args).map_err(usage)?;
         Cli::from_arg_matches(&matches).map_err(usage)
     }
@@ -135,15 +146,24 @@ fn check_expectation(db: &Db<'_>, words: &[String]) -> Result<()> {
     if wanted.is_empty() {
         return Err(usage());
     }
+    let mut assets = Vec::new();
+    for w in wanted {
+        let (key, value) = w.split_once('=').ok_or_else(usage)?;
+        let asset = Asset::parse(key).ok_or_else(usage)?;
+        let value: u64 = value.parse().map_err(|_| usage())?;
+        if assets.iter().any(|(a, _, _)| *a == asset) {
+            return Err(Error::usage(format!(
+                "{key} is expected twice on one line; write each asset once: expect ACCOUNT credits=N licenses=N"
+            )));
+        }
+        assets.push((asset, key, value));
+    }
     let id = account_id(db, handle)?;
     let now = db.clock()?;
     let lots = db.live_lots(id)?;
     let mut expected = Vec::new();
     let mut got = Vec::new();
-    for w in wanted {
-        let (key, value) = w.split_once('=').ok_or_else(usage)?;
-        let asset = Asset::parse(key).ok_or_else(usage)?;
-        let value: u64 = value.parse().map_err(|_| usage())?;
+    for (asset, key, value) in assets {
         let actual = usable_total(&lots, asset, now);
         expected.push(format!("{key}={value}"));
         got.push(format!("{key}={actual}"));
@@ -166,9 +186,18 @@ fn check_expectation(db: &Db<'_>, words: &[String]) -> Result<()> {
 fn check_refusal(db: &Db<'_>, ctx: &Context, parser: &mut LineParser, words: &[String]) -> Result<()> {
     let usage = || Error::usage("write refusals as: expect-error [CODE] COMMAND… (CODE 2 or 3; 3 when left out)");
     let (code, command) = match words.split_first() {
-        Some((first, rest)) if first.chars().all(|c| c.is_ascii_digit()) => {
-            (first.parse::<i32>().map_err(|_| usage())?, rest)
-        }
+        // Only a refusal can be expected: by a rule (3) or as a usage error (2).
+        Some((first, rest)) if first.chars().all(|c| c.is_ascii_digit()) => match first.as_str() {
+            "2" => (2, rest),
+            "3" => (3, rest),
+            _ => {
+                return Err(Error::usage(format!(
+                    "expect-error {} cannot be met: a command is refused with exit 2 (usage) or 3 (a rule); \
+                     write expect-error 2 COMMAND… or expect-error 3 COMMAND… (3 when left out)",
+                    shown(first)
+                )));
+            }
+        },
         _ => (3, words),
     };
     if command.is_empty() {
@@ -184,7 +213,10 @@ fn check_refusal(db: &Db<'_>, ctx: &Context, parser: &mut LineParser, words: &[S
         Ok(_) => {
             return Err(Error::Coded(
                 1,
-                format!("expected `{}` to be refused{wanted} / it succeeded", command.join(" ")),
+                format!(
+                    "expected `{}` to be refused{wanted} / it succeeded",
+                    shown(&command.join(" "))
+                ),
             ));
         }
         Err(e) => e,
@@ -194,7 +226,7 @@ fn check_refusal(db: &Db<'_>, ctx: &Context, parser: &mut LineParser, words: &[S
             1,
             format!(
                 "expected `{}` to exit {c} / it exited {}: {refusal}",
-                command.join(" "),
+                shown(&command.join(" ")),
                 refusal.exit_code()
             ),
         )),
@@ -227,10 +259,10 @@ fn progress(file: &Path) -> Option<ProgressBar> {
 
 pub fn run(file: &Path, ctx: &Context, quiet: bool) -> Result<String> {
     let (origin, reader, bar): (String, Box<dyn BufRead>, Option<ProgressBar>) = if file == Path::new("-") {
-        ("<stdin>".to_owned(), Box::new(BufReader::new(std::io::stdin())), None)
+        (STDIN.to_owned(), Box::new(BufReader::new(std::io::stdin())), None)
     } else {
-        let f = File::open(file).with_context(|| format!("cannot read the scenario {}", file.display()))?;
-        (file.display().to_string(), Box::new(BufReader::new(f)), progress(file))
+        let f = File::open(file).with_context(|| format!("cannot read the scenario {}", shown_path(file)))?;
+        (shown_path(file), Box::new(BufReader::new(f)), progress(file))
     };
     let mut store = Store::open(&ctx.location, ctx.system_now)?;
     let outcome = run_lines(&mut store, reader, &origin, bar.as_ref(), ctx, quiet);
@@ -316,11 +348,16 @@ fn run_lines(
 fn not_kept(origin: &str, n: usize, e: Error, committed: usize) -> Error {
     let kept = match committed {
         0 => "none of this replay's lines were kept: fix the cause, then replay the file again".to_owned(),
+        c if origin == STDIN => format!(
+            "lines 1 to {c} were kept and the lines after them were not: fix the cause, then replay from line {}",
+            c + 1
+        ),
         c => format!(
             "lines 1 to {c} were kept and the lines after them were not: fix the cause, then replay from line {} \
-             (tail -n +{} {origin} | wallet replay -)",
+             (tail -n +{} {} | wallet replay -)",
             c + 1,
-            c + 1
+            c + 1,
+            shell_words::quote(origin)
         ),
     };
     Error::Coded(e.exit_code(), format!("{origin}:{n}: {e}; {kept}"))

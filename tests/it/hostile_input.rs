@@ -176,3 +176,295 @@ fn replay_past_a_file_size_limit_says_which_lines_were_kept() {
     assert_eq!(before, w.dump(), "the lines the disk could not take are not half kept");
     w.ok(&["verify"]);
 }
+
+// ---- item 7: leaks and terminal injection ----------------------------------
+
+#[test]
+fn a_reused_key_says_so_without_showing_the_other_command() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    w.ok(&["account", "add", "secret-bob"]);
+    w.ok(&["--idempotency-key", "k-1", "generate", "secret-bob", "--count", "2"]);
+    let e = w.refused(&["--idempotency-key", "k-1", "generate", "alice"], 3);
+    assert!(
+        e.contains("idempotency key 'k-1' was already used for a different command"),
+        "{e}"
+    );
+    for leak in ["secret-bob", "Generate", "count", "{"] {
+        assert!(!e.contains(leak), "the refusal shows the other command ({leak}): {e}");
+    }
+}
+
+/// True when `text` holds a character a terminal would obey rather than show
+/// (line breaks and tabs of the program's own layout aside).
+fn has_control(text: &str) -> bool {
+    text.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
+}
+
+#[test]
+fn actors_must_be_printable_and_short_and_an_unprintable_user_is_not_recorded() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    for bad in ["jo\u{1b}]0;pwned\u{7}", "", "   ", "line\nbreak", &"a".repeat(101)] {
+        let e = w.refused(&["--actor", bad, "buy", "alice", "credits-500"], 2);
+        assert!(
+            e.contains("--actor") && e.contains("1 to 100 printable characters"),
+            "{e}"
+        );
+        assert!(!has_control(&e), "{e:?}");
+        assert!(e.len() < 300, "{e}");
+    }
+    w.ok(&["--actor", &"a".repeat(100), "buy", "alice", "credits-500"]);
+    w.ok(&["--actor", "Jo Müller (EU desk)", "generate", "alice"]);
+    // $USER with an escape sequence: the operation records no actor rather than the raw text.
+    let r = w.run_with(&["generate", "alice"], |c| {
+        c.env("USER", "eve\u{1b}[2J");
+    });
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let history = w.json(&["history", "alice"]);
+    let actors: Vec<Option<&str>> = history
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["kind"] != "signup")
+        .map(|e| e["actor"].as_str())
+        .collect();
+    assert_eq!(
+        actors,
+        [Some("a".repeat(100).as_str()), Some("Jo Müller (EU desk)"), None],
+        "--actor twice, then no actor for an unprintable $USER"
+    );
+}
+
+#[test]
+fn history_escapes_an_actor_recorded_by_an_older_version() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    // Older versions recorded --actor unchecked.
+    let conn = rusqlite::Connection::open(&w.db).expect("open");
+    conn.execute("UPDATE operations SET actor = 'mallory\u{1b}[31m\u{7}'", [])
+        .expect("update");
+    drop(conn);
+    let out = w.ok(&["history", "alice"]);
+    assert!(out.contains("(by mallory\\x1b[31m\\x07)"), "{out}");
+    assert!(!has_control(&out), "{out:?}");
+}
+
+#[test]
+fn refusals_escape_control_characters_and_shorten_huge_values() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    w.ok(&["generate", "alice"]);
+    let esc = "x\u{1b}[2J\u{1b}]0;title\u{7}\u{9b}1m";
+    let artist = format!("artist:{esc}");
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["account", "add", esc],
+        vec!["balance", esc],
+        vec!["history", esc],
+        vec!["buy", "alice", esc],
+        vec!["subscribe", "alice", esc],
+        vec!["license", "alice", esc],
+        vec!["edit", "alice", esc, "upscale"],
+        vec!["train", "alice", esc],
+        vec!["generate", "alice", "--style", esc],
+        vec!["generate", "alice", "--style", &artist],
+        vec!["advance-clock", esc],
+        vec!["advance-clock", "--to", esc],
+        vec!["balance", "alice", "--as-of", esc],
+        vec!["history", "alice", "--reason", esc],
+        vec!["init", "--now", esc],
+    ];
+    for args in &cases {
+        let r = w.run(args);
+        assert!(r.code == 2 || r.code == 3, "{args:?}: {} {}", r.code, r.stderr);
+        assert!(
+            !has_control(&r.stderr),
+            "{args:?} wrote control characters: {:?}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("x\\x1b[2J"),
+            "{args:?} does not show the value: {}",
+            r.stderr
+        );
+    }
+    w.ok(&["--idempotency-key", esc, "generate", "alice"]);
+    let e = w.refused(&["--idempotency-key", esc, "generate", "alice", "--count", "2"], 3);
+    assert!(!has_control(&e) && e.contains("x\\x1b[2J"), "{e:?}");
+    // A 100 KB handle gives a short refusal that still says how long it was.
+    let huge = "h".repeat(100_000);
+    for args in [
+        vec!["account", "add", &huge],
+        vec!["balance", &huge],
+        vec!["buy", "alice", &huge],
+    ] {
+        let r = w.run(&args);
+        assert!(r.code == 3, "{}", r.stderr.len());
+        assert!(r.stderr.len() < 600, "{} bytes of stderr", r.stderr.len());
+        assert!(r.stderr.contains("…(100000 chars)"), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn scenario_lines_and_file_names_are_escaped_too() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    let file = scenario(
+        &w,
+        "evil\u{1b}[2J.scenario",
+        "account add alice\nexpect-error 3 balance 'b\u{1b}[5m'\nbuy alice 'c\u{1b}[5m'\n",
+    );
+    let r = w.run(&["replay", path(&file)]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(!has_control(&r.stderr), "{:?}", r.stderr);
+    assert!(
+        r.stderr.contains("evil\\x1b[2J.scenario:3: no product 'c\\x1b[5m'"),
+        "{}",
+        r.stderr
+    );
+    let file = scenario(&w, "usage.scenario", "buy alice credits-500 --quantity '\u{1b}[5m'\n");
+    let r = w.run(&["replay", path(&file)]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(!has_control(&r.stderr), "{:?}", r.stderr);
+}
+
+// ---- item 9: messages and codes --------------------------------------------
+
+#[test]
+fn a_plan_too_large_to_record_says_to_fix_the_pricing_file_not_a_quantity() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/pricing.toml")).expect("pricing");
+    let huge = text.replacen(
+        "license_bonus_credits = 100",
+        "license_bonus_credits = 1000000000000",
+        1,
+    ) + "\n[plans.huge-monthly]\ninterval = \"month\"\nlicenses_per_month = 100000000000\nprice_cents = 100\n"
+        + "\n[products.many-licenses]\nlicenses = 1000000000000\nprice_cents = 100\n";
+    assert!(huge.contains("license_bonus_credits = 1000000000000"));
+    let file = w.dir.path().join("huge.toml");
+    std::fs::write(&file, huge).expect("write");
+    let e = w.refused(&["--pricing", path(&file), "subscribe", "alice", "huge-monthly"], 3);
+    assert!(e.contains("too large to record"), "{e}");
+    assert!(!e.contains("quantity"), "subscribe has no quantity: {e}");
+    assert!(e.contains("pricing file"), "{e}");
+    // buy still names the fix it has.
+    let e = w.refused(
+        &[
+            "--pricing",
+            path(&file),
+            "buy",
+            "alice",
+            "many-licenses",
+            "--quantity",
+            "1000",
+        ],
+        3,
+    );
+    assert!(e.contains("buy a smaller --quantity"), "{e}");
+}
+
+#[test]
+fn an_invalid_style_name_is_refused_by_the_rule_in_generate_and_train_alike() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    let from_generate = w.refused(&["generate", "alice", "--style", "artist:-x"], 3);
+    let from_train = w.refused(&["train", "alice", "--", "-x"], 3);
+    let rule = "'-x' is not a valid style name";
+    assert!(from_generate.contains(rule), "{from_generate}");
+    assert!(from_train.contains(rule), "{from_train}");
+    w.refused(&["generate", "alice", "--style", "private:a b"], 3);
+    // A --style that is not of a style's form at all is a malformed flag value.
+    let e = w.refused(&["generate", "alice", "--style", "banana"], 2);
+    assert!(e.contains("use base, agentic, private:NAME or artist:NAME"), "{e}");
+}
+
+#[test]
+fn an_unknown_account_hint_never_suggests_a_handle_that_cannot_exist() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    let e = w.refused(&["balance", "bob"], 3);
+    assert!(e.contains("create it with: wallet account add bob"), "{e}");
+    let e = w.refused(&["balance", "a b"], 3);
+    assert!(!e.contains("wallet account add a b"), "{e}");
+    assert!(e.contains("'a b': it is not a valid handle"), "{e}");
+    let e = w.refused(&["buy", "$(reboot)", "credits-500"], 3);
+    assert!(!e.contains("account add $(reboot)"), "{e}");
+}
+
+#[test]
+fn expectations_refuse_a_repeated_asset_and_codes_other_than_2_or_3() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    let twice = scenario(&w, "twice.scenario", "expect alice credits=10 credits=11\n");
+    let r = w.run(&["replay", path(&twice)]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("twice.scenario:1: credits is expected twice"),
+        "{}",
+        r.stderr
+    );
+    for code in ["0", "1", "7", "03"] {
+        let file = scenario(&w, "code.scenario", &format!("expect-error {code} buy alice nothing\n"));
+        let r = w.run(&["replay", path(&file)]);
+        assert_eq!(r.code, 2, "expect-error {code}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("expect-error {code} cannot be met")),
+            "{}",
+            r.stderr
+        );
+    }
+    let fine = scenario(
+        &w,
+        "fine.scenario",
+        "expect-error 2 buy alice credits-500 --quantity 0\nexpect-error 3 buy alice nothing\nexpect alice licenses=0 credits=10\n",
+    );
+    w.ok(&["replay", path(&fine)]);
+}
+
+#[test]
+fn a_byte_order_mark_is_skipped_and_help_lines_are_refused_plainly() {
+    let w = Wallet::new();
+    let file = scenario(
+        &w,
+        "bom.scenario",
+        "\u{feff}init --now 2026-01-15T10:00:00Z\naccount add alice\nexpect alice credits=10\n",
+    );
+    let r = w.run(&["replay", path(&file)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for line in ["help", "--help", "--version", "buy --help", "help buy", "-V"] {
+        let file = scenario(&w, "help.scenario", &format!("{line}\n"));
+        let r = w.run(&["replay", path(&file)]);
+        assert_eq!(r.code, 2, "{line}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(
+                "help.scenario:1: help and --version only print text for people; a scenario line runs a command"
+            ),
+            "{line}: {}",
+            r.stderr
+        );
+        assert!(
+            r.stdout.is_empty() && !r.stderr.contains("Usage:"),
+            "{line}: {}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn durations_too_large_and_advances_that_do_not_move_are_told_alike() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    for far in ["99999999999y", "1000000mo", "99999999999999999999999h"] {
+        let e = w.refused(&["advance-clock", far], 2);
+        assert!(
+            e.contains(&format!(
+                "advancing {far} from 2026-01-15T10:00:00Z goes past 9999-12-31"
+            )),
+            "{e}"
+        );
+    }
+    let zero = w.refused(&["advance-clock", "0h"], 2);
+    assert!(zero.contains("does not move the clock"), "{zero}");
+    let same = w.refused(&["advance-clock", "--to", "2026-01-15T10:00:00Z"], 2);
+    assert!(same.contains("does not move the clock"), "{same}");
+    w.refused(&["advance-clock", "--to", "2026-01-15T11:00:00+01:00"], 2);
+    w.ok(&["advance-clock", "--to", "2026-01-15T10:00:01Z"]);
+}
