@@ -634,6 +634,12 @@ impl Db<'_> {
                 if let Some(memo) = self.memo {
                     memo.forget();
                 }
+                // SQLite answers some failures (a full disk) by rolling the
+                // whole transaction back: there is no savepoint left to undo,
+                // nothing of the unit can be committed, and `e` says why.
+                if self.conn.is_autocommit() {
+                    return Err(e);
+                }
                 sql("ROLLBACK TO line")?;
                 sql("RELEASE line")?;
                 Err(e)
@@ -742,6 +748,28 @@ mod batch_tests {
             })
             .expect("second unit");
         batch.commit().expect("commit");
+    }
+
+    #[test]
+    fn a_unit_whose_transaction_sqlite_rolled_back_reports_its_own_failure() {
+        let t0 = at("2026-01-01T00:00:00Z");
+        let mut store = Store::open(&Location::Memory, t0).expect("open");
+        let mut batch = store.batch(1000, Duration::from_secs(60)).expect("batch");
+        batch
+            .run(|db| db.create_account("ann", t0).map(|_| ()))
+            .expect("first unit");
+        // As SQLite does on a full disk: the statement fails and the transaction is gone.
+        let failed = batch.run(|db| -> anyhow::Result<()> {
+            db.create_account("bob", t0)?;
+            db.conn.execute_batch("ROLLBACK")?;
+            anyhow::bail!("database or disk is full")
+        });
+        let message = format!("{:#}", failed.expect_err("the unit fails"));
+        assert_eq!(message, "database or disk is full", "not a savepoint failure");
+        assert!(batch.commit().is_err(), "nothing is left to commit");
+        drop(batch);
+        let ann = store.read(|db| db.account_id("ann")).expect("read");
+        assert_eq!(ann, None, "the rolled-back batch kept nothing");
     }
 
     /// Signs `handle` up (its signup credits) and buys a credit pack.
