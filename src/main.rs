@@ -19,9 +19,14 @@ fn main() -> ExitCode {
     }
     let code = match wallet::cli::Cli::try_parse() {
         Ok(cli) => wallet::run(cli),
+        // clap quotes the argument it rejects as given: escaped like every echoed value.
+        Err(e) if e.use_stderr() => {
+            eprintln!("{}", wallet::shown::shown_lines(e.render().to_string().trim_end()));
+            2
+        }
         Err(e) => {
             let _ = e.print();
-            if e.use_stderr() { 2 } else { 0 }
+            0
         }
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))

@@ -288,6 +288,12 @@ fn refusals_escape_control_characters_and_shorten_huge_values() {
             r.stderr
         );
     }
+    // Values clap rejects: it drops escape sequences, and what is left is escaped.
+    for args in [["generate", "alice", "--count", esc], ["edit", "alice", "img-1", esc]] {
+        let e = w.refused(&args, 2);
+        assert!(!has_control(&e), "{args:?} wrote control characters: {e:?}");
+        assert!(e.contains("\\x9b1m"), "{e}");
+    }
     w.ok(&["--idempotency-key", esc, "generate", "alice"]);
     let e = w.refused(&["--idempotency-key", esc, "generate", "alice", "--count", "2"], 3);
     assert!(!has_control(&e) && e.contains("x\\x1b[2J"), "{e:?}");
