@@ -60,13 +60,15 @@ pub fn parse_instant(text: &str) -> Result<Instant, String> {
     };
     let Some(t) = parsed else {
         return Err(format!(
-            "'{text}' is not an instant: use RFC 3339 like 2026-01-15T10:00:00Z or a date like 2026-01-15"
+            "'{}' is not an instant: use RFC 3339 like 2026-01-15T10:00:00Z or a date like 2026-01-15",
+            crate::shown::shown(text)
         ));
     };
     let t = from_unix(t.timestamp()).unwrap_or(t);
     if t > latest_instant() || t.timestamp() < 0 {
         return Err(format!(
-            "'{text}' is out of range: instants run from 1970-01-01 to 9999-12-31"
+            "'{}' is out of range: instants run from 1970-01-01 to 9999-12-31",
+            crate::shown::shown(text)
         ));
     }
     Ok(t)
@@ -90,14 +92,16 @@ pub fn nth_month(anchor: Instant, k: u32) -> Option<Instant> {
     add_months(anchor, k)
 }
 
-/// A step of `advance-clock`: `Nh`, `Nd`, `Nw`, `Nmo`, `Ny`.
+/// A step of `advance-clock`: `Nh`, `Nd`, `Nw`, `Nmo`, `Ny`. The number is
+/// kept whole however large it is written: one too large for the calendar
+/// is not malformed, it goes past the calendar's end ([`Step::after`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
-    Hours(u32),
-    Days(u32),
-    Weeks(u32),
-    Months(u32),
-    Years(u32),
+    Hours(u64),
+    Days(u64),
+    Weeks(u64),
+    Months(u64),
+    Years(u64),
 }
 
 impl Step {
@@ -107,11 +111,14 @@ impl Step {
         let digits = text.chars().take_while(char::is_ascii_digit).count();
         let (number, unit) = text.split_at(digits);
         let hint = "use a whole number and a unit: 12h, 3d, 2w, 1mo or 1y (or --to 2027-01-15)";
-        let n: u32 = number
-            .parse()
-            .map_err(|_| format!("'{text}' is not a duration: {hint}"))?;
+        let shown = crate::shown::shown(text);
+        if number.is_empty() {
+            return Err(format!("'{shown}' is not a duration: {hint}"));
+        }
+        // More digits than a u64 holds go past the calendar's end all the same.
+        let n: u64 = number.parse().unwrap_or(u64::MAX);
         if n == 0 {
-            return Err(format!("'{text}' does not move the clock: {hint}"));
+            return Err(format!("'{shown}' does not move the clock: {hint}"));
         }
         match unit {
             "h" => Ok(Step::Hours(n)),
@@ -119,24 +126,25 @@ impl Step {
             "w" => Ok(Step::Weeks(n)),
             "mo" => Ok(Step::Months(n)),
             "y" => Ok(Step::Years(n)),
-            _ => Err(format!("'{text}' has an unknown unit: {hint}")),
+            _ => Err(format!("'{shown}' has an unknown unit: {hint}")),
         }
     }
 
     /// The instant this step lands on from `from`; `None` past [`latest_instant`].
     pub fn after(self, from: Instant) -> Option<Instant> {
-        let seconds = |n: u32, unit: i64| i64::from(n).checked_mul(unit);
+        let seconds = |n: u64, unit: i64| i64::try_from(n).ok()?.checked_mul(unit);
         let plain = |secs: Option<i64>| {
             secs.and_then(|s| from.timestamp().checked_add(s))
                 .and_then(from_unix)
                 .filter(|t| *t <= latest_instant())
         };
+        let months = |n: u64| u32::try_from(n).ok().and_then(|m| add_months(from, m));
         match self {
             Step::Hours(n) => plain(seconds(n, 3_600)),
             Step::Days(n) => plain(seconds(n, 86_400)),
             Step::Weeks(n) => plain(seconds(n, 7 * 86_400)),
-            Step::Months(n) => add_months(from, n),
-            Step::Years(n) => n.checked_mul(12).and_then(|m| add_months(from, m)),
+            Step::Months(n) => months(n),
+            Step::Years(n) => n.checked_mul(12).and_then(months),
         }
     }
 }
@@ -269,8 +277,32 @@ mod tests {
         assert_eq!(Step::parse("2w"), Ok(Step::Weeks(2)));
         assert_eq!(Step::parse("1mo"), Ok(Step::Months(1)));
         assert_eq!(Step::parse("10y"), Ok(Step::Years(10)));
-        for bad in ["", "mo", "0d", "1m", "1.5d", "-1d", "1 d", "99999999999d", "1dd", "1é"] {
+        for bad in [
+            "",
+            "mo",
+            "0d",
+            "1m",
+            "1.5d",
+            "-1d",
+            "1 d",
+            "99999999999dd",
+            "1dd",
+            "1é",
+            "000mo",
+        ] {
             assert!(Step::parse(bad).is_err(), "{bad} should be refused");
+        }
+        // A number too large for its unit is a duration that goes past the calendar's end.
+        assert_eq!(Step::parse("99999999999y"), Ok(Step::Years(99_999_999_999)));
+        assert_eq!(Step::parse("123456789012345678901234567890d"), Ok(Step::Days(u64::MAX)));
+        let t = at("2026-01-15T10:00:00Z");
+        for far in [
+            "99999999999y",
+            "1000000mo",
+            "123456789012345678901234567890d",
+            "99999999999h",
+        ] {
+            assert_eq!(Step::parse(far).map(|s| s.after(t)), Ok(None), "{far}");
         }
     }
 
@@ -282,6 +314,8 @@ mod tests {
         assert_eq!(Step::Months(1).after(t), Some(at("2026-02-28T10:00:00Z")));
         assert_eq!(Step::Years(2).after(t), Some(at("2028-01-31T10:00:00Z")));
         assert_eq!(Step::Years(9000).after(t), None);
-        assert_eq!(Step::Days(u32::MAX).after(t), None);
+        assert_eq!(Step::Days(u64::from(u32::MAX)).after(t), None);
+        assert_eq!(Step::Years(u64::MAX).after(t), None);
+        assert_eq!(Step::Months(u64::MAX).after(t), None);
     }
 }

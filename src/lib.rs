@@ -11,6 +11,7 @@ pub mod pricing;
 pub mod report;
 pub mod rules;
 pub mod session;
+pub mod shown;
 pub mod store;
 
 #[cfg(test)]
@@ -46,6 +47,15 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
+/// The longest actor name recorded with an operation, in characters.
+const LONGEST_ACTOR: usize = 100;
+
+/// Who runs a command, as recorded and shown by `history`: 1 to
+/// [`LONGEST_ACTOR`] characters, none of them a control character.
+fn is_valid_actor(name: &str) -> bool {
+    !name.trim().is_empty() && name.chars().count() <= LONGEST_ACTOR && shown::is_printable(name)
+}
+
 fn context(cli: &Cli) -> Result<Context, Error> {
     let location = match &cli.db {
         Some(db) => Location::parse(db),
@@ -54,11 +64,17 @@ fn context(cli: &Cli) -> Result<Context, Error> {
         })?),
     };
     let system_now = clock::from_unix(Utc::now().timestamp()).unwrap_or_else(Utc::now);
-    let actor = cli
-        .actor
-        .clone()
-        .or_else(|| std::env::var("USER").ok())
-        .filter(|u| !u.is_empty());
+    let actor = match &cli.actor {
+        Some(actor) if is_valid_actor(actor) => Some(actor.clone()),
+        Some(actor) => {
+            return Err(Error::usage(format!(
+                "--actor '{}' is not a name to record: use 1 to {LONGEST_ACTOR} printable characters (no control characters)",
+                shown::shown(actor)
+            )));
+        }
+        // A $USER that is not a name to record is left out, as an unset one is.
+        None => std::env::var("USER").ok().filter(|user| is_valid_actor(user)),
+    };
     // https://no-color.org: colour only on a terminal, never when NO_COLOR is set and not empty.
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let paint = report::Paint(!cli.json && !no_color && std::io::stdout().is_terminal());

@@ -8,6 +8,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    ignore_file_size_signal();
     match wallet::completion::complete_if_requested() {
         Ok(true) => return ExitCode::SUCCESS,
         Ok(false) => {}
@@ -18,10 +19,28 @@ fn main() -> ExitCode {
     }
     let code = match wallet::cli::Cli::try_parse() {
         Ok(cli) => wallet::run(cli),
+        // clap quotes the argument it rejects as given: escaped like every echoed value.
+        Err(e) if e.use_stderr() => {
+            eprintln!("{}", wallet::shown::shown_lines(e.render().to_string().trim_end()));
+            2
+        }
         Err(e) => {
             let _ = e.print();
-            if e.use_stderr() { 2 } else { 0 }
+            0
         }
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+/// Under a file size limit (`ulimit -f`) the kernel kills a process whose
+/// write would pass it (SIGXFSZ) before it can say anything. Ignored, the
+/// write fails with EFBIG instead: SQLite rolls the transaction back and the
+/// error is reported like a full disk, with nothing changed.
+fn ignore_file_size_signal() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to SIG_IGN before any thread is
+    // started; no handler runs.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
 }

@@ -199,13 +199,18 @@ pub struct PricingError {
 
 impl fmt::Display for PricingError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The message may quote the file's text: escaped for the terminal.
+        let message = crate::shown::shown_lines(&self.message);
         if self.line == 0 {
-            write!(f, "{}: {}", self.origin, self.message)
+            write!(f, "{}: {message}", self.origin)
         } else {
-            write!(f, "{}:{}:{}: {}", self.origin, self.line, self.column, self.message)
+            write!(f, "{}:{}:{}: {message}", self.origin, self.line, self.column)
         }
     }
 }
+
+/// The largest pricing file read: a catalogue is a few KiB of TOML.
+const LARGEST_FILE: u64 = 1024 * 1024;
 
 impl Pricing {
     /// Parses and validates pricing text; `origin` names it in errors.
@@ -247,13 +252,28 @@ impl Pricing {
     /// The file cannot be read or is not UTF-8 (line and column 0 when there
     /// is no position), or [`Pricing::parse`] rejects it.
     pub fn load_file(path: &Path) -> Result<Pricing, PricingError> {
-        let origin = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|error| PricingError {
+        use std::io::Read as _;
+        // The path names the file in every message, `pricing show` and refusals.
+        let origin = crate::shown::shown_path(path);
+        let failed = |message: String| PricingError {
             origin: origin.clone(),
             line: 0,
             column: 0,
-            message: format!("cannot read the pricing file: {error}"),
-        })?;
+            message,
+        };
+        // Read through a bound, not by the size the file claims: it may be a
+        // device or a pipe (`/dev/zero`) that never ends.
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|file| file.take(LARGEST_FILE + 1).read_to_end(&mut bytes))
+            .map_err(|error| failed(format!("cannot read the pricing file: {error}")))?;
+        if bytes.len() as u64 > LARGEST_FILE {
+            return Err(failed(format!(
+                "the file is larger than {} MiB, so it is not a pricing file (the shipped one is a few KiB); \
+                 check the path given with --pricing or $WALLET_PRICING",
+                LARGEST_FILE >> 20
+            )));
+        }
         let text = std::str::from_utf8(&bytes).map_err(|error| {
             // Everything before the bad byte is valid text, so it can be used
             // to find the line and column.

@@ -69,7 +69,8 @@ fn target(args: &AdvanceClockArgs, now: Instant) -> Result<Instant> {
     match (&args.duration, &args.to) {
         (Some(d), None) => Step::parse(d).map_err(Error::Usage)?.after(now).ok_or_else(|| {
             Error::usage(format!(
-                "advancing {d} from {} goes past 9999-12-31",
+                "advancing {} from {} goes past 9999-12-31, the end of the wallet's calendar",
+                crate::shown::shown(d.trim()),
                 format_instant(now)
             ))
         }),
@@ -95,6 +96,13 @@ pub fn run(db: &Db<'_>, ctx: &Context, args: &AdvanceClockArgs) -> Result<Output
     let to = target(args, now)?;
     if to < now {
         return Err(Refusal::ClockBackwards { now, target: to }.into());
+    }
+    // The same usage error as a zero duration (`0h`): an advance moves the clock.
+    if to == now {
+        return Err(Error::usage(format!(
+            "--to {} does not move the clock: it is already that instant; give a later one, or a duration like 1d",
+            format_instant(to)
+        )));
     }
     let bar = progress(now, to);
     let mut fired = Fired::default();

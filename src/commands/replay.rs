@@ -4,7 +4,7 @@
 
 use foldhash::HashMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, IsTerminal, Write};
+use std::io::{BufRead, BufReader, IsTerminal, Read as _, Write};
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -13,6 +13,7 @@ use clap::{CommandFactory, FromArgMatches};
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
 use crate::rules::{Asset, is_valid_handle, usable_total};
+use crate::shown::{shown, shown_lines, shown_path};
 use crate::store::{Batch, Db, Published, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -26,6 +27,9 @@ struct Tally {
     /// Commands that changed the wallet.
     writes: usize,
 }
+
+/// How a scenario read from stdin (`replay -`) is named in messages.
+const STDIN: &str = "<stdin>";
 
 /// A failure at one line: the line's own exit code, the message prefixed
 /// with where it happened.
@@ -124,7 +128,14 @@ impl LineParser {
             )));
         }
         let args = std::iter::once("wallet").chain(words.iter().map(String::as_str));
-        let usage = |e: clap::Error| Error::usage(e.render().to_string().trim_end().to_owned());
+        let usage = |e: clap::Error| match e.kind() {
+            // Help and the version are text for people, not commands: a scenario line runs one.
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => Error::usage(
+                "help and --version only print text for people; a scenario line runs a command \
+                 (see the commands with: wallet help, outside the scenario)",
+            ),
+            _ => Error::usage(shown_lines(e.render().to_string().trim_end())),
+        };
         let matches = self.command.try_get_matches_from_mut(args).map_err(usage)?;
         Cli::from_arg_matches(&matches).map_err(usage)
     }
@@ -137,15 +148,24 @@ fn check_expectation(db: &Db<'_>, words: &[String]) -> Result<()> {
     if wanted.is_empty() {
         return Err(usage());
     }
+    let mut assets = Vec::new();
+    for w in wanted {
+        let (key, value) = w.split_once('=').ok_or_else(usage)?;
+        let asset = Asset::parse(key).ok_or_else(usage)?;
+        let value: u64 = value.parse().map_err(|_| usage())?;
+        if assets.iter().any(|(a, _, _)| *a == asset) {
+            return Err(Error::usage(format!(
+                "{key} is expected twice on one line; write each asset once: expect ACCOUNT credits=N licenses=N"
+            )));
+        }
+        assets.push((asset, key, value));
+    }
     let id = account_id(db, handle)?;
     let now = db.clock()?;
     let lots = db.live_lots(id)?;
     let mut expected = Vec::new();
     let mut got = Vec::new();
-    for w in wanted {
-        let (key, value) = w.split_once('=').ok_or_else(usage)?;
-        let asset = Asset::parse(key).ok_or_else(usage)?;
-        let value: u64 = value.parse().map_err(|_| usage())?;
+    for (asset, key, value) in assets {
         let actual = usable_total(&lots, asset, now);
         expected.push(format!("{key}={value}"));
         got.push(format!("{key}={actual}"));
@@ -168,9 +188,18 @@ fn check_expectation(db: &Db<'_>, words: &[String]) -> Result<()> {
 fn check_refusal(db: &Db<'_>, ctx: &Context, parser: &mut LineParser, words: &[String]) -> Result<()> {
     let usage = || Error::usage("write refusals as: expect-error [CODE] COMMAND… (CODE 2 or 3; 3 when left out)");
     let (code, command) = match words.split_first() {
-        Some((first, rest)) if first.chars().all(|c| c.is_ascii_digit()) => {
-            (first.parse::<i32>().map_err(|_| usage())?, rest)
-        }
+        // Only a refusal can be expected: by a rule (3) or as a usage error (2).
+        Some((first, rest)) if first.chars().all(|c| c.is_ascii_digit()) => match first.as_str() {
+            "2" => (2, rest),
+            "3" => (3, rest),
+            _ => {
+                return Err(Error::usage(format!(
+                    "expect-error {} cannot be met: a command is refused with exit 2 (usage) or 3 (a rule); \
+                     write expect-error 2 COMMAND… or expect-error 3 COMMAND… (3 when left out)",
+                    shown(first)
+                )));
+            }
+        },
         _ => (3, words),
     };
     if command.is_empty() {
@@ -186,7 +215,10 @@ fn check_refusal(db: &Db<'_>, ctx: &Context, parser: &mut LineParser, words: &[S
         Ok(_) => {
             return Err(Error::Coded(
                 1,
-                format!("expected `{}` to be refused{wanted} / it succeeded", command.join(" ")),
+                format!(
+                    "expected `{}` to be refused{wanted} / it succeeded",
+                    shown(&command.join(" "))
+                ),
             ));
         }
         Err(e) => e,
@@ -196,7 +228,7 @@ fn check_refusal(db: &Db<'_>, ctx: &Context, parser: &mut LineParser, words: &[S
             1,
             format!(
                 "expected `{}` to exit {c} / it exited {}: {refusal}",
-                command.join(" "),
+                shown(&command.join(" ")),
                 refusal.exit_code()
             ),
         )),
@@ -229,10 +261,10 @@ fn progress(file: &Path) -> Option<ProgressBar> {
 
 pub fn run(file: &Path, ctx: &Context, quiet: bool) -> Result<String> {
     let (origin, reader, bar): (String, Box<dyn BufRead>, Option<ProgressBar>) = if file == Path::new("-") {
-        ("<stdin>".to_owned(), Box::new(BufReader::new(std::io::stdin())), None)
+        (STDIN.to_owned(), Box::new(BufReader::new(std::io::stdin())), None)
     } else {
-        let f = File::open(file).with_context(|| format!("cannot read the scenario {}", file.display()))?;
-        (file.display().to_string(), Box::new(BufReader::new(f)), progress(file))
+        let f = File::open(file).with_context(|| format!("cannot read the scenario {}", shown_path(file)))?;
+        (shown_path(file), Box::new(BufReader::new(f)), progress(file))
     };
     let mut store = Store::open(&ctx.location, ctx.system_now)?;
     let mut tally = Tally::default();
@@ -286,23 +318,112 @@ fn run_lines(
     let mut parser = LineParser::new();
     let mut bytes = 0u64;
     let stdout = std::io::stdout();
-    for (index, line) in reader.lines().enumerate() {
-        let n = index + 1;
-        let line = line.with_context(|| format!("{origin}:{n}: cannot read the line"))?;
-        bytes += line.len() as u64 + 1;
-        if let Some(bar) = bar.filter(|_| n % PROGRESS_EVERY == 0) {
-            bar.set_position(bytes);
-            bar.set_message(format!("{n} lines"));
+    let mut lines = Lines::new(reader);
+    let mut n = 0;
+    // The last line known to be in the wallet: every line up to it is committed.
+    let mut committed = 0;
+    while let Some(line) = lines.next_line().transpose() {
+        n += 1;
+        let ran = line.and_then(|line| {
+            bytes += line.len() as u64 + 1;
+            if let Some(bar) = bar.filter(|_| n % PROGRESS_EVERY == 0) {
+                bar.set_position(bytes);
+                bar.set_message(format!("{n} lines"));
+            }
+            run_line(&mut batch, &mut parser, ctx, line, tally, quiet, &stdout)
+        });
+        if let Err(e) = ran {
+            // The lines before this one were accepted: they stay, unless the
+            // wallet could not take them (a full disk rolls the batch back).
+            return Err(match batch.commit() {
+                Ok(()) => at_line(origin, n, e),
+                Err(_) => not_kept(origin, n, e, committed),
+            });
         }
-        if let Err(e) = run_line(&mut batch, &mut parser, ctx, &line, tally, quiet, &stdout) {
-            // The lines before this one were accepted: they stay.
-            batch.commit()?;
-            return Err(at_line(origin, n, e));
+        if batch.uncommitted() == 0 {
+            committed = n;
         }
         tally.lines = n;
     }
-    batch.commit()?;
+    if let Err(e) = batch.commit() {
+        return Err(not_kept(origin, n, e.into(), committed));
+    }
     Ok(())
+}
+
+/// A failure at line `n` after which the lines since the last commit could
+/// not be kept: says which lines are in the wallet and where to resume.
+fn not_kept(origin: &str, n: usize, e: Error, committed: usize) -> Error {
+    let kept = match committed {
+        0 => "none of this replay's lines were kept: fix the cause, then replay the file again".to_owned(),
+        c if origin == STDIN => format!(
+            "lines 1 to {c} were kept and the lines after them were not: fix the cause, then replay from line {}",
+            c + 1
+        ),
+        c => format!(
+            "lines 1 to {c} were kept and the lines after them were not: fix the cause, then replay from line {} \
+             (tail -n +{} {} | wallet replay -)",
+            c + 1,
+            c + 1,
+            shell_words::quote(origin)
+        ),
+    };
+    Error::Coded(e.exit_code(), format!("{origin}:{n}: {e}; {kept}"))
+}
+
+/// The longest scenario line: a command line is a few hundred bytes at
+/// most, and a line must fit in memory (`replay /dev/zero` is one endless line).
+const LONGEST_LINE: usize = 64 * 1024;
+
+/// The lines of a scenario, each read whole up to [`LONGEST_LINE`] bytes:
+/// longer ones are an error, found without holding more than the bound.
+/// A UTF-8 byte order mark at the start of the file is not part of line 1.
+struct Lines {
+    reader: Box<dyn BufRead>,
+    line: Vec<u8>,
+    first: bool,
+}
+
+impl Lines {
+    fn new(reader: Box<dyn BufRead>) -> Lines {
+        Lines {
+            reader,
+            line: Vec::new(),
+            first: true,
+        }
+    }
+
+    /// The next line without its `\n` (or `\r\n`); `None` at the end of the input.
+    fn next_line(&mut self) -> Result<Option<&str>> {
+        self.line.clear();
+        let read = (&mut self.reader)
+            .take(LONGEST_LINE as u64 + 1)
+            .read_until(b'\n', &mut self.line)
+            .context("cannot read the line")?;
+        if read == 0 {
+            return Ok(None);
+        }
+        if self.line.last() == Some(&b'\n') {
+            self.line.pop();
+            if self.line.last() == Some(&b'\r') {
+                self.line.pop();
+            }
+        } else if self.line.len() > LONGEST_LINE {
+            return Err(Error::usage(format!(
+                "the line is longer than {} KiB; a scenario holds one command per line (is this a scenario file?)",
+                LONGEST_LINE / 1024
+            )));
+        }
+        let mut text: &[u8] = &self.line;
+        if std::mem::take(&mut self.first) {
+            text = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(text);
+        }
+        std::str::from_utf8(text).map(Some).map_err(|_| {
+            Error::Failed(anyhow::anyhow!(
+                "the line is not UTF-8 text; save the scenario as UTF-8"
+            ))
+        })
+    }
 }
 
 /// One line of a scenario: a comment or blank, an expectation, or a command.

@@ -3,13 +3,16 @@
 use serde_json::json;
 
 use crate::error::{Error, Result};
-use crate::rules::{self, Asset, EditOp, Image, Refusal, Style, image_id, parse_image_id};
+use crate::rules::{self, Asset, BadStyle, EditOp, Image, Refusal, Style, image_id, parse_image_id};
 use crate::store::Db;
 
 use super::{Context, Output, apply};
 
 pub fn generate(db: &Db<'_>, ctx: &Context, handle: &str, style: &str, count: u32) -> Result<Output> {
-    let style = Style::parse(style).map_err(Error::Usage)?;
+    let style = Style::parse(style).map_err(|bad| match bad {
+        BadStyle::Form(message) => Error::Usage(message),
+        BadStyle::Name(message) => Refusal::Style(message).into(),
+    })?;
     let pricing = ctx.pricing()?;
     let applied = apply(db, ctx, handle, |id, now| {
         // Only a private style needs the account's trained styles.

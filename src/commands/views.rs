@@ -98,7 +98,8 @@ pub fn history(
     {
         let known: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).chain(OPERATION_KINDS).collect();
         return Err(Error::usage(format!(
-            "--reason {bad} is not a reason; use one of: {}",
+            "--reason {} is not a reason; use one of: {}",
+            crate::shown::shown(bad),
             known.join(", ")
         )));
     }

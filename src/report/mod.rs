@@ -469,7 +469,8 @@ fn render_history_table(entries: &[HistoryEntry], paint: Paint) -> Table {
         let mut what = Vec::new();
         if first_of_op {
             match &e.actor {
-                Some(actor) => what.push(format!("{} (by {actor})", e.summary)),
+                // Recorded by older versions without a check: escaped for the terminal.
+                Some(actor) => what.push(format!("{} (by {})", e.summary, crate::shown::shown(actor))),
                 None => what.push(e.summary.clone()),
             }
         }

@@ -41,6 +41,9 @@ pub fn signup(handle: &str, exists: bool, pricing: &Pricing, now: Instant) -> Re
     })
 }
 
+/// What to do about an order too large to record.
+const QUANTITY_FIX: &str = "buy a smaller --quantity";
+
 /// `buy ACCOUNT PRODUCT --quantity N` (SPEC §4): an order for price × N and
 /// up to three lots — credits, licenses, and each license's bonus credits as
 /// a separate `license_bonus` lot — all expiring together.
@@ -71,18 +74,18 @@ pub fn buy(
     let credits = product
         .credits
         .checked_mul(n)
-        .ok_or_else(|| Refusal::too_large("the credits of this order"))?;
+        .ok_or_else(|| Refusal::too_large_for("the credits of this order", QUANTITY_FIX))?;
     let licenses = product
         .licenses
         .checked_mul(n)
-        .ok_or_else(|| Refusal::too_large("the licenses of this order"))?;
+        .ok_or_else(|| Refusal::too_large_for("the licenses of this order", QUANTITY_FIX))?;
     let bonus = licenses
         .checked_mul(pricing.policy.license_bonus_credits)
-        .ok_or_else(|| Refusal::too_large("the bonus credits of this order"))?;
+        .ok_or_else(|| Refusal::too_large_for("the bonus credits of this order", QUANTITY_FIX))?;
     let price = product
         .price_cents
         .checked_mul(i64::from(quantity))
-        .ok_or_else(|| Refusal::too_large("the price of this order"))?;
+        .ok_or_else(|| Refusal::too_large_for("the price of this order", QUANTITY_FIX))?;
     let expires_at = one_time_expiry(pricing, now);
     let mut effects = vec![Effect::Order {
         product: product_id.to_owned(),

@@ -3,6 +3,7 @@
 //! naming and the few derived facts SPEC defines (usable, next delivery …).
 
 use crate::clock::{Instant, nth_month};
+use crate::shown::shown;
 
 /// What a lot holds. Both are whole numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -319,16 +320,28 @@ pub enum Style {
     Artist(String),
 }
 
+/// Why a `--style` value is not a style.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BadStyle {
+    /// Not of the form `base`, `agentic`, `private:NAME`, `artist:NAME`: a
+    /// usage error, like any malformed flag value.
+    Form(String),
+    /// A name that breaks the naming rule: refused by the rule, exactly as
+    /// `train` refuses it (and as `account add` refuses an invalid handle).
+    Name(String),
+}
+
 impl Style {
     /// `base`, `agentic`, `private:NAME`, `artist:NAME`.
-    pub fn parse(text: &str) -> Result<Style, String> {
+    pub fn parse(text: &str) -> Result<Style, BadStyle> {
         let hint = "use base, agentic, private:NAME or artist:NAME";
+        let name = |name| valid_style_name(name).map_err(BadStyle::Name);
         match text.split_once(':') {
             None if text == "base" => Ok(Style::Base),
             None if text == "agentic" => Ok(Style::Agentic),
-            Some(("private", name)) => valid_style_name(name).map(|n| Style::Private(n.into())),
-            Some(("artist", name)) => valid_style_name(name).map(|n| Style::Artist(n.into())),
-            _ => Err(format!("'{text}' is not a style: {hint}")),
+            Some(("private", n)) => name(n).map(|n| Style::Private(n.into())),
+            Some(("artist", n)) => name(n).map(|n| Style::Artist(n.into())),
+            _ => Err(BadStyle::Form(format!("'{}' is not a style: {hint}", shown(text)))),
         }
     }
 
@@ -380,7 +393,8 @@ pub fn valid_style_name(name: &str) -> Result<&str, String> {
         Ok(name)
     } else {
         Err(format!(
-            "'{name}' is not a style name (SPEC §6): 1 to 64 of A-Z a-z 0-9 . _ @ -, starting with a letter or digit"
+            "'{}' is not a valid style name (SPEC §6): use 1 to 64 of A-Z a-z 0-9 . _ @ -, starting with a letter or digit",
+            shown(name)
         ))
     }
 }

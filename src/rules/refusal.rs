@@ -2,27 +2,54 @@
 //! would fix it, in words a support engineer can read to a customer.
 
 use crate::clock::{Instant, format_instant};
+use crate::shown::shown;
 
 use super::limits::MAX_HOLDING;
-use super::model::Asset;
+use super::model::{Asset, is_valid_handle};
+
+/// A value as one word of a command to copy into a shell: quoted when the
+/// shell would otherwise split or expand it, and safe to print.
+pub(crate) fn command_word(value: &str) -> String {
+    shown(&shell_words::quote(value)).to_string()
+}
+
+/// An unknown account: how to list and create one, unless the handle could
+/// never be an account's (then creating it would only be refused too).
+fn unknown_account(handle: &str) -> String {
+    if is_valid_handle(handle) {
+        format!(
+            "no account named '{handle}' (SPEC §1: every command names an existing account; list them with: wallet account list; create it with: wallet account add {})",
+            command_word(handle)
+        )
+    } else {
+        format!(
+            "no account named '{}': it is not a valid handle, so no account can have it (SPEC §1: handles are 1 to 64 of A-Z a-z 0-9 . _ @ -, starting with a letter or digit; list the accounts with: wallet account list)",
+            shown(handle)
+        )
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    #[error(
-        "no account named '{0}' (SPEC §1: every command names an existing account; list them with: wallet account list; create it with: wallet account add {0})"
-    )]
+    #[error("{}", unknown_account(.0))]
     UnknownAccount(String),
 
-    #[error("account '{0}' already exists (SPEC §1: handles are unique; see it with: wallet balance {0})")]
+    #[error(
+        "account '{}' already exists (SPEC §1: handles are unique; see it with: wallet balance {})",
+        shown(.0),
+        command_word(.0)
+    )]
     AccountExists(String),
 
     #[error(
-        "'{0}' is not a valid account handle (SPEC §1): use 1 to 64 of A-Z a-z 0-9 . _ @ -, starting with a letter or digit"
+        "'{}' is not a valid account handle (SPEC §1): use 1 to 64 of A-Z a-z 0-9 . _ @ -, starting with a letter or digit",
+        shown(.0)
     )]
     InvalidHandle(String),
 
     #[error(
-        "no product '{product}' in {origin} (SPEC §4: products come from the pricing file; products: {known}; see: wallet pricing show)"
+        "no product '{}' in {origin} (SPEC §4: products come from the pricing file; products: {known}; see: wallet pricing show)",
+        shown(product)
     )]
     UnknownProduct {
         product: String,
@@ -31,7 +58,8 @@ pub enum Refusal {
     },
 
     #[error(
-        "no plan '{plan}' in {origin} (SPEC §5: plans come from the pricing file; plans: {known}; see: wallet pricing show)"
+        "no plan '{}' in {origin} (SPEC §5: plans come from the pricing file; plans: {known}; see: wallet pricing show)",
+        shown(plan)
     )]
     UnknownPlan {
         plan: String,
@@ -55,7 +83,9 @@ pub enum Refusal {
     },
 
     #[error(
-        "no image {image} in account {account} (SPEC §6: an account can only use its own images; see: wallet images {account})"
+        "no image {} in account {account} (SPEC §6: an account can only use its own images; see: wallet images {})",
+        shown(image),
+        command_word(account)
     )]
     UnknownImage { image: String, account: String },
 
@@ -81,16 +111,19 @@ pub enum Refusal {
     )]
     AlreadyInitialised { clock: Instant },
 
+    /// The original command stays out of the message: it may name another
+    /// account, and a key is no licence to read what it was used for.
     #[error(
-        "idempotency key '{key}' was already used for another command ({original}); a retry must repeat the same command and arguments, anything new needs a new key (SPEC §10)"
+        "idempotency key '{}' was already used for a different command; a retry must repeat the same command and arguments, and anything new needs a new key (SPEC §10: a key runs one command at most once)",
+        shown(key)
     )]
     KeyReused { key: String, original: String },
 
     #[error("{0}")]
     HoldingLimit(Box<OverLimit>),
 
-    #[error("{0} is too large to record (SPEC §10: amounts are whole numbers that must fit); use a smaller quantity")]
-    TooLarge(String),
+    #[error("{what} is too large to record (SPEC §10: amounts are whole numbers that must fit); {fix}")]
+    TooLarge { what: String, fix: String },
 }
 
 /// What would take an account past [`MAX_HOLDING`] of one asset.
@@ -125,8 +158,21 @@ impl std::fmt::Display for OverLimit {
 }
 
 impl Refusal {
+    /// An amount made from the pricing file's figures that does not fit:
+    /// only a smaller figure in the file can fix it.
     pub fn too_large(what: &str) -> Refusal {
-        Refusal::TooLarge(what.to_owned())
+        Refusal::too_large_for(
+            what,
+            "the pricing file's figures behind it are too large for a wallet: make them smaller",
+        )
+    }
+
+    /// An amount that does not fit, and the change to the command that would fit.
+    pub fn too_large_for(what: &str, fix: &str) -> Refusal {
+        Refusal::TooLarge {
+            what: what.to_owned(),
+            fix: fix.to_owned(),
+        }
     }
 
     pub fn not_enough(

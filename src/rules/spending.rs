@@ -101,7 +101,7 @@ pub fn generate(
     };
     let cost = per_image
         .checked_mul(u64::from(count))
-        .ok_or_else(|| Refusal::too_large("the cost of this generation"))?;
+        .ok_or_else(|| Refusal::too_large_for("the cost of this generation", "generate fewer images with --count"))?;
     let noun = if count == 1 { "image" } else { "images" };
     let mut effects = Payer {
         handle,
@@ -115,9 +115,12 @@ pub fn generate(
         Reason::Generate,
         &format_args!("generate {count} {style} {noun}"),
     )?;
-    next_image_number
-        .checked_add(i64::from(count))
-        .ok_or_else(|| Refusal::too_large("the image number"))?;
+    next_image_number.checked_add(i64::from(count)).ok_or_else(|| {
+        Refusal::too_large_for(
+            "the image number",
+            "this wallet has numbered as many images as it can; start a new wallet with --db",
+        )
+    })?;
     effects.push(Effect::CreateImages {
         first_number: next_image_number,
         count,

@@ -79,11 +79,20 @@ pub(crate) fn explain(e: rusqlite::Error, location: &str) -> anyhow::Error {
         ),
         _ => return anyhow!(e).context(format!("cannot use the wallet {location}")),
     };
+    // A write the disk would not take is named where the error is shown (crate::error).
+    let no_room = code == Code::DiskFull
+        || (code == Code::SystemIoFailure
+            && matches!(
+                extended,
+                rusqlite::ffi::SQLITE_IOERR_WRITE | rusqlite::ffi::SQLITE_IOERR_TRUNCATE
+            ));
+    if no_room {
+        return anyhow!(e);
+    }
     let what = match code {
         Code::NotADatabase => {
             format!("{location} is not a wallet file (SQLite could not read it); point --db at a wallet")
         }
-        Code::DiskFull => format!("the disk holding {location} is full; free some space and run the command again"),
         Code::DatabaseBusy | Code::DatabaseLocked => format!(
             "{location} is busy: other commands kept it locked for {}s; run the command again",
             BUSY_TIMEOUT.as_secs()
@@ -440,6 +449,11 @@ impl Batch<'_> {
         Ok(value)
     }
 
+    /// Units run since the last commit (0 right after one).
+    pub fn uncommitted(&self) -> usize {
+        self.pending
+    }
+
     /// Commits every unit run so far.
     pub fn commit(&mut self) -> anyhow::Result<()> {
         if self.opened.is_some() {
@@ -484,6 +498,12 @@ impl Db<'_> {
             Err(e) => {
                 if let Some(memo) = self.memo {
                     memo.forget();
+                }
+                // SQLite answers some failures (a full disk) by rolling the
+                // whole transaction back: there is no savepoint left to undo,
+                // nothing of the unit can be committed, and `e` says why.
+                if self.conn.is_autocommit() {
+                    return Err(e);
                 }
                 sql("ROLLBACK TO line")?;
                 sql("RELEASE line")?;
@@ -549,6 +569,28 @@ mod batch_tests {
             })
             .expect("second unit");
         batch.commit().expect("commit");
+    }
+
+    #[test]
+    fn a_unit_whose_transaction_sqlite_rolled_back_reports_its_own_failure() {
+        let t0 = at("2026-01-01T00:00:00Z");
+        let mut store = Store::open(&Location::Memory, t0).expect("open");
+        let mut batch = store.batch(1000, Duration::from_secs(60)).expect("batch");
+        batch
+            .run(|db| db.create_account("ann", t0).map(|_| ()))
+            .expect("first unit");
+        // As SQLite does on a full disk: the statement fails and the transaction is gone.
+        let failed = batch.run(|db| -> anyhow::Result<()> {
+            db.create_account("bob", t0)?;
+            db.conn.execute_batch("ROLLBACK")?;
+            anyhow::bail!("database or disk is full")
+        });
+        let message = format!("{:#}", failed.expect_err("the unit fails"));
+        assert_eq!(message, "database or disk is full", "not a savepoint failure");
+        assert!(batch.commit().is_err(), "nothing is left to commit");
+        drop(batch);
+        let ann = store.read(|db| db.account_id("ann")).expect("read");
+        assert_eq!(ann, None, "the rolled-back batch kept nothing");
     }
 
     /// Signs `handle` up (its signup credits) and buys a credit pack.
@@ -730,7 +772,7 @@ mod message_tests {
             (rusqlite::ffi::SQLITE_IOERR_SHMSIZE, "input/output error"),
             (rusqlite::ffi::SQLITE_CANTOPEN, "cannot open"),
         ] {
-            let message = format!("{:#}", explain(failure(code), "w.sqlite3"));
+            let message = crate::error::Error::Failed(explain(failure(code), "w.sqlite3")).to_string();
             assert!(message.contains(words), "{code}: {message}");
             assert!(!message.contains("Error code"), "{code}: {message}");
         }

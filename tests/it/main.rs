@@ -8,6 +8,7 @@ mod catalogue_2024;
 mod completion;
 mod core;
 mod files;
+mod hostile_input;
 mod limits;
 mod model;
 mod properties;
