@@ -250,8 +250,11 @@ pub fn execute_line(db: &Db<'_>, ctx: &Context, cli: &Cli) -> Result<Output> {
     if key.is_empty() || key.len() > 200 {
         return Err(Error::usage("an idempotency key is 1 to 200 characters"));
     }
-    // The parsed command, so that spelling (`--quantity 1` or nothing) does not matter.
-    let request = format!("{:?}", cli.command);
+    // The command as data, defaults filled in, so that spelling (`--quantity 1`
+    // or nothing) does not matter and an upgrade does not change it.
+    let Some(request) = crate::request::identity(&cli.command) else {
+        return execute(db, ctx, &cli.command);
+    };
     if let Some((original, human, json)) = db.idempotency_key(key)? {
         if original != request {
             return Err(Refusal::KeyReused {

@@ -30,11 +30,18 @@ pub use write::Recorded;
 
 /// Every schema the binary knows, in order. The wallet's `user_version` is
 /// the number of migrations applied; a larger number is a newer wallet.
-const MIGRATIONS: &[M<'static>] = &[
-    M::up(include_str!("migrations/001_initial.sql")),
-    M::up(include_str!("migrations/002_idempotency.sql")),
-    M::up(include_str!("migrations/003_history_by_operation.sql")),
-];
+/// (A static built on first use: a migration with Rust code cannot be a constant.)
+static MIGRATIONS: std::sync::LazyLock<Vec<M<'static>>> = std::sync::LazyLock::new(|| {
+    vec![
+        M::up(include_str!("migrations/001_initial.sql")),
+        M::up(include_str!("migrations/002_idempotency.sql")),
+        M::up(include_str!("migrations/003_history_by_operation.sql")),
+        M::up_with_hook(
+            include_str!("migrations/004_canonical_requests.sql"),
+            write::canonical_requests,
+        ),
+    ]
+});
 
 /// How long one attempt to begin a write waits for other writers (SQLite's
 /// busy handler sleeps and retries within it), and how many attempts a
@@ -330,7 +337,7 @@ impl Store {
             // The kept WAL file is cut back to at most 4 MiB after a checkpoint.
             conn.pragma_update(None, "journal_size_limit", 4 * 1024 * 1024)?;
         }
-        Migrations::from_slice(MIGRATIONS)
+        Migrations::from_slice(&MIGRATIONS)
             .to_latest(&mut conn)
             .with_context(|| format!("cannot prepare the wallet schema in {location}"))?;
         conn.execute(

@@ -405,7 +405,7 @@ fn a_schema_2_wallet_is_upgraded_in_place_and_reads_the_same() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .expect("version");
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
     assert_eq!(index_names(&conn), current);
     assert!(current.contains(&"ledger_by_operation".to_string()), "{current:?}");
     assert_eq!(w.json(&["images", "alice"]), images);

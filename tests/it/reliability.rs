@@ -51,6 +51,91 @@ fn a_retried_buy_applies_once_and_a_reused_key_is_refused() {
     assert_eq!(w.json(&["images", "alice"]).as_array().map(Vec::len), Some(5));
 }
 
+/// The request stored under a key, read straight from the wallet.
+fn stored_request(w: &Wallet, key: &str) -> String {
+    let conn = rusqlite::Connection::open(&w.db).expect("open");
+    conn.query_row("SELECT request FROM idempotency_keys WHERE key = ?1", [key], |r| {
+        r.get(0)
+    })
+    .expect("a stored key")
+}
+
+/// Issue 16: a key remembers its command as data in the product's words,
+/// versioned — not in the program's own notation, which an upgrade changes.
+#[test]
+fn a_key_remembers_its_command_in_a_canonical_versioned_form() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "a0"]);
+    w.ok(&["--idempotency-key", "k1", "generate", "a0"]);
+    w.ok(&["--idempotency-key", "k2", "advance-clock", "--to", "2026-02-01"]);
+    let request: serde_json::Value = serde_json::from_str(&stored_request(&w, "k1")).expect("JSON");
+    assert_eq!(
+        request,
+        serde_json::json!({"v": 1, "command": "generate", "args": {"account": "a0", "style": "base", "count": 1}})
+    );
+    let request: serde_json::Value = serde_json::from_str(&stored_request(&w, "k2")).expect("JSON");
+    assert_eq!(
+        request,
+        serde_json::json!({"v": 1, "command": "advance-clock", "args": {"by": null, "to": "2026-02-01T00:00:00Z"}})
+    );
+    // The same instant written another way is the same request.
+    let before = w.dump();
+    w.ok(&[
+        "--idempotency-key",
+        "k2",
+        "advance-clock",
+        "--to",
+        "2026-02-01T00:00:00Z",
+    ]);
+    assert_eq!(before, w.dump());
+}
+
+/// Issue 16: a wallet whose keys were stored by an older version (the parsed
+/// command in debug notation) is upgraded, and a retry with such a key after
+/// the upgrade returns the stored output instead of being refused.
+#[test]
+fn a_retry_after_an_upgrade_returns_the_stored_output() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "a0"]);
+    let first = w.json(&["--idempotency-key", "k1", "generate", "a0", "--count", "2"]);
+    let bought = w.json(&["--idempotency-key", "k2", "buy", "a0", "licenses-10"]);
+    w.ok(&["--idempotency-key", "k3", "advance-clock", "1mo"]);
+    w.ok(&["--idempotency-key", "k4", "train", "a0", "mine"]);
+    {
+        // The wallet as the previous version left it: schema 3, requests in debug notation.
+        let conn = rusqlite::Connection::open(&w.db).expect("open");
+        conn.execute_batch(
+            r#"UPDATE idempotency_keys SET request = 'Generate { account: "a0", style: "base", count: 2 }' WHERE key = 'k1';
+               UPDATE idempotency_keys SET request = 'Buy { account: "a0", product: "licenses-10", quantity: 1 }' WHERE key = 'k2';
+               UPDATE idempotency_keys SET request = 'AdvanceClock(AdvanceClockArgs { duration: Some("1mo"), to: None })' WHERE key = 'k3';
+               UPDATE idempotency_keys SET request = 'NoSuchCommand { account: "a0" }' WHERE key = 'k4';
+               PRAGMA user_version = 3;"#,
+        )
+        .expect("downgrade");
+    }
+    let balance = w.balance("a0");
+    let images = w.json(&["images", "a0"]);
+    let retry = w.json(&["--idempotency-key", "k1", "generate", "a0", "--count", "2"]);
+    assert_eq!(first, retry, "the retry returns the original result");
+    assert_eq!(
+        w.json(&["buy", "a0", "licenses-10", "--idempotency-key", "k2", "--quantity", "1"]),
+        bought
+    );
+    w.ok(&["--idempotency-key", "k3", "advance-clock", "1mo"]);
+    assert_eq!(w.balance("a0"), balance, "the retries changed nothing");
+    assert_eq!(w.json(&["images", "a0"]), images);
+    assert_eq!(
+        stored_request(&w, "k1"),
+        r#"{"args":{"account":"a0","count":2,"style":"base"},"command":"generate","v":1}"#
+    );
+    // Another command under a converted key is still refused; a request the
+    // upgrade could not read is left as it was, and its key refused rather than guessed at.
+    w.refused(&["--idempotency-key", "k1", "generate", "a0", "--count", "3"], 3);
+    w.refused(&["--idempotency-key", "k4", "train", "a0", "mine"], 3);
+    assert_eq!(stored_request(&w, "k4"), r#"NoSuchCommand { account: "a0" }"#);
+    w.ok(&["verify"]);
+}
+
 #[test]
 fn replay_lines_may_carry_idempotency_keys() {
     let w = Wallet::new();
