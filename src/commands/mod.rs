@@ -199,8 +199,30 @@ pub(crate) fn is_read_only(command: &Command) -> bool {
     )
 }
 
-/// Runs one parsed command line and returns what goes to stdout.
+/// Runs one parsed command line and returns what goes to stdout (the views
+/// of every account are written to stdout as they are read).
 pub fn run(cli: Cli, ctx: &Context) -> Result<String> {
+    let mut out = Stdout::default();
+    let text = dispatch(&cli, ctx, &mut None, &mut out)?;
+    out.flush().context("cannot write to stdout")?;
+    Ok(text)
+}
+
+/// Runs one parsed command line the way the binary does, opening the wallet
+/// the way the command needs: reads through a read-only open that never
+/// creates it, a clock advance as a bulk write, every other mutation in one
+/// `BEGIN IMMEDIATE` transaction. `writer` is the wallet open for writing
+/// when the caller keeps it open between commands ([`crate::session::Session`]);
+/// otherwise it is opened here, and dropped again after a failure. Returns
+/// what goes to stdout; the views of every account write theirs to
+/// `streamed` as they read it. `run` and `Session` both come through here,
+/// so tests that drive a session take the binary's paths.
+pub(crate) fn dispatch(
+    cli: &Cli,
+    ctx: &Context,
+    writer: &mut Option<Store>,
+    streamed: &mut dyn std::io::Write,
+) -> Result<String> {
     match &cli.command {
         Command::Pricing(p) => return pricing::run(p, ctx).map(|o| o.render(ctx.json)),
         Command::Completions { shell } => return Ok(crate::completion::script(*shell)),
@@ -209,32 +231,44 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<String> {
         _ => {}
     }
     if is_read_only(&cli.command) {
-        // A missing wallet reads as an empty one; nothing is created.
-        let mut store = match Store::open_read_only(&ctx.location, ctx.system_now)? {
-            Some(store) => store,
-            None => Store::open(&Location::Memory, ctx.system_now)?,
+        let mut opened;
+        let store = match (&ctx.location, writer.as_mut()) {
+            // A wallet in memory lives only in the connection that made it.
+            (Location::Memory, Some(store)) => store,
+            _ => {
+                // A missing wallet reads as an empty one; nothing is created.
+                opened = match Store::open_read_only(&ctx.location, ctx.system_now)? {
+                    Some(store) => store,
+                    None => Store::open(&Location::Memory, ctx.system_now)?,
+                };
+                &mut opened
+            }
         };
         if let Some(view) = Streamed::of(&cli.command) {
-            let mut out = Stdout::default();
-            store.read(|db| view.write(db, ctx.json, &mut out))?;
-            out.flush().context("cannot write to stdout")?;
+            store.read(|db| view.write(db, ctx.json, streamed))?;
             return Ok(String::new());
         }
         let output = store.read(|db| execute(db, ctx, &cli.command))?;
         return Ok(output.render(ctx.json));
     }
-    let mut store = Store::open(&ctx.location, ctx.system_now)?;
+    let opened_here = writer.is_none();
+    let store = match writer {
+        Some(store) => store,
+        None => writer.insert(Store::open(&ctx.location, ctx.system_now)?),
+    };
     // A clock advance writes only rows made from the wallet's own: a bulk write.
     let written = if matches!(cli.command, Command::AdvanceClock(_)) {
-        store.write_bulk(|db| execute_line(db, ctx, &cli))
+        store.write_bulk(|db| execute_line(db, ctx, cli))
     } else {
-        store.write(|db| execute_line(db, ctx, &cli))
+        store.write(|db| execute_line(db, ctx, cli))
     };
     match written {
         Ok(output) => Ok(output.render(ctx.json)),
         Err(e) => {
             // SPEC §10: a refused or failed command changes nothing, not even by creating a file.
-            store.discard_if_unused();
+            if let Some(store) = writer.take_if(|_| opened_here) {
+                store.discard_if_unused();
+            }
             Err(e)
         }
     }
