@@ -219,25 +219,62 @@ fn lcg(seed: &mut u64) -> u64 {
     *seed >> 33
 }
 
-/// A replay killed with SIGKILL at random moments never leaves a line half-applied.
+/// Images committed to the wallet file, as another process sees them.
+fn committed_images(w: &Wallet) -> u64 {
+    let conn =
+        rusqlite::Connection::open_with_flags(&w.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open wallet");
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM images", [], |r| r.get(0))
+        .expect("count images");
+    u64::try_from(n).expect("a count")
+}
+
+/// A replay killed with SIGKILL at random moments never leaves a line
+/// half-applied. Each round waits until the replay has committed something
+/// (it commits every second), then kills it a random number of lines later,
+/// while it is still running: so every round kills a replay with committed
+/// and uncommitted lines (issue 16: the rounds used to be killed before any
+/// commit, and once the credits ran out they were refused at line 1).
+#[cfg(unix)]
 #[test]
 fn a_replay_killed_at_random_moments_stays_exact() {
+    use std::os::unix::process::ExitStatusExt;
+
+    const ROUNDS: usize = 8;
+    // Lines take turns over accounts: a debug build checks each account's
+    // lots against its whole ledger on every change.
+    const ACCOUNTS: usize = 32;
     let w = Wallet::at("2026-01-15T10:00:00Z");
-    w.ok(&["account", "add", "alice"]);
-    w.ok(&["buy", "alice", "credits-1000", "--quantity", "20"]);
+    let mut setup = String::new();
+    for a in 0..ACCOUNTS {
+        // Enough credits that no round runs out: 3 a line, and no round runs the whole file.
+        setup += &format!("account add a{a}\nbuy a{a} credits-1000 --quantity 100\n");
+    }
+    let file = w.dir.path().join("setup.scenario");
+    std::fs::write(&file, setup).expect("write");
+    w.ok(&["replay", file.to_str().expect("path")]);
+    let total_credits = || -> u64 {
+        let list = w.json(&["account", "list"]);
+        (list.as_array().expect("accounts").iter())
+            .map(|a| a["credits"].as_u64().expect("credits"))
+            .sum()
+    };
+    let credits_before = total_credits();
+    assert_eq!(credits_before, 100_010 * ACCOUNTS as u64);
     let file = w.dir.path().join("long.scenario");
     let mut text = String::new();
-    for i in 0..3000 {
-        text += "generate alice --count 3\n";
+    for i in 0..100_000 {
+        text += &format!("generate a{} --count 3\n", i % ACCOUNTS);
         if i % 10 == 0 {
             // Read commands print as the replay goes: the test kills on progress, not on time.
-            text += "balance alice --json\n";
+            text += "balance a0 --json\n";
         }
     }
     std::fs::write(&file, text).expect("write");
     let mut seed = 7;
-    for round in 0..20 {
-        let kill_after = 1 + lcg(&mut seed) % 250;
+    let mut committed = committed_images(&w);
+    for round in 0..ROUNDS {
+        let kill_after = 1 + lcg(&mut seed) % 40;
         let mut child = command(w.dir.path())
             .args([
                 "--db",
@@ -250,32 +287,55 @@ fn a_replay_killed_at_random_moments_stays_exact() {
             .spawn()
             .expect("spawn");
         let stdout = child.stdout.take().expect("stdout");
-        let mut seen = 0;
+        let (mut seen, mut since_commit) = (0u64, None);
         for line in BufReader::new(stdout).lines() {
-            if line.expect("line").starts_with('}') {
-                seen += 1;
-                if seen >= kill_after {
-                    break;
-                }
+            if !line.expect("line").starts_with('}') {
+                continue;
+            }
+            seen += 1;
+            match since_commit.as_mut() {
+                None if committed_images(&w) > committed => since_commit = Some(0),
+                None => {}
+                Some(n) => *n += 1,
+            }
+            if since_commit.is_some_and(|n| n >= kill_after) {
+                break;
             }
         }
+        assert!(
+            since_commit.is_some_and(|n| n >= kill_after),
+            "round {round}: the replay ended after {seen} outputs, before the kill ({kill_after} outputs after its first commit)"
+        );
+        assert!(
+            matches!(child.try_wait(), Ok(None)),
+            "round {round}: the replay was no longer running when killed"
+        );
         child.kill().expect("SIGKILL");
-        child.wait().expect("reaped");
+        let status = child.wait().expect("reaped");
+        assert_eq!(
+            status.signal(),
+            Some(libc::SIGKILL),
+            "round {round}: the replay ended by itself ({status}), not by the kill"
+        );
         let v = w.run(&["verify"]);
         assert_eq!(
             v.code, 0,
-            "round {round} (killed after {kill_after} outputs): {}",
+            "round {round} (killed {kill_after} outputs after a commit): {}",
             v.stderr
         );
         // Every generate line spends exactly 3 credits for exactly 3 images, or nothing.
-        let images = w.json(&["images", "alice"]).as_array().map_or(0, Vec::len) as u64;
-        let (credits, _) = w.balance("alice");
+        let images = committed_images(&w);
         assert_eq!(
-            20_010 - credits,
+            credits_before - total_credits(),
             images,
             "round {round}: spent credits and images disagree"
         );
         assert_eq!(images % 3, 0, "round {round}: a generate line was half-applied");
+        assert!(
+            images > committed,
+            "round {round}: nothing was committed before the kill"
+        );
+        committed = images;
     }
 }
 
