@@ -84,4 +84,29 @@ mod tests {
         assert!(out.contains("\"credits\": 8"), "{out}");
         assert!(s.run(&["verify"]).is_ok());
     }
+
+    /// Issue 16: a session takes the binary's paths — a read creates no
+    /// wallet, a failed first write leaves none, the first write creates it,
+    /// and reads see what writes committed through their own read-only opens.
+    #[test]
+    fn a_session_opens_the_wallet_as_the_binary_does() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("w.sqlite3");
+        let mut s = Session::open(db.to_str().expect("path"), None, at("2026-01-15T10:00:00Z")).expect("open");
+        assert!(
+            s.run(&["--json", "account", "list"])
+                .is_ok_and(|out| out.trim() == "[]")
+        );
+        assert!(!db.exists(), "a read created the wallet");
+        let refused = s.run(&["buy", "nobody", "license"]).expect_err("no such account");
+        assert_eq!(refused.exit_code(), 3);
+        assert!(!db.exists(), "a refused first write left a wallet behind");
+        s.run(&["account", "add", "alice"]).expect("add");
+        assert!(db.exists());
+        s.run(&["advance-clock", "1d"]).expect("advance");
+        let out = s.run(&["--json", "balance", "alice"]).expect("balance");
+        assert!(out.contains("\"as_of\": \"2026-01-16T10:00:00Z\""), "{out}");
+        let listed = s.run(&["--json", "account", "list"]).expect("list");
+        assert!(listed.contains("\"account\": \"alice\""), "{listed}");
+    }
 }
