@@ -9,6 +9,7 @@ pub mod error;
 pub mod paths;
 pub mod pricing;
 pub mod report;
+pub mod request;
 pub mod rules;
 pub mod session;
 pub mod shown;

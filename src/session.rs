@@ -1,6 +1,8 @@
-//! An open wallet that runs command lines in-process, each in its own
-//! transaction — what `replay` does per line, offered to tests and tools
-//! that drive many commands without a process per command.
+//! A wallet that runs command lines in-process, each exactly as the binary
+//! runs it (the same dispatch: reads through read-only opens, a clock advance
+//! as a bulk write, other mutations in one transaction), but keeping the
+//! wallet open for writing between commands — for tests and tools that drive
+//! many commands without a process per command.
 
 use std::path::PathBuf;
 
@@ -11,18 +13,20 @@ use crate::report::Paint;
 use crate::store::{Location, Store};
 
 pub struct Session {
-    store: Store,
+    /// Open for writing from the first command that writes, as the binary
+    /// opens it; dropped after a failed command, as the binary's process ends.
+    writer: Option<Store>,
     ctx: Context,
     parser: commands::replay::LineParser,
 }
 
 impl Session {
-    /// Opens (creating if needed) the wallet at `db` (`:memory:` works) with
-    /// the pricing file at `pricing` (else the built-in one). A new wallet's
+    /// A session on the wallet at `db` (`:memory:` works) with the pricing
+    /// file at `pricing` (else the built-in one). As with the binary, the
+    /// wallet is created by the first command that writes, and a new wallet's
     /// clock starts at `created_clock`.
     pub fn open(db: &str, pricing: Option<PathBuf>, created_clock: Instant) -> Result<Session> {
         let location = Location::parse(db);
-        let store = Store::open_published(&location, created_clock)?;
         let ctx = Context::new(
             location,
             pricing,
@@ -32,23 +36,25 @@ impl Session {
             Paint(false),
         );
         Ok(Session {
-            store,
+            writer: None,
             ctx,
             parser: commands::replay::LineParser::new(),
         })
     }
 
-    /// Runs one command line (the words after `wallet`) in one transaction:
-    /// all of it lands or none of it. Returns what it would print.
+    /// Runs one command line (the words after `wallet`) as the binary would:
+    /// a mutation lands whole or not at all. Returns what it would print.
     pub fn run(&mut self, words: &[&str]) -> Result<String> {
         let words: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
         let cli = self.parser.parse(&words)?;
         if matches!(cli.command, crate::cli::Command::Replay { .. }) {
             return Err(Error::usage("a session runs single commands, not scenarios"));
         }
-        let ctx = &self.ctx;
-        let output = self.store.write(|db| commands::execute_line(db, ctx, &cli))?;
-        Ok(output.render(cli.json))
+        self.ctx.json = cli.json;
+        let mut streamed = Vec::new();
+        let mut text = commands::dispatch(&cli, &self.ctx, &mut self.writer, &mut streamed)?;
+        text.insert_str(0, &String::from_utf8_lossy(&streamed));
+        Ok(text)
     }
 }
 
@@ -77,5 +83,30 @@ mod tests {
         let out = s.run(&["--json", "balance", "alice"]).expect("balance");
         assert!(out.contains("\"credits\": 8"), "{out}");
         assert!(s.run(&["verify"]).is_ok());
+    }
+
+    /// Issue 16: a session takes the binary's paths — a read creates no
+    /// wallet, a failed first write leaves none, the first write creates it,
+    /// and reads see what writes committed through their own read-only opens.
+    #[test]
+    fn a_session_opens_the_wallet_as_the_binary_does() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("w.sqlite3");
+        let mut s = Session::open(db.to_str().expect("path"), None, at("2026-01-15T10:00:00Z")).expect("open");
+        assert!(
+            s.run(&["--json", "account", "list"])
+                .is_ok_and(|out| out.trim() == "[]")
+        );
+        assert!(!db.exists(), "a read created the wallet");
+        let refused = s.run(&["buy", "nobody", "license"]).expect_err("no such account");
+        assert_eq!(refused.exit_code(), 3);
+        assert!(!db.exists(), "a refused first write left a wallet behind");
+        s.run(&["account", "add", "alice"]).expect("add");
+        assert!(db.exists());
+        s.run(&["advance-clock", "1d"]).expect("advance");
+        let out = s.run(&["--json", "balance", "alice"]).expect("balance");
+        assert!(out.contains("\"as_of\": \"2026-01-16T10:00:00Z\""), "{out}");
+        let listed = s.run(&["--json", "account", "list"]).expect("list");
+        assert!(listed.contains("\"account\": \"alice\""), "{listed}");
     }
 }

@@ -199,8 +199,30 @@ pub(crate) fn is_read_only(command: &Command) -> bool {
     )
 }
 
-/// Runs one parsed command line and returns what goes to stdout.
+/// Runs one parsed command line and returns what goes to stdout (the views
+/// of every account are written to stdout as they are read).
 pub fn run(cli: Cli, ctx: &Context) -> Result<String> {
+    let mut out = Stdout::default();
+    let text = dispatch(&cli, ctx, &mut None, &mut out)?;
+    out.flush().context("cannot write to stdout")?;
+    Ok(text)
+}
+
+/// Runs one parsed command line the way the binary does, opening the wallet
+/// the way the command needs: reads through a read-only open that never
+/// creates it, a clock advance as a bulk write, every other mutation in one
+/// `BEGIN IMMEDIATE` transaction. `writer` is the wallet open for writing
+/// when the caller keeps it open between commands ([`crate::session::Session`]);
+/// otherwise it is opened here, and dropped again after a failure. Returns
+/// what goes to stdout; the views of every account write theirs to
+/// `streamed` as they read it. `run` and `Session` both come through here,
+/// so tests that drive a session take the binary's paths.
+pub(crate) fn dispatch(
+    cli: &Cli,
+    ctx: &Context,
+    writer: &mut Option<Store>,
+    streamed: &mut dyn std::io::Write,
+) -> Result<String> {
     match &cli.command {
         Command::Pricing(p) => return pricing::run(p, ctx).map(|o| o.render(ctx.json)),
         Command::Completions { shell } => return Ok(crate::completion::script(*shell)),
@@ -209,31 +231,40 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<String> {
         _ => {}
     }
     if is_read_only(&cli.command) {
-        // A missing wallet reads as an empty one; nothing is created.
-        let mut store = match Store::open_read_only(&ctx.location, ctx.system_now)? {
-            Some(store) => store,
-            None => Store::open(&Location::Memory, ctx.system_now)?,
+        let mut opened;
+        let store = match (&ctx.location, writer.as_mut()) {
+            // A wallet in memory lives only in the connection that made it.
+            (Location::Memory, Some(store)) => store,
+            _ => {
+                // A missing wallet reads as an empty one; nothing is created.
+                opened = match Store::open_read_only(&ctx.location, ctx.system_now)? {
+                    Some(store) => store,
+                    None => Store::open(&Location::Memory, ctx.system_now)?,
+                };
+                &mut opened
+            }
         };
         if let Some(view) = Streamed::of(&cli.command) {
-            let mut out = Stdout::default();
-            store.read(|db| view.write(db, ctx.json, &mut out))?;
-            out.flush().context("cannot write to stdout")?;
+            store.read(|db| view.write(db, ctx.json, streamed))?;
             return Ok(String::new());
         }
         let output = store.read(|db| execute(db, ctx, &cli.command))?;
         return Ok(output.render(ctx.json));
+    }
+    // A session keeps the wallet it writes to open for its next commands.
+    if let Some(store) = writer.as_mut() {
+        return Ok(write_command(store, ctx, cli)?.render(ctx.json));
     }
     // A command that creates the wallet runs in a private new one, published
     // when it has committed; if another command published one first, this
     // one runs again against that (it has not been acknowledged yet).
     for _ in 0..CREATE_ATTEMPTS {
         let mut store = Store::open(&ctx.location, ctx.system_now)?;
-        // A clock advance writes only rows made from the wallet's own: a bulk write.
-        let output = if matches!(cli.command, Command::AdvanceClock(_)) {
-            store.write_bulk(|db| execute_line(db, ctx, &cli))?
-        } else {
-            store.write(|db| execute_line(db, ctx, &cli))?
-        };
+        let output = write_command(&mut store, ctx, cli)?;
+        if !store.is_new() {
+            *writer = Some(store);
+            return Ok(output.render(ctx.json));
+        }
         if let Published::Done = store.publish()? {
             return Ok(output.render(ctx.json));
         }
@@ -242,6 +273,16 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<String> {
         "other commands kept creating {} at the same moment as this one; nothing was changed — run the command again",
         ctx.location
     )))
+}
+
+/// One mutating command in one transaction; a clock advance, which writes
+/// only rows made from the wallet's own, as a bulk write.
+fn write_command(store: &mut Store, ctx: &Context, cli: &Cli) -> Result<Output> {
+    if matches!(cli.command, Command::AdvanceClock(_)) {
+        store.write_bulk(|db| execute_line(db, ctx, cli))
+    } else {
+        store.write(|db| execute_line(db, ctx, cli))
+    }
 }
 
 /// How many times a command that found no wallet tries again when another
@@ -258,8 +299,11 @@ pub fn execute_line(db: &Db<'_>, ctx: &Context, cli: &Cli) -> Result<Output> {
     if key.is_empty() || key.len() > 200 {
         return Err(Error::usage("an idempotency key is 1 to 200 characters"));
     }
-    // The parsed command, so that spelling (`--quantity 1` or nothing) does not matter.
-    let request = format!("{:?}", cli.command);
+    // The command as data, defaults filled in, so that spelling (`--quantity 1`
+    // or nothing) does not matter and an upgrade does not change it.
+    let Some(request) = crate::request::identity(&cli.command) else {
+        return execute(db, ctx, &cli.command);
+    };
     if let Some((original, human, json)) = db.idempotency_key(key)? {
         if original != request {
             return Err(Refusal::KeyReused {

@@ -29,10 +29,30 @@ pub use write::Recorded;
 
 /// Every schema the binary knows, in order. The wallet's `user_version` is
 /// the number of migrations applied; a larger number is a newer wallet.
-const MIGRATIONS: &[&str] = &[
-    include_str!("migrations/001_initial.sql"),
-    include_str!("migrations/002_idempotency.sql"),
-    include_str!("migrations/003_history_by_operation.sql"),
+/// One schema change: its SQL, then (for a change of stored data) Rust code
+/// run in the same transaction.
+struct Migration {
+    sql: &'static str,
+    then: Option<fn(&Connection) -> anyhow::Result<()>>,
+}
+
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        sql: include_str!("migrations/001_initial.sql"),
+        then: None,
+    },
+    Migration {
+        sql: include_str!("migrations/002_idempotency.sql"),
+        then: None,
+    },
+    Migration {
+        sql: include_str!("migrations/003_history_by_operation.sql"),
+        then: None,
+    },
+    Migration {
+        sql: include_str!("migrations/004_canonical_requests.sql"),
+        then: Some(write::canonical_requests),
+    },
 ];
 
 /// How long one attempt to begin a write waits for other writers (SQLite's

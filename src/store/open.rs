@@ -274,8 +274,11 @@ fn migrate(conn: &Connection, location: &str, created_clock: Instant) -> anyhow:
         let version = user_version(conn)?;
         let applied = usize::try_from(version).unwrap_or(usize::MAX);
         for migration in MIGRATIONS.iter().skip(applied) {
-            conn.execute_batch(migration)
-                .with_context(|| format!("cannot upgrade the wallet schema in {location}"))?;
+            let failed = || format!("cannot upgrade the wallet schema in {location}");
+            conn.execute_batch(migration.sql).with_context(failed)?;
+            if let Some(then) = migration.then {
+                then(conn).with_context(failed)?;
+            }
         }
         conn.pragma_update(None, "user_version", latest_version())?;
         conn.execute(
@@ -383,6 +386,11 @@ impl Store {
                 })
             }
         }
+    }
+
+    /// Whether this is a new wallet not yet in its place (see [`Store::publish`]).
+    pub fn is_new(&self) -> bool {
+        self.unpublished.is_some()
     }
 
     /// [`Store::open`], with a new wallet put in its place at once (empty but

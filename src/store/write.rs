@@ -394,3 +394,21 @@ impl Db<'_> {
         Ok(())
     }
 }
+
+/// Schema 4's migration: converts every idempotency request stored in the
+/// debug notation of schemas 2 and 3 to its canonical form (src/request.rs),
+/// so a retry after the upgrade is still recognised. A request that is no
+/// known command is left as it is: a retry with its key stays refused.
+pub(super) fn canonical_requests(tx: &rusqlite::Connection) -> anyhow::Result<()> {
+    let legacy: Vec<(String, String)> = tx
+        .prepare("SELECT key, request FROM idempotency_keys")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut update = tx.prepare("UPDATE idempotency_keys SET request = ?2 WHERE key = ?1")?;
+    for (key, request) in legacy {
+        if let Some(canonical) = crate::request::from_legacy(&request) {
+            update.execute(params![key, canonical])?;
+        }
+    }
+    Ok(())
+}

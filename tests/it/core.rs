@@ -415,7 +415,7 @@ fn a_schema_2_wallet_is_upgraded_in_place_and_reads_the_same() {
     assert_eq!(std::fs::read(&w.db).expect("read"), file, "a read wrote to the wallet");
     w.ok(&["cancel", "alice"]);
     w.ok(&["cancel", "alice", "--undo"]);
-    assert_eq!(version(), 3);
+    assert_eq!(version(), 4);
     let conn = rusqlite::Connection::open(&w.db).expect("open");
     assert_eq!(index_names(&conn), current);
     assert!(current.contains(&"ledger_by_operation".to_string()), "{current:?}");

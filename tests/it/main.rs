@@ -15,5 +15,6 @@ mod properties;
 mod reliability;
 mod scenarios;
 mod spending;
+mod stated_rules;
 mod subscriptions;
 mod support_view;

@@ -17,14 +17,7 @@ pub const USAGE: i32 = 2;
 /// SPEC §10: refused by a rule.
 pub const REFUSED: i32 = 3;
 
-// The default pricing.toml (SPEC §13), hard-coded on purpose.
-const SIGNUP_CREDITS: u64 = 10;
-const LICENSE_BONUS_CREDITS: u64 = 100;
-const ONE_TIME_EXPIRY_MONTHS: u32 = 12;
-const ROLLOVER_CAP_MONTHS: u64 = 1;
-const FIRST_PRIVATE_STYLE_FREE: bool = true;
-const TRAIN_STYLE: u64 = 300;
-/// `[actions.generate]`: base, agentic, private and artist all cost 1 per image.
+/// `[actions.generate]`: base, agentic, private and artist all cost 1 per image (every pricing here).
 const GENERATE_PER_IMAGE: u64 = 1;
 /// `[actions.edit]`: (op, credits, needs a license if the image requires one — SPEC §6).
 const EDITS: [(&str, u64, bool); 7] = [
@@ -36,20 +29,213 @@ const EDITS: [(&str, u64, bool); 7] = [
     ("remove-background", 2, true),
     ("vectorize", 5, true),
 ];
-/// `[products.*]`: (id, credits, licenses) per unit.
-const PRODUCTS: [(&str, u64, u64); 4] = [
-    ("credits-500", 500, 0),
-    ("credits-1000", 1000, 0),
-    ("license", 0, 1),
-    ("licenses-10", 0, 10),
-];
-/// `[plans.*]`: (id, months per billing period, licenses_per_month); no plan has credits_per_month.
-const PLANS: [(&str, u32, u64); 4] = [
-    ("licenses-5-monthly", 1, 5),
-    ("licenses-5-yearly", 12, 5),
-    ("licenses-20-monthly", 1, 20),
-    ("licenses-20-yearly", 12, 20),
-];
+
+/// `[products.ID]` (SPEC §4): what one unit grants and costs.
+#[derive(Debug)]
+pub struct Product {
+    pub id: &'static str,
+    pub credits: u64,
+    pub licenses: u64,
+    pub price_cents: i64,
+}
+
+/// `[plans.ID]` (SPEC §5).
+#[derive(Debug)]
+pub struct Plan {
+    pub id: &'static str,
+    /// 1 for `interval = "month"`, 12 for `"year"`.
+    pub period_months: u32,
+    pub licenses_per_month: u64,
+    pub credits_per_month: u64,
+    pub price_cents: i64,
+    /// The plan's own `rollover_cap_months`, replacing the policy's (README).
+    pub rollover_cap: Option<Cap>,
+}
+
+/// `rollover_cap_months`: months of allocation, or `"unlimited"`.
+#[derive(Clone, Copy, Debug)]
+pub enum Cap {
+    Months(u64),
+    Unlimited,
+}
+
+/// A pricing file (SPEC §13, README "Pricing features"), as the model reads it.
+#[derive(Debug)]
+pub struct Pricing {
+    /// `None`: the copy built into the binary (no `--pricing`).
+    pub file_name: Option<&'static str>,
+    pub currency: &'static str,
+    pub signup_credits: u64,
+    pub license_bonus_credits: u64,
+    pub one_time_expiry_months: u32,
+    pub rollover_cap: Cap,
+    pub first_private_style_free: bool,
+    pub train_style: u64,
+    pub products: &'static [Product],
+    pub plans: &'static [Plan],
+}
+
+const fn product(id: &'static str, credits: u64, licenses: u64, price_cents: i64) -> Product {
+    Product {
+        id,
+        credits,
+        licenses,
+        price_cents,
+    }
+}
+
+const fn plan(id: &'static str, period_months: u32, licenses: u64, credits: u64, price_cents: i64) -> Plan {
+    Plan {
+        id,
+        period_months,
+        licenses_per_month: licenses,
+        credits_per_month: credits,
+        price_cents,
+        rollover_cap: None,
+    }
+}
+
+/// The default pricing.toml (SPEC §13), hard-coded on purpose.
+pub const DEFAULT_PRICING: Pricing = Pricing {
+    file_name: None,
+    currency: "USD",
+    signup_credits: 10,
+    license_bonus_credits: 100,
+    one_time_expiry_months: 12,
+    rollover_cap: Cap::Months(1),
+    first_private_style_free: true,
+    train_style: 300,
+    products: &[
+        product("credits-500", 500, 0, 1000),
+        product("credits-1000", 1000, 0, 1800),
+        product("license", 0, 1, 1500),
+        product("licenses-10", 0, 10, 12000),
+    ],
+    plans: &[
+        plan("licenses-5-monthly", 1, 5, 0, 5500),
+        plan("licenses-5-yearly", 12, 5, 0, 54000),
+        plan("licenses-20-monthly", 1, 20, 0, 20000),
+        plan("licenses-20-yearly", 12, 20, 0, 192000),
+    ],
+};
+
+/// Edited pricings: another currency, a cap of 2 months, no free first
+/// style, plans with `credits_per_month`, a credits-only plan, short one-time expiry.
+pub const CAP_2_EUR: Pricing = Pricing {
+    file_name: Some("cap-2-eur.toml"),
+    currency: "EUR",
+    signup_credits: 25,
+    license_bonus_credits: 50,
+    one_time_expiry_months: 3,
+    rollover_cap: Cap::Months(2),
+    first_private_style_free: false,
+    train_style: 40,
+    products: &[
+        product("credits-500", 500, 0, 900),
+        product("credits-1000", 1000, 0, 1700),
+        product("license", 0, 1, 1400),
+        product("licenses-10", 2, 10, 11000),
+    ],
+    plans: &[
+        plan("licenses-5-monthly", 1, 5, 250, 5000),
+        plan("licenses-5-yearly", 12, 5, 0, 50000),
+        plan("licenses-20-monthly", 1, 20, 0, 19000),
+        plan("licenses-20-yearly", 12, 20, 7, 180000),
+        plan("credits-300-monthly", 1, 0, 300, 900),
+    ],
+};
+
+/// Edited pricing: no rollover cap but one plan with its own cap of 2 and
+/// one with a cap of 1, yen without minor units in the amounts.
+pub const UNLIMITED_JPY: Pricing = Pricing {
+    file_name: Some("unlimited-jpy.toml"),
+    currency: "JPY",
+    signup_credits: 10,
+    license_bonus_credits: 100,
+    one_time_expiry_months: 1,
+    rollover_cap: Cap::Unlimited,
+    first_private_style_free: true,
+    train_style: 300,
+    products: &[
+        product("credits-500", 500, 0, 1000),
+        product("credits-1000", 1000, 0, 1800),
+        product("license", 0, 1, 1500),
+        product("licenses-10", 0, 10, 12000),
+    ],
+    plans: &[
+        Plan {
+            rollover_cap: Some(Cap::Months(2)),
+            ..plan("licenses-5-monthly", 1, 5, 0, 5500)
+        },
+        plan("licenses-5-yearly", 12, 5, 0, 54000),
+        Plan {
+            rollover_cap: Some(Cap::Months(1)),
+            ..plan("licenses-20-monthly", 1, 20, 0, 20000)
+        },
+        plan("licenses-20-yearly", 12, 20, 0, 192000),
+        Plan {
+            rollover_cap: Some(Cap::Unlimited),
+            ..plan("credits-300-monthly", 1, 0, 300, 900)
+        },
+    ],
+};
+
+impl Cap {
+    fn toml(self) -> String {
+        match self {
+            Cap::Months(n) => n.to_string(),
+            Cap::Unlimited => "\"unlimited\"".to_owned(),
+        }
+    }
+}
+
+impl Pricing {
+    /// The pricing file for `--pricing`, written from these values.
+    pub fn toml(&self) -> String {
+        let mut t = format!(
+            "currency = \"{}\"\n\n[policy]\nsignup_credits = {}\nlicense_bonus_credits = {}\n\
+             one_time_expiry_months = {}\nrollover_cap_months = {}\nfirst_private_style_free = {}\n\n\
+             [actions]\ntrain_style = {}\n\n[actions.generate]\n",
+            self.currency,
+            self.signup_credits,
+            self.license_bonus_credits,
+            self.one_time_expiry_months,
+            self.rollover_cap.toml(),
+            self.first_private_style_free,
+            self.train_style,
+        );
+        for kind in ["base", "agentic", "private", "artist"] {
+            t += &format!("{kind} = {GENERATE_PER_IMAGE}\n");
+        }
+        t += "\n[actions.edit]\n";
+        for (op, cost, _) in EDITS {
+            t += &format!("{op} = {cost}\n");
+        }
+        for p in self.products {
+            t += &format!("\n[products.{}]\nprice_cents = {}\n", p.id, p.price_cents);
+            if p.credits > 0 {
+                t += &format!("credits = {}\n", p.credits);
+            }
+            if p.licenses > 0 {
+                t += &format!("licenses = {}\n", p.licenses);
+            }
+        }
+        for p in self.plans {
+            let interval = if p.period_months == 12 { "year" } else { "month" };
+            t += &format!(
+                "\n[plans.{}]\ninterval = \"{interval}\"\nlicenses_per_month = {}\nprice_cents = {}\n",
+                p.id, p.licenses_per_month, p.price_cents
+            );
+            if p.credits_per_month > 0 {
+                t += &format!("credits_per_month = {}\n", p.credits_per_month);
+            }
+            if let Some(cap) = p.rollover_cap {
+                t += &format!("rollover_cap_months = {}\n", cap.toml());
+            }
+        }
+        t
+    }
+}
 
 /// "N months after t", clamped to the month's last day (SPEC §2).
 pub fn months_after(t: Instant, n: u32) -> Instant {
@@ -103,6 +289,37 @@ pub struct Lot {
     pub expires_at: Instant,
 }
 
+/// A ledger entry (SPEC §3): what moved, when, and why.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub at: Instant,
+    pub reason: &'static str,
+    pub asset: Asset,
+    pub change: i64,
+}
+
+/// An order (SPEC §4): what was bought and the price paid.
+#[derive(Clone, Debug)]
+pub struct Order {
+    pub account: String,
+    pub product: &'static str,
+    pub quantity: u64,
+    pub price_cents: i64,
+    pub currency: &'static str,
+    pub at: Instant,
+}
+
+/// A subscription charge (SPEC §5): at the start and at every renewal.
+#[derive(Clone, Debug)]
+pub struct Charge {
+    pub account: String,
+    pub amount_cents: i64,
+    pub currency: &'static str,
+    pub period_start: Instant,
+    pub period_end: Instant,
+    pub at: Instant,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
     Active,
@@ -112,15 +329,18 @@ pub enum Status {
 
 #[derive(Clone, Debug)]
 pub struct Subscription {
-    pub plan: &'static str,
-    pub period_months: u32,
-    pub licenses_per_month: u64,
+    pub plan: &'static Plan,
+    /// The policy's values, copied when it starts (SPEC §5).
+    pub license_bonus_credits: u64,
+    pub rollover_cap: Cap,
+    pub currency: &'static str,
     pub anchor: Instant,
     /// Deliveries made so far; the next one is at `anchor + deliveries months`.
     pub deliveries: u32,
     /// Billing periods paid so far; the current one ends at `anchor + periods × period_months`.
     pub periods: u32,
     pub status: Status,
+    pub ended_at: Option<Instant>,
 }
 
 impl Subscription {
@@ -131,13 +351,13 @@ impl Subscription {
         months_after(self.anchor, self.deliveries)
     }
     pub fn period_end(&self) -> Instant {
-        months_after(self.anchor, self.periods * self.period_months)
+        months_after(self.anchor, self.periods * self.plan.period_months)
     }
     /// The monthly allocation (SPEC §5).
     fn allocation(&self, asset: Asset) -> u64 {
         match asset {
-            Asset::Licenses => self.licenses_per_month,
-            Asset::Credits => self.licenses_per_month * LICENSE_BONUS_CREDITS,
+            Asset::Licenses => self.plan.licenses_per_month,
+            Asset::Credits => self.plan.licenses_per_month * self.license_bonus_credits + self.plan.credits_per_month,
         }
     }
 }
@@ -145,6 +365,7 @@ impl Subscription {
 #[derive(Clone, Debug, Default)]
 pub struct Account {
     pub lots: Vec<Lot>,
+    pub ledger: Vec<Entry>,
     pub subscription: Option<Subscription>,
     pub styles: BTreeSet<String>,
 }
@@ -158,10 +379,13 @@ pub struct Image {
 
 #[derive(Clone, Debug)]
 pub struct Model {
+    pub pricing: &'static Pricing,
     pub clock: Instant,
     pub accounts: BTreeMap<String, Account>,
     /// Every image of the wallet; `img-N` is `images[N - 1]`.
     pub images: Vec<Image>,
+    pub orders: Vec<Order>,
+    pub charges: Vec<Charge>,
 }
 
 /// Lot ids, in creation order: SPEC §3's last tie-breaker. One counter for
@@ -175,6 +399,10 @@ fn next_lot_id() -> u64 {
 fn valid_name(s: &str) -> bool {
     let ok = |c: char| c.is_ascii_alphanumeric() || "._@-".contains(c);
     s.len() <= 64 && s.starts_with(|c: char| c.is_ascii_alphanumeric()) && s.chars().all(ok)
+}
+
+fn signed(n: u64) -> i64 {
+    i64::try_from(n).expect("an amount that fits")
 }
 
 impl Account {
@@ -194,12 +422,24 @@ impl Account {
             .sum()
     }
 
+    fn record(&mut self, at: Instant, reason: &'static str, asset: Asset, change: i64) {
+        if change != 0 {
+            self.ledger.push(Entry {
+                at,
+                reason,
+                asset,
+                change,
+            });
+        }
+    }
+
     /// Takes `amount` in burn-down order, or refuses without touching anything.
-    fn spend(&mut self, asset: Asset, amount: u64, clock: Instant) -> Outcome {
+    fn spend(&mut self, asset: Asset, amount: u64, clock: Instant, reason: &'static str) -> Outcome {
         if self.balance(asset, clock) < amount {
             return Err(REFUSED);
         }
         take(self.usable(asset, clock), amount);
+        self.record(clock, reason, asset, -signed(amount));
         Ok(())
     }
 
@@ -213,18 +453,26 @@ impl Account {
             .filter(|l| l.source == Source::Subscription && l.remaining > 0)
             .collect();
         own.sort_by_key(|l| (l.granted_at, l.id)); // oldest first
+        let mut cut = Vec::new();
         for asset in [Asset::Credits, Asset::Licenses] {
             let held: u64 = own.iter().filter(|l| l.asset == asset).map(|l| l.remaining).sum();
-            let cap = ROLLOVER_CAP_MONTHS * sub.allocation(asset);
+            let cap = match sub.rollover_cap {
+                Cap::Months(months) => months * sub.allocation(asset),
+                Cap::Unlimited => u64::MAX,
+            };
             if !first && held > cap {
                 take(
                     own.iter_mut().filter(|l| l.asset == asset).map(|l| &mut **l).collect(),
                     held - cap,
                 );
+                cut.push((asset, held - cap));
             }
         }
         for lot in own {
             lot.expires_at = next;
+        }
+        for (asset, n) in cut {
+            self.record(at, "rollover_expired", asset, -signed(n));
         }
         for asset in [Asset::Licenses, Asset::Credits] {
             self.grant(asset, Source::Subscription, sub.allocation(asset), at, next);
@@ -244,11 +492,18 @@ impl Account {
             granted_at: at,
             expires_at: expires,
         });
+        let reason = match source {
+            Source::Signup => "signup",
+            Source::CreditPack | Source::LicensePack => "purchase",
+            Source::LicenseBonus => "license_bonus",
+            Source::Subscription => "delivery",
+        };
+        self.record(at, reason, asset, signed(n));
     }
 
     /// A one-time lot (SPEC §3): it expires `one_time_expiry_months` after `now`.
-    fn one_time(&mut self, source: Source, asset: Asset, n: u64, now: Instant) {
-        self.grant(asset, source, n, now, months_after(now, ONE_TIME_EXPIRY_MONTHS));
+    fn one_time(&mut self, pricing: &Pricing, source: Source, asset: Asset, n: u64, now: Instant) {
+        self.grant(asset, source, n, now, months_after(now, pricing.one_time_expiry_months));
     }
 
     /// The next instant something happens to this account on its own (SPEC §8).
@@ -262,33 +517,45 @@ impl Account {
         expiries.chain(sub).min()
     }
 
-    /// Everything due at `t`, in SPEC §8's order.
-    fn events_at(&mut self, t: Instant) {
+    /// Everything due at `t`, in SPEC §8's order; a renewal returns its charge.
+    fn events_at(&mut self, t: Instant) -> Option<(i64, &'static str, Instant)> {
         // 1. one-time lots expire
+        let mut expired = Vec::new();
         for lot in &mut self.lots {
-            if lot.source != Source::Subscription && lot.expires_at <= t {
+            if lot.source != Source::Subscription && lot.expires_at <= t && lot.remaining > 0 {
+                expired.push((lot.asset, lot.remaining));
                 lot.remaining = 0;
             }
         }
-        let Some(sub) = self.subscription.as_mut().filter(|s| s.running()) else {
-            return;
-        };
+        for (asset, n) in expired {
+            self.record(t, "expired", asset, -signed(n));
+        }
+        let sub = self.subscription.as_mut().filter(|s| s.running())?;
+        let mut charge = None;
         if sub.period_end() == t {
             if sub.status == Status::Cancelling {
                 // 2. a cancelling subscription forfeits and ends
                 sub.status = Status::Ended;
+                sub.ended_at = Some(t);
+                let mut forfeited = Vec::new();
                 for lot in self.lots.iter_mut().filter(|l| l.source == Source::Subscription) {
+                    forfeited.push((lot.asset, lot.remaining));
                     lot.remaining = 0;
                 }
-                return;
+                for (asset, n) in forfeited {
+                    self.record(t, "forfeited", asset, -signed(n));
+                }
+                return None;
             }
-            // 3. renewal: a new paid period begins
+            // 3. renewal: a new paid period begins, and is charged
             sub.periods += 1;
+            charge = Some((sub.plan.price_cents, sub.currency, sub.period_end()));
         }
         // 4. rollover cut, then delivery
         if sub.next_delivery() == t {
             self.deliver(t);
         }
+        charge
     }
 }
 
@@ -303,12 +570,15 @@ fn take(lots: Vec<&mut Lot>, mut amount: u64) {
 }
 
 impl Model {
-    /// An empty wallet after `init --now clock`.
-    pub fn new(clock: Instant) -> Model {
+    /// An empty wallet after `init --now clock`, with `pricing`.
+    pub fn new(clock: Instant, pricing: &'static Pricing) -> Model {
         Model {
+            pricing,
             clock,
             accounts: BTreeMap::new(),
             images: Vec::new(),
+            orders: Vec::new(),
+            charges: Vec::new(),
         }
     }
 
@@ -331,44 +601,72 @@ impl Model {
             return Err(REFUSED);
         }
         let mut account = Account::default();
-        account.one_time(Source::Signup, Asset::Credits, SIGNUP_CREDITS, self.clock);
+        let signup = self.pricing.signup_credits;
+        account.one_time(self.pricing, Source::Signup, Asset::Credits, signup, self.clock);
         self.accounts.insert(handle.to_owned(), account);
         Ok(())
     }
 
-    /// `buy` (SPEC §4): one lot per asset of the order, plus the license bonus.
+    /// `buy` (SPEC §4): one lot per asset of the order, plus the license
+    /// bonus, and the order with its price and the pricing's currency.
     pub fn buy(&mut self, handle: &str, product: &str, quantity: u64) -> Outcome {
         if !(1..=1000).contains(&quantity) {
             return Err(USAGE);
         }
-        let &(_, credits, licenses) = PRODUCTS.iter().find(|p| p.0 == product).ok_or(REFUSED)?;
-        let now = self.clock;
+        let (pricing, now) = (self.pricing, self.clock);
+        let p = pricing.products.iter().find(|p| p.id == product).ok_or(REFUSED)?;
         let account = self.account(handle)?;
-        account.one_time(Source::CreditPack, Asset::Credits, credits * quantity, now);
-        account.one_time(Source::LicensePack, Asset::Licenses, licenses * quantity, now);
-        let bonus = licenses * quantity * LICENSE_BONUS_CREDITS;
-        account.one_time(Source::LicenseBonus, Asset::Credits, bonus, now);
+        account.one_time(pricing, Source::CreditPack, Asset::Credits, p.credits * quantity, now);
+        account.one_time(
+            pricing,
+            Source::LicensePack,
+            Asset::Licenses,
+            p.licenses * quantity,
+            now,
+        );
+        let bonus = p.licenses * quantity * pricing.license_bonus_credits;
+        account.one_time(pricing, Source::LicenseBonus, Asset::Credits, bonus, now);
+        self.orders.push(Order {
+            account: handle.to_owned(),
+            product: p.id,
+            quantity,
+            price_cents: p.price_cents * signed(quantity),
+            currency: pricing.currency,
+            at: now,
+        });
         Ok(())
     }
 
-    /// `subscribe` (SPEC §5): the first delivery happens now.
+    /// `subscribe` (SPEC §5): the first charge and delivery happen now.
     pub fn subscribe(&mut self, handle: &str, plan: &str) -> Outcome {
-        let &(plan, period_months, licenses_per_month) = PLANS.iter().find(|p| p.0 == plan).ok_or(REFUSED)?;
-        let now = self.clock;
+        let (pricing, now) = (self.pricing, self.clock);
+        let plan = pricing.plans.iter().find(|p| p.id == plan).ok_or(REFUSED)?;
         let account = self.account(handle)?;
         if account.subscription.as_ref().is_some_and(Subscription::running) {
             return Err(REFUSED);
         }
-        account.subscription = Some(Subscription {
+        let sub = Subscription {
             plan,
-            period_months,
-            licenses_per_month,
+            license_bonus_credits: pricing.license_bonus_credits,
+            rollover_cap: plan.rollover_cap.unwrap_or(pricing.rollover_cap),
+            currency: pricing.currency,
             anchor: now,
             deliveries: 0,
             periods: 1,
             status: Status::Active,
-        });
+            ended_at: None,
+        };
+        let period_end = sub.period_end();
+        account.subscription = Some(sub);
         account.deliver(now);
+        self.charges.push(Charge {
+            account: handle.to_owned(),
+            amount_cents: plan.price_cents,
+            currency: pricing.currency,
+            period_start: now,
+            period_end,
+            at: now,
+        });
         Ok(())
     }
 
@@ -400,7 +698,7 @@ impl Model {
             Some(("private", _)) => return Err(REFUSED),
             _ => return Err(USAGE), // the property test never generates another style
         };
-        account.spend(Asset::Credits, count * GENERATE_PER_IMAGE, clock)?;
+        account.spend(Asset::Credits, count * GENERATE_PER_IMAGE, clock, "generate")?;
         let first = self.images.len() + 1;
         for _ in 0..count {
             let account = handle.to_owned();
@@ -422,18 +720,23 @@ impl Model {
         if gated && image.needs_license && !image.licensed {
             return Err(REFUSED);
         }
-        self.account(handle)?.spend(Asset::Credits, cost, clock)
+        self.account(handle)?.spend(Asset::Credits, cost, clock, "edit")
     }
 
-    /// `train` (SPEC §6): the first successful training is free.
+    /// `train` (SPEC §6): the first successful training is free when the policy says so.
     pub fn train(&mut self, handle: &str, style: &str) -> Outcome {
-        let clock = self.clock;
+        let (pricing, clock) = (self.pricing, self.clock);
         let account = self.account(handle)?;
         if !valid_name(style) || account.styles.contains(style) {
             return Err(REFUSED);
         }
-        let free = FIRST_PRIVATE_STYLE_FREE && account.styles.is_empty();
-        account.spend(Asset::Credits, if free { 0 } else { TRAIN_STYLE }, clock)?;
+        let free = pricing.first_private_style_free && account.styles.is_empty();
+        account.spend(
+            Asset::Credits,
+            if free { 0 } else { pricing.train_style },
+            clock,
+            "train",
+        )?;
         account.styles.insert(style.to_owned());
         Ok(())
     }
@@ -446,7 +749,7 @@ impl Model {
         if !self.images[n].needs_license || self.images[n].licensed {
             return Err(REFUSED);
         }
-        self.account(handle)?.spend(Asset::Licenses, 1, clock)?;
+        self.account(handle)?.spend(Asset::Licenses, 1, clock, "license")?;
         self.images[n].licensed = true;
         Ok(())
     }
@@ -464,8 +767,17 @@ impl Model {
             .min()
             .filter(|t| *t <= to)
         {
-            for account in self.accounts.values_mut() {
-                account.events_at(t);
+            for (handle, account) in &mut self.accounts {
+                if let Some((amount_cents, currency, period_end)) = account.events_at(t) {
+                    self.charges.push(Charge {
+                        account: handle.clone(),
+                        amount_cents,
+                        currency,
+                        period_start: t,
+                        period_end,
+                        at: t,
+                    });
+                }
             }
         }
         self.clock = to;

@@ -51,6 +51,91 @@ fn a_retried_buy_applies_once_and_a_reused_key_is_refused() {
     assert_eq!(w.json(&["images", "alice"]).as_array().map(Vec::len), Some(5));
 }
 
+/// The request stored under a key, read straight from the wallet.
+fn stored_request(w: &Wallet, key: &str) -> String {
+    let conn = rusqlite::Connection::open(&w.db).expect("open");
+    conn.query_row("SELECT request FROM idempotency_keys WHERE key = ?1", [key], |r| {
+        r.get(0)
+    })
+    .expect("a stored key")
+}
+
+/// Issue 16: a key remembers its command as data in the product's words,
+/// versioned — not in the program's own notation, which an upgrade changes.
+#[test]
+fn a_key_remembers_its_command_in_a_canonical_versioned_form() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "a0"]);
+    w.ok(&["--idempotency-key", "k1", "generate", "a0"]);
+    w.ok(&["--idempotency-key", "k2", "advance-clock", "--to", "2026-02-01"]);
+    let request: serde_json::Value = serde_json::from_str(&stored_request(&w, "k1")).expect("JSON");
+    assert_eq!(
+        request,
+        serde_json::json!({"v": 1, "command": "generate", "args": {"account": "a0", "style": "base", "count": 1}})
+    );
+    let request: serde_json::Value = serde_json::from_str(&stored_request(&w, "k2")).expect("JSON");
+    assert_eq!(
+        request,
+        serde_json::json!({"v": 1, "command": "advance-clock", "args": {"by": null, "to": "2026-02-01T00:00:00Z"}})
+    );
+    // The same instant written another way is the same request.
+    let before = w.dump();
+    w.ok(&[
+        "--idempotency-key",
+        "k2",
+        "advance-clock",
+        "--to",
+        "2026-02-01T00:00:00Z",
+    ]);
+    assert_eq!(before, w.dump());
+}
+
+/// Issue 16: a wallet whose keys were stored by an older version (the parsed
+/// command in debug notation) is upgraded, and a retry with such a key after
+/// the upgrade returns the stored output instead of being refused.
+#[test]
+fn a_retry_after_an_upgrade_returns_the_stored_output() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "a0"]);
+    let first = w.json(&["--idempotency-key", "k1", "generate", "a0", "--count", "2"]);
+    let bought = w.json(&["--idempotency-key", "k2", "buy", "a0", "licenses-10"]);
+    w.ok(&["--idempotency-key", "k3", "advance-clock", "1mo"]);
+    w.ok(&["--idempotency-key", "k4", "train", "a0", "mine"]);
+    {
+        // The wallet as the previous version left it: schema 3, requests in debug notation.
+        let conn = rusqlite::Connection::open(&w.db).expect("open");
+        conn.execute_batch(
+            r#"UPDATE idempotency_keys SET request = 'Generate { account: "a0", style: "base", count: 2 }' WHERE key = 'k1';
+               UPDATE idempotency_keys SET request = 'Buy { account: "a0", product: "licenses-10", quantity: 1 }' WHERE key = 'k2';
+               UPDATE idempotency_keys SET request = 'AdvanceClock(AdvanceClockArgs { duration: Some("1mo"), to: None })' WHERE key = 'k3';
+               UPDATE idempotency_keys SET request = 'NoSuchCommand { account: "a0" }' WHERE key = 'k4';
+               PRAGMA user_version = 3;"#,
+        )
+        .expect("downgrade");
+    }
+    let balance = w.balance("a0");
+    let images = w.json(&["images", "a0"]);
+    let retry = w.json(&["--idempotency-key", "k1", "generate", "a0", "--count", "2"]);
+    assert_eq!(first, retry, "the retry returns the original result");
+    assert_eq!(
+        w.json(&["buy", "a0", "licenses-10", "--idempotency-key", "k2", "--quantity", "1"]),
+        bought
+    );
+    w.ok(&["--idempotency-key", "k3", "advance-clock", "1mo"]);
+    assert_eq!(w.balance("a0"), balance, "the retries changed nothing");
+    assert_eq!(w.json(&["images", "a0"]), images);
+    assert_eq!(
+        stored_request(&w, "k1"),
+        r#"{"args":{"account":"a0","count":2,"style":"base"},"command":"generate","v":1}"#
+    );
+    // Another command under a converted key is still refused; a request the
+    // upgrade could not read is left as it was, and its key refused rather than guessed at.
+    w.refused(&["--idempotency-key", "k1", "generate", "a0", "--count", "3"], 3);
+    w.refused(&["--idempotency-key", "k4", "train", "a0", "mine"], 3);
+    assert_eq!(stored_request(&w, "k4"), r#"NoSuchCommand { account: "a0" }"#);
+    w.ok(&["verify"]);
+}
+
 #[test]
 fn replay_lines_may_carry_idempotency_keys() {
     let w = Wallet::new();
@@ -134,25 +219,62 @@ fn lcg(seed: &mut u64) -> u64 {
     *seed >> 33
 }
 
-/// A replay killed with SIGKILL at random moments never leaves a line half-applied.
+/// Images committed to the wallet file, as another process sees them.
+fn committed_images(w: &Wallet) -> u64 {
+    let conn =
+        rusqlite::Connection::open_with_flags(&w.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open wallet");
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM images", [], |r| r.get(0))
+        .expect("count images");
+    u64::try_from(n).expect("a count")
+}
+
+/// A replay killed with SIGKILL at random moments never leaves a line
+/// half-applied. Each round waits until the replay has committed something
+/// (it commits every second), then kills it a random number of lines later,
+/// while it is still running: so every round kills a replay with committed
+/// and uncommitted lines (issue 16: the rounds used to be killed before any
+/// commit, and once the credits ran out they were refused at line 1).
+#[cfg(unix)]
 #[test]
 fn a_replay_killed_at_random_moments_stays_exact() {
+    use std::os::unix::process::ExitStatusExt;
+
+    const ROUNDS: usize = 8;
+    // Lines take turns over accounts: a debug build checks each account's
+    // lots against its whole ledger on every change.
+    const ACCOUNTS: usize = 32;
     let w = Wallet::at("2026-01-15T10:00:00Z");
-    w.ok(&["account", "add", "alice"]);
-    w.ok(&["buy", "alice", "credits-1000", "--quantity", "20"]);
+    let mut setup = String::new();
+    for a in 0..ACCOUNTS {
+        // Enough credits that no round runs out: 3 a line, and no round runs the whole file.
+        setup += &format!("account add a{a}\nbuy a{a} credits-1000 --quantity 100\n");
+    }
+    let file = w.dir.path().join("setup.scenario");
+    std::fs::write(&file, setup).expect("write");
+    w.ok(&["replay", file.to_str().expect("path")]);
+    let total_credits = || -> u64 {
+        let list = w.json(&["account", "list"]);
+        (list.as_array().expect("accounts").iter())
+            .map(|a| a["credits"].as_u64().expect("credits"))
+            .sum()
+    };
+    let credits_before = total_credits();
+    assert_eq!(credits_before, 100_010 * ACCOUNTS as u64);
     let file = w.dir.path().join("long.scenario");
     let mut text = String::new();
-    for i in 0..3000 {
-        text += "generate alice --count 3\n";
+    for i in 0..100_000 {
+        text += &format!("generate a{} --count 3\n", i % ACCOUNTS);
         if i % 10 == 0 {
             // Read commands print as the replay goes: the test kills on progress, not on time.
-            text += "balance alice --json\n";
+            text += "balance a0 --json\n";
         }
     }
     std::fs::write(&file, text).expect("write");
     let mut seed = 7;
-    for round in 0..20 {
-        let kill_after = 1 + lcg(&mut seed) % 250;
+    let mut committed = committed_images(&w);
+    for round in 0..ROUNDS {
+        let kill_after = 1 + lcg(&mut seed) % 40;
         let mut child = command(w.dir.path())
             .args([
                 "--db",
@@ -165,32 +287,55 @@ fn a_replay_killed_at_random_moments_stays_exact() {
             .spawn()
             .expect("spawn");
         let stdout = child.stdout.take().expect("stdout");
-        let mut seen = 0;
+        let (mut seen, mut since_commit) = (0u64, None);
         for line in BufReader::new(stdout).lines() {
-            if line.expect("line").starts_with('}') {
-                seen += 1;
-                if seen >= kill_after {
-                    break;
-                }
+            if !line.expect("line").starts_with('}') {
+                continue;
+            }
+            seen += 1;
+            match since_commit.as_mut() {
+                None if committed_images(&w) > committed => since_commit = Some(0),
+                None => {}
+                Some(n) => *n += 1,
+            }
+            if since_commit.is_some_and(|n| n >= kill_after) {
+                break;
             }
         }
+        assert!(
+            since_commit.is_some_and(|n| n >= kill_after),
+            "round {round}: the replay ended after {seen} outputs, before the kill ({kill_after} outputs after its first commit)"
+        );
+        assert!(
+            matches!(child.try_wait(), Ok(None)),
+            "round {round}: the replay was no longer running when killed"
+        );
         child.kill().expect("SIGKILL");
-        child.wait().expect("reaped");
+        let status = child.wait().expect("reaped");
+        assert_eq!(
+            status.signal(),
+            Some(libc::SIGKILL),
+            "round {round}: the replay ended by itself ({status}), not by the kill"
+        );
         let v = w.run(&["verify"]);
         assert_eq!(
             v.code, 0,
-            "round {round} (killed after {kill_after} outputs): {}",
+            "round {round} (killed {kill_after} outputs after a commit): {}",
             v.stderr
         );
         // Every generate line spends exactly 3 credits for exactly 3 images, or nothing.
-        let images = w.json(&["images", "alice"]).as_array().map_or(0, Vec::len) as u64;
-        let (credits, _) = w.balance("alice");
+        let images = committed_images(&w);
         assert_eq!(
-            20_010 - credits,
+            credits_before - total_credits(),
             images,
             "round {round}: spent credits and images disagree"
         );
         assert_eq!(images % 3, 0, "round {round}: a generate line was half-applied");
+        assert!(
+            images > committed,
+            "round {round}: nothing was committed before the kill"
+        );
+        committed = images;
     }
 }
 

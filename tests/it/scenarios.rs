@@ -1,9 +1,10 @@
 //! Every `tests/scenarios/*.scenario` file replays cleanly on a fresh
 //! wallet: adding a file adds a case.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
-use crate::support::Wallet;
+use crate::support::{Wallet, command_of};
 
 fn scenario_files() -> Vec<PathBuf> {
     let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scenarios"));
@@ -24,27 +25,88 @@ fn pricing_of(file: &std::path::Path) -> Option<String> {
     Some(format!("{}/{path}", env!("CARGO_MANIFEST_DIR")))
 }
 
-#[test]
-fn every_shipped_scenario_replays() {
+/// Replays every shipped scenario with `binary` on a fresh wallet each, and
+/// verifies the wallet; returns what went wrong.
+fn replay_every_shipped_scenario(binary: &Path) -> Vec<String> {
     let files = scenario_files();
     assert!(files.len() >= 2, "expected shipped scenarios, found {files:?}");
     let mut failures = Vec::new();
     for file in &files {
         let w = Wallet::new();
+        let run = |args: &[&str]| -> Output {
+            command_of(binary, w.dir.path())
+                .arg("--db")
+                .arg(&w.db)
+                .args(args)
+                .output()
+                .expect("run wallet")
+        };
         let mut args = vec!["replay".to_owned(), file.to_str().expect("path").to_owned()];
         if let Some(pricing) = pricing_of(file) {
             args.splice(0..0, ["--pricing".to_owned(), pricing]);
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let r = w.run(&args);
-        if r.code != 0 || !r.stdout.contains("expectations met") {
-            failures.push(format!("{}: exit {}\n{}{}", file.display(), r.code, r.stdout, r.stderr));
+        let r = run(&args);
+        let (stdout, stderr) = (String::from_utf8_lossy(&r.stdout), String::from_utf8_lossy(&r.stderr));
+        if !r.status.success() || !stdout.contains("expectations met") {
+            failures.push(format!("{}: {}\n{stdout}{stderr}", file.display(), r.status));
         }
-        let v = w.run(&["verify"]);
-        if v.code != 0 {
-            failures.push(format!("{}: verify failed\n{}", file.display(), v.stderr));
+        let v = run(&["verify"]);
+        if !v.status.success() {
+            failures.push(format!(
+                "{}: verify failed\n{}",
+                file.display(),
+                String::from_utf8_lossy(&v.stderr)
+            ));
         }
     }
+    failures
+}
+
+#[test]
+fn every_shipped_scenario_replays() {
+    let failures = replay_every_shipped_scenario(Path::new(env!("CARGO_BIN_EXE_wallet")));
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The binary built with the `release-test` profile (Cargo.toml): the
+/// release profile — no debug assertions, no overflow checks, `panic =
+/// "abort"` — without its slow link-time optimisation, built by the cargo
+/// that runs the tests into the same target folder.
+fn release_binary() -> PathBuf {
+    let debug = Path::new(env!("CARGO_BIN_EXE_wallet"));
+    let target = debug
+        .parent()
+        .and_then(Path::parent)
+        .expect("the binary's target folder");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let build = Command::new(cargo)
+        .args(["build", "--quiet", "--profile", "release-test", "--bin", "wallet"])
+        .arg("--manifest-path")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target)
+        .output()
+        .expect("run cargo build");
+    assert!(
+        build.status.success(),
+        "cargo build --profile release-test failed:\n{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    target
+        .join("release-test")
+        .join(format!("wallet{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// Issue 16: `cargo test` builds debug binaries, whose self-checks (debug
+/// assertions, overflow checks) the shipped build lacks; the shipped
+/// scenarios run against a build without them too.
+#[test]
+fn every_shipped_scenario_replays_with_the_release_build() {
+    let binary = release_binary();
+    assert!(binary.exists(), "no binary at {}", binary.display());
+    assert_ne!(binary, Path::new(env!("CARGO_BIN_EXE_wallet")));
+    let failures = replay_every_shipped_scenario(&binary);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

@@ -31,7 +31,12 @@ impl Run {
 /// The `wallet` binary with a clean environment: no wallet or pricing from
 /// the developer's machine, config and data folders inside `home`.
 pub fn command(home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wallet"));
+    command_of(Path::new(env!("CARGO_BIN_EXE_wallet")), home)
+}
+
+/// [`command`] for another build of the binary.
+pub fn command_of(binary: &Path, home: &Path) -> Command {
+    let mut cmd = Command::new(binary);
     cmd.env_remove("WALLET_DB")
         .env_remove("WALLET_PRICING")
         .env_remove("NO_COLOR")
