@@ -8,12 +8,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::engine::ArgValueCompleter;
 
 use crate::completion;
-use crate::rules::EditOp;
+use crate::rules::{EditOp, Topic};
 
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "wallet",
     version,
+    disable_help_subcommand = true,
     about = "Credits and licenses wallet manager for an image-generation platform",
     long_about = "Keeps customers' credits and licenses in a local SQLite wallet, runs the rules of an editable \
                   pricing.toml, and moves its own clock forward with advance-clock, firing deliveries, renewals, \
@@ -67,7 +68,8 @@ impl Command {
             | Command::Pricing(_)
             | Command::Completions { .. }
             | Command::Verify
-            | Command::Manpage => None,
+            | Command::Manpage
+            | Command::Help(_) => None,
         }
     }
 }
@@ -191,6 +193,33 @@ pub enum Command {
     /// Print the man page (roff), as completions/wallet.1 holds it
     #[command(hide = true)]
     Manpage,
+    /// Help for a command (`help buy`), or the rules the wallet applies (`help rules [TOPIC]`)
+    Help(HelpArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct HelpArgs {
+    #[command(subcommand)]
+    pub rules: Option<HelpCommand>,
+    /// The command to explain, e.g. `account add`
+    #[arg(value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum HelpCommand {
+    /// The rules the wallet applies, by topic; without a topic, the list of topics
+    Rules {
+        /// The topic to read
+        #[arg(value_parser = topic_parser())]
+        topic: Option<Topic>,
+    },
+}
+
+/// The topics of the rules text, as a clap value (listed in errors and completion).
+fn topic_parser() -> impl TypedValueParser<Value = Topic> {
+    PossibleValuesParser::new(Topic::ALL.map(Topic::id)).map(|id| Topic::from_id(&id).unwrap_or(Topic::Time))
 }
 
 #[derive(Debug, Clone, Subcommand)]

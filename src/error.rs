@@ -8,8 +8,8 @@ pub enum Error {
     /// Bad flags, a bad duration or date (exit 2).
     #[error("{0}")]
     Usage(String),
-    /// Refused by a rule (exit 3).
-    #[error(transparent)]
+    /// Refused by a rule (exit 3), named with the topic that explains it.
+    #[error("{0} (see: wallet help rules {topic})", topic = .0.topic())]
     Refused(#[from] Refusal),
     /// A failure that keeps another failure's exit code with more words
     /// (a scenario line: `FILE:LINE: …`).

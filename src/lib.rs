@@ -6,6 +6,7 @@ pub mod clock;
 pub mod commands;
 pub mod completion;
 pub mod error;
+pub mod help;
 pub mod paths;
 pub mod pricing;
 pub mod report;

@@ -57,7 +57,8 @@ pub fn identity(command: &Command) -> Option<String> {
         | Command::Pricing(_)
         | Command::Completions { .. }
         | Command::Verify
-        | Command::Manpage => return None,
+        | Command::Manpage
+        | Command::Help(_) => return None,
     };
     let request: Value = json!({ "v": VERSION, "command": name, "args": args });
     Some(request.to_string())

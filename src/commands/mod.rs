@@ -196,6 +196,7 @@ pub(crate) fn is_read_only(command: &Command) -> bool {
             | Command::Pricing(_)
             | Command::Completions { .. }
             | Command::Manpage
+            | Command::Help(_)
     )
 }
 
@@ -227,6 +228,7 @@ pub(crate) fn dispatch(
         Command::Pricing(p) => return pricing::run(p, ctx).map(|o| o.render(ctx.json)),
         Command::Completions { shell } => return Ok(crate::completion::script(*shell)),
         Command::Manpage => return Ok(crate::completion::manpage()),
+        Command::Help(args) => return crate::help::run(args),
         Command::Replay { file, quiet } => return replay::run(file, ctx, *quiet),
         _ => {}
     }
@@ -365,6 +367,7 @@ pub fn execute(db: &Db<'_>, ctx: &Context, command: &Command) -> Result<Output> 
         Command::Pricing(p) => pricing::run(p, ctx),
         Command::Completions { shell } => Ok(Output::new(crate::completion::script(*shell), serde_json::Value::Null)),
         Command::Manpage => Ok(Output::new(crate::completion::manpage(), serde_json::Value::Null)),
+        Command::Help(_) => Err(Error::usage(replay::HELP_IN_A_SCENARIO)),
         Command::Replay { .. } => Err(Error::usage(
             "a scenario cannot replay another scenario; run them one after the other",
         )),

@@ -130,16 +130,19 @@ impl LineParser {
         let args = std::iter::once("wallet").chain(words.iter().map(String::as_str));
         let usage = |e: clap::Error| match e.kind() {
             // Help and the version are text for people, not commands: a scenario line runs one.
-            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => Error::usage(
-                "help and --version only print text for people; a scenario line runs a command \
-                 (see the commands with: wallet help, outside the scenario)",
-            ),
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                Error::usage(HELP_IN_A_SCENARIO)
+            }
             _ => Error::usage(shown_lines(e.render().to_string().trim_end())),
         };
         let matches = self.command.try_get_matches_from_mut(args).map_err(usage)?;
         Cli::from_arg_matches(&matches).map_err(usage)
     }
 }
+
+/// Why a scenario line cannot ask for help or the version.
+pub(crate) const HELP_IN_A_SCENARIO: &str = "help and --version only print text for people; a scenario line runs a command \
+     (see the commands with: wallet help, outside the scenario)";
 
 /// `expect ACCOUNT credits=N licenses=N` (either or both).
 fn check_expectation(db: &Db<'_>, words: &[String]) -> Result<()> {

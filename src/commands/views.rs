@@ -30,7 +30,7 @@ fn balance_instant(db: &Db<'_>, as_of: Option<&str>) -> Result<(Instant, bool)> 
     let at = instant("--as-of", as_of)?.unwrap_or(now);
     if at > now {
         return Err(Refusal::Clock(format!(
-            "--as-of {} is after the wallet clock ({}): balances are known only up to the clock (SPEC §2; move it with: wallet advance-clock)",
+            "--as-of {} is after the wallet clock ({}): balances are known only up to the clock (move it with: wallet advance-clock)",
             format_instant(at),
             format_instant(now)
         ))

@@ -588,7 +588,7 @@ pub fn render_images(account: &str, views: &[ImageView], paint: Paint) -> String
     let mut out = format!("{t}\n");
     if needing > 0 {
         out += &format!(
-            "{needing} image(s) need a license: they are watermarked, have no commercial rights and cannot be upscaled, background-removed or vectorized (SPEC §7)\n"
+            "{needing} image(s) need a license: they are watermarked, have no commercial rights and cannot be upscaled, background-removed or vectorized (see: wallet help rules images)\n"
         );
     }
     out

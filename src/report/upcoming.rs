@@ -195,7 +195,7 @@ fn subscription_events(lots: &[Lot], sub: &Subscription) -> Vec<UpcomingEvent> {
                 price_cents: None,
                 currency: None,
                 message: format!(
-                    "{} {why}: {} forfeited if nothing is spent (SPEC §5)",
+                    "{} {why}: {} forfeited if nothing is spent",
                     sub.plan,
                     amounts(credits, licenses)
                 ),
@@ -311,11 +311,7 @@ mod tests {
         ];
         let events = upcoming(&lots, Some(&s), at("2026-02-20T00:00:00Z"), 10);
         let kinds: Vec<&str> = events.iter().map(|e| e.kind).collect();
-        assert_eq!(
-            kinds,
-            ["renewal", "delivery"],
-            "SPEC §8: the renewal comes first at one instant"
-        );
+        assert_eq!(kinds, ["renewal", "delivery"], "the renewal comes first at one instant");
         assert_eq!(events[0].price_cents, Some(5500));
         assert_eq!(events[1].at, "2026-03-15T10:00:00Z");
         assert_eq!((events[1].credits, events[1].licenses), (500 - 497, 5 - 4));

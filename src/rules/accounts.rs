@@ -66,7 +66,7 @@ pub fn buy(
     if product.requires_subscription && !subscribed {
         return Err(Refusal::Subscription(format!(
             "{product_id} is sold only to accounts with a running subscription and {handle} has none \
-             (requires_subscription in {}; SPEC §4); subscribe first: wallet subscribe {handle} PLAN",
+             (requires_subscription in {}); subscribe first: wallet subscribe {handle} PLAN",
             pricing.origin
         )));
     }

@@ -17,7 +17,7 @@ pub fn expire_one_time_lots(lots: &[Lot], at: Instant) -> Option<Change> {
             amount: l.remaining,
             reason: Reason::Expired,
             note: Some(format!(
-                "{} lot {} granted {} expired unused at {} (one-time lots expire a fixed term after purchase, SPEC §4)",
+                "{} lot {} granted {} expired unused at {} (one-time lots expire a fixed term after purchase)",
                 l.source.as_str(),
                 l.id,
                 format_instant(l.granted_at),

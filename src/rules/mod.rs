@@ -1,4 +1,4 @@
-//! The domain rules of SPEC §2–§8, pure: each rule takes the state it needs,
+//! The domain rules, pure: each rule takes the state it needs,
 //! the pricing and the current instant, and returns either a [`Change`] (the
 //! effects the store must apply, in order) or a [`Refusal`].
 //!
@@ -14,6 +14,7 @@ mod model;
 mod refusal;
 mod spending;
 mod subscription;
+mod topic;
 
 pub use accounts::{buy, signup};
 pub use burn_down::{burn_down, burn_down_order, usable_total};
@@ -23,6 +24,7 @@ pub use model::*;
 pub use refusal::{OverLimit, Refusal};
 pub use spending::{ImageRights, edit, generate, license, rights, train};
 pub use subscription::{cancel, deliver, forfeit, renew, rollover_cut, subscribe, undo_cancel};
+pub use topic::Topic;
 
 use crate::clock::Instant;
 

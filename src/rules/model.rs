@@ -393,7 +393,7 @@ pub fn valid_style_name(name: &str) -> Result<&str, String> {
         Ok(name)
     } else {
         Err(format!(
-            "'{}' is not a valid style name (SPEC §6): use 1 to 64 of A-Z a-z 0-9 . _ @ -, starting with a letter or digit",
+            "'{}' is not a valid style name: use 1 to 64 of A-Z a-z 0-9 . _ @ -, starting with a letter or digit",
             shown(name)
         ))
     }

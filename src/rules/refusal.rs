@@ -4,6 +4,8 @@
 use crate::clock::{Instant, format_instant};
 use crate::shown::shown;
 
+use super::topic::Topic;
+
 use super::limits::MAX_HOLDING;
 use super::model::{Asset, is_valid_handle};
 
@@ -18,12 +20,12 @@ pub(crate) fn command_word(value: &str) -> String {
 fn unknown_account(handle: &str) -> String {
     if is_valid_handle(handle) {
         format!(
-            "no account named '{handle}' (SPEC §1: every command names an existing account; list them with: wallet account list; create it with: wallet account add {})",
+            "no account named '{handle}' (every command names an existing account; list them with: wallet account list; create it with: wallet account add {})",
             command_word(handle)
         )
     } else {
         format!(
-            "no account named '{}': it is not a valid handle, so no account can have it (SPEC §1: handles are 1 to 64 of A-Z a-z 0-9 . _ @ -, starting with a letter or digit; list the accounts with: wallet account list)",
+            "no account named '{}': it is not a valid handle, so no account can have it (handles are 1 to 64 of A-Z a-z 0-9 . _ @ -, starting with a letter or digit; list the accounts with: wallet account list)",
             shown(handle)
         )
     }
@@ -35,20 +37,20 @@ pub enum Refusal {
     UnknownAccount(String),
 
     #[error(
-        "account '{}' already exists (SPEC §1: handles are unique; see it with: wallet balance {})",
+        "account '{}' already exists (handles are unique; see it with: wallet balance {})",
         shown(.0),
         command_word(.0)
     )]
     AccountExists(String),
 
     #[error(
-        "'{}' is not a valid account handle (SPEC §1): use 1 to 64 of A-Z a-z 0-9 . _ @ -, starting with a letter or digit",
+        "'{}' is not a valid account handle: use 1 to 64 of A-Z a-z 0-9 . _ @ -, starting with a letter or digit",
         shown(.0)
     )]
     InvalidHandle(String),
 
     #[error(
-        "no product '{}' in {origin} (SPEC §4: products come from the pricing file; products: {known}; see: wallet pricing show)",
+        "no product '{}' in {origin} (products come from the pricing file; products: {known}; see: wallet pricing show)",
         shown(product)
     )]
     UnknownProduct {
@@ -58,7 +60,7 @@ pub enum Refusal {
     },
 
     #[error(
-        "no plan '{}' in {origin} (SPEC §5: plans come from the pricing file; plans: {known}; see: wallet pricing show)",
+        "no plan '{}' in {origin} (plans come from the pricing file; plans: {known}; see: wallet pricing show)",
         shown(plan)
     )]
     UnknownPlan {
@@ -70,8 +72,11 @@ pub enum Refusal {
     #[error("{0}")]
     Subscription(String),
 
+    #[error("{0}")]
+    Cancel(String),
+
     #[error(
-        "{account} needs {needed} to {action} but has {available} usable (SPEC §3){}",
+        "{account} needs {needed} to {action} but has {available} usable{}",
         suggestion.as_ref().map(|s| format!("; {s}")).unwrap_or_default()
     )]
     NotEnough {
@@ -83,7 +88,7 @@ pub enum Refusal {
     },
 
     #[error(
-        "no image {} in account {account} (SPEC §6: an account can only use its own images; see: wallet images {})",
+        "no image {} in account {account} (an account can only use its own images; see: wallet images {})",
         shown(image),
         command_word(account)
     )]
@@ -96,7 +101,7 @@ pub enum Refusal {
     Style(String),
 
     #[error(
-        "the clock cannot move backwards: it is {} and {} is earlier (SPEC §2; choose a later instant)",
+        "the clock cannot move backwards: it is {} and {} is earlier (the clock only moves forward; choose a later instant)",
         format_instant(*now),
         format_instant(*target)
     )]
@@ -106,7 +111,7 @@ pub enum Refusal {
     Clock(String),
 
     #[error(
-        "this wallet is already initialised (its clock is {}); init only works on an empty wallet (SPEC §2) — use --db to start a new one",
+        "this wallet is already initialised (its clock is {}); init only works on an empty wallet — use --db to start a new one",
         format_instant(*clock)
     )]
     AlreadyInitialised { clock: Instant },
@@ -114,7 +119,7 @@ pub enum Refusal {
     /// The original command stays out of the message: it may name another
     /// account, and a key is no licence to read what it was used for.
     #[error(
-        "idempotency key '{}' was already used for a different command; a retry must repeat the same command and arguments, and anything new needs a new key (SPEC §10: a key runs one command at most once)",
+        "idempotency key '{}' was already used for a different command; a retry must repeat the same command and arguments, and anything new needs a new key (a key runs one command at most once)",
         shown(key)
     )]
     KeyReused { key: String, original: String },
@@ -122,8 +127,25 @@ pub enum Refusal {
     #[error("{0}")]
     HoldingLimit(Box<OverLimit>),
 
-    #[error("{what} is too large to record (SPEC §10: amounts are whole numbers that must fit); {fix}")]
+    #[error("{what} is too large to record (amounts are whole numbers that must fit); {fix}")]
     TooLarge { what: String, fix: String },
+}
+
+impl Refusal {
+    /// The rule that refused, as the topic of `wallet help rules` that explains it.
+    pub fn topic(&self) -> Topic {
+        match self {
+            Refusal::UnknownAccount(_) | Refusal::AccountExists(_) | Refusal::InvalidHandle(_) => Topic::Accounts,
+            Refusal::UnknownProduct { .. } => Topic::Lots,
+            Refusal::UnknownPlan { .. } | Refusal::Subscription(_) => Topic::Subscriptions,
+            Refusal::Cancel(_) => Topic::Cancel,
+            Refusal::NotEnough { .. } | Refusal::Style(_) => Topic::Spending,
+            Refusal::UnknownImage { .. } | Refusal::Image(_) => Topic::Images,
+            Refusal::ClockBackwards { .. } | Refusal::Clock(_) | Refusal::AlreadyInitialised { .. } => Topic::Time,
+            Refusal::KeyReused { .. } => Topic::Idempotency,
+            Refusal::HoldingLimit(_) | Refusal::TooLarge { .. } => Topic::Limits,
+        }
+    }
 }
 
 /// What would take an account past [`MAX_HOLDING`] of one asset.

@@ -89,7 +89,7 @@ pub fn generate(
         && !trained_styles.iter().any(|s| s == name)
     {
         return Err(Refusal::Style(format!(
-            "{handle} has no private style '{name}' (SPEC §6: private styles must be trained first: wallet train {handle} {name})"
+            "{handle} has no private style '{name}' (private styles must be trained first: wallet train {handle} {name})"
         )));
     }
     let g = &pricing.actions.generate;
@@ -156,7 +156,7 @@ pub fn edit(
     let id = image_id(image.number);
     if op.needs_license() && image.style.requires_license() && !image.licensed {
         return Err(Refusal::Image(format!(
-            "{id} was made with {} and is not licensed, so it cannot be {} (SPEC §7); license it first: wallet license {handle} {id}",
+            "{id} was made with {} and is not licensed, so it cannot be {}; license it first: wallet license {handle} {id}",
             image.style,
             match op {
                 EditOp::Upscale => "upscaled",
@@ -212,7 +212,7 @@ pub fn train(
     let name = super::model::valid_style_name(name).map_err(Refusal::Style)?;
     if trained_styles.iter().any(|s| s == name) {
         return Err(Refusal::Style(format!(
-            "{handle} already has a private style named '{name}' (SPEC §6: names are unique per account); choose another name"
+            "{handle} already has a private style named '{name}' (names are unique per account); choose another name"
         )));
     }
     let free = pricing.policy.first_private_style_free && trained_styles.is_empty();
@@ -248,7 +248,7 @@ pub fn license(handle: &str, lots: &[Lot], image: &Image, pricing: &Pricing, now
     let id = image_id(image.number);
     if !image.style.requires_license() {
         return Err(Refusal::Image(format!(
-            "{id} was made with the {} style and needs no license (SPEC §7: {}); nothing was spent",
+            "{id} was made with the {} style and needs no license ({}); nothing was spent",
             image.style,
             if image.style == Style::Agentic {
                 "agentic images are free for commercial and non-commercial use"
@@ -259,7 +259,7 @@ pub fn license(handle: &str, lots: &[Lot], image: &Image, pricing: &Pricing, now
     }
     if image.licensed {
         return Err(Refusal::Image(format!(
-            "{id} is already licensed (SPEC §6: one license per image); nothing was spent (see: wallet images {handle})"
+            "{id} is already licensed (one license per image); nothing was spent (see: wallet images {handle})"
         )));
     }
     let action = format!("license {id}");

@@ -45,11 +45,11 @@ fn running_refusal(handle: &str, current: &Subscription) -> Refusal {
     let end = current.period_end().map(format_instant).unwrap_or_default();
     Refusal::Subscription(match current.status {
         SubscriptionStatus::Cancelling => format!(
-            "{handle} already has a subscription to {} that is cancelling and ends at {end} (SPEC §5: one running subscription per account); subscribe again at or after {end}, or keep it with: wallet cancel {handle} --undo",
+            "{handle} already has a subscription to {} that is cancelling and ends at {end} (one running subscription per account); subscribe again at or after {end}, or keep it with: wallet cancel {handle} --undo",
             current.plan
         ),
         _ => format!(
-            "{handle} already has an active subscription to {} (period ends {end}; SPEC §5: one running subscription per account); cancel it with: wallet cancel {handle}, then subscribe again at or after {end}",
+            "{handle} already has an active subscription to {} (period ends {end}; one running subscription per account); cancel it with: wallet cancel {handle}, then subscribe again at or after {end}",
             current.plan
         ),
     })
@@ -132,15 +132,15 @@ pub fn cancel(handle: &str, current: Option<&Subscription>) -> Result<Change, Re
     let sub = match current {
         Some(s) if s.status == SubscriptionStatus::Active => s,
         Some(s) if s.status == SubscriptionStatus::Cancelling => {
-            return Err(Refusal::Subscription(format!(
-                "{handle}'s subscription to {} is already cancelling and ends at {} (SPEC §5: cancel once; keep it with: wallet cancel {handle} --undo)",
+            return Err(Refusal::Cancel(format!(
+                "{handle}'s subscription to {} is already cancelling and ends at {} (cancel once; keep it with: wallet cancel {handle} --undo)",
                 s.plan,
                 s.period_end().map(format_instant).unwrap_or_default()
             )));
         }
         _ => {
-            return Err(Refusal::Subscription(format!(
-                "{handle} has no running subscription to cancel (SPEC §5; see: wallet balance {handle})"
+            return Err(Refusal::Cancel(format!(
+                "{handle} has no running subscription to cancel (see: wallet balance {handle})"
             )));
         }
     };
@@ -161,15 +161,15 @@ pub fn undo_cancel(handle: &str, current: Option<&Subscription>) -> Result<Chang
         let why = match current {
             Some(s) if s.status == SubscriptionStatus::Active => {
                 format!(
-                    "{handle}'s subscription to {} is not cancelling, so there is nothing to undo (SPEC §5)",
+                    "{handle}'s subscription to {} is not cancelling, so there is nothing to undo",
                     s.plan
                 )
             }
             _ => format!(
-                "{handle} has no cancelling subscription to resume (SPEC §5: one that has ended cannot be resumed; subscribe again)"
+                "{handle} has no cancelling subscription to resume (one that has ended cannot be resumed; subscribe again)"
             ),
         };
-        return Err(Refusal::Subscription(why));
+        return Err(Refusal::Cancel(why));
     };
     Ok(Change {
         kind: super::kind::RESUME,
@@ -197,7 +197,7 @@ pub fn undo_cancel(handle: &str, current: Option<&Subscription>) -> Result<Chang
 pub fn forfeit(sub: &Subscription, sub_lots: &[Lot], at: Instant) -> Change {
     let cancelled = sub.status == SubscriptionStatus::Cancelling;
     let why = if cancelled {
-        format!("{} was cancelled and its period ended (SPEC §5)", sub.plan)
+        format!("{} was cancelled and its period ended", sub.plan)
     } else {
         format!(
             "{} ended with its last period: another period would end after {}, the end of the wallet's calendar",
@@ -302,7 +302,7 @@ pub fn rollover_cut(terms: &Terms, sub_id: i64, sub_lots: &[Lot]) -> Vec<Effect>
                 amount: take,
                 reason: Reason::RolloverExpired,
                 note: Some(format!(
-                    "rollover cap: kept {cap} of {} ({months} of allocation); {} from lot {} expired (SPEC §5)",
+                    "rollover cap: kept {cap} of {} ({months} of allocation); {} from lot {} expired",
                     asset.count(held),
                     asset.count(take),
                     lot.id

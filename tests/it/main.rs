@@ -13,6 +13,7 @@ mod limits;
 mod model;
 mod properties;
 mod reliability;
+mod rules_text;
 mod scenarios;
 mod spending;
 mod stated_rules;

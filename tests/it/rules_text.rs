@@ -1,0 +1,126 @@
+//! `wallet help rules`: the rules text in the product, and every worked
+//! example in it replayed by the real binary, so the help cannot drift from
+//! what the code does.
+
+use std::io::Write as _;
+use std::process::Stdio;
+
+use crate::support::{Wallet, command, rule_topics};
+
+const RULES: &str = include_str!("../../docs/rules.md");
+
+/// The fenced blocks of the rules text marked `scenario`, with the topic each is under.
+fn examples() -> Vec<(String, String)> {
+    let mut examples = Vec::new();
+    let mut topic = String::new();
+    let mut block: Option<String> = None;
+    for line in RULES.lines() {
+        if let Some(heading) = line.strip_prefix("## ") {
+            topic = heading.split(" — ").next().unwrap_or_default().to_owned();
+        }
+        match (&mut block, line.trim()) {
+            (None, "```scenario") => block = Some(String::new()),
+            (Some(_), "```") => examples.push((topic.clone(), block.take().unwrap_or_default())),
+            (Some(text), _) => *text += &format!("{line}\n"),
+            (None, _) => {}
+        }
+    }
+    examples
+}
+
+#[test]
+fn every_example_in_the_rules_text_replays() {
+    let examples = examples();
+    assert!(examples.len() >= rule_topics().len(), "one example a topic at least");
+    let w = Wallet::new();
+    for (topic, scenario) in examples {
+        let mut child = command(w.dir.path())
+            .args(["--db", ":memory:", "replay", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(scenario.as_bytes())
+            .expect("write");
+        let out = child.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "the example under '{topic}' fails:\n{scenario}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn help_rules_lists_the_topics_and_prints_each() {
+    let w = Wallet::new();
+    let index = w.ok(&["help", "rules"]);
+    let topics = rule_topics();
+    assert!(topics.len() >= 10, "{topics:?}");
+    for topic in &topics {
+        assert!(index.contains(&format!("  {topic} ")), "{topic} listed:\n{index}");
+        let text = w.ok(&["help", "rules", topic]);
+        assert!(text.starts_with(&format!("## {topic} — ")), "{text}");
+        assert!(!text.contains("SPEC"), "{text}");
+    }
+    for topic in [
+        "time",
+        "lots",
+        "burn-down",
+        "subscriptions",
+        "rollover",
+        "cancel",
+        "spending",
+        "images",
+        "same-instant",
+        "idempotency",
+    ] {
+        assert!(topics.contains(&topic), "the topic {topic} exists");
+    }
+}
+
+#[test]
+fn an_unknown_topic_is_a_usage_error_that_lists_the_topics() {
+    let w = Wallet::new();
+    let e = w.refused(&["help", "rules", "refunds"], 2);
+    for topic in rule_topics() {
+        assert!(e.contains(topic), "{topic} offered: {e}");
+    }
+    // Help for a command still works, and an unknown one is a usage error.
+    assert!(w.ok(&["help", "buy"]).contains("Usage: wallet buy"));
+    w.refused(&["help", "refund"], 2);
+}
+
+#[test]
+fn the_readme_points_to_the_rules_text_and_cites_no_team_document() {
+    let readme = include_str!("../../README.md");
+    assert!(
+        readme.contains("wallet help rules"),
+        "the README sends readers to the rules"
+    );
+    assert!(
+        !readme.contains("SPEC"),
+        "the README is complete without the team's documents"
+    );
+    assert!(
+        !readme.contains("../shared"),
+        "the README is complete without the team's documents"
+    );
+    // Each topic is named with the file of src/rules/ that implements it.
+    for topic in rule_topics() {
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{topic}` |")))
+            .unwrap_or_else(|| panic!("the README's topic table has no row for {topic}"));
+        let file = row.split('`').nth(3).unwrap_or_default();
+        assert!(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file).is_file(),
+            "{topic}: {file} is a file"
+        );
+    }
+}
