@@ -10,7 +10,7 @@
 //! ([`BUILTIN_TEXT`]); every default value lives there and nowhere in code.
 //!
 //! Amounts are whole numbers: credits and licenses `u64`, prices `i64` minor
-//! units of [`Pricing::currency`] (see [`format_money`]).
+//! units of [`Pricing::currency`] (see [`crate::money::format_money`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -18,6 +18,8 @@ use std::path::Path;
 
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
+
+use crate::money::format_money;
 
 /// The default pricing file, compiled into the binary.
 pub const BUILTIN_TEXT: &str = include_str!("../pricing.toml");
@@ -376,20 +378,6 @@ impl Pricing {
             licenses: u128::from(plan.licenses_per_month) * u128::from(plan.interval.months()),
         });
         products.chain(plans).filter(|offer| offer.licenses > 0).collect()
-    }
-}
-
-/// Formats minor units as money: `"$55.00"` and `"-$5.00"` for USD,
-/// `"12.50 EUR"` for other currencies (always two decimals, no grouping).
-#[must_use]
-pub fn format_money(minor: i64, currency: &str) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let magnitude = minor.unsigned_abs();
-    let amount = format!("{}.{:02}", magnitude / 100, magnitude % 100);
-    if currency == "USD" {
-        format!("{sign}${amount}")
-    } else {
-        format!("{sign}{amount} {currency}")
     }
 }
 
@@ -1910,20 +1898,6 @@ price_cents = 5500
             ..error
         };
         assert_eq!(error.to_string(), "p.toml: bad");
-    }
-
-    #[test]
-    fn format_money_cases() {
-        assert_eq!(format_money(5500, "USD"), "$55.00");
-        assert_eq!(format_money(192_000, "USD"), "$1920.00");
-        assert_eq!(format_money(5, "USD"), "$0.05");
-        assert_eq!(format_money(0, "USD"), "$0.00");
-        assert_eq!(format_money(-500, "USD"), "-$5.00");
-        assert_eq!(format_money(-1, "USD"), "-$0.01");
-        assert_eq!(format_money(1250, "EUR"), "12.50 EUR");
-        assert_eq!(format_money(-1250, "EUR"), "-12.50 EUR");
-        assert_eq!(format_money(i64::MIN, "USD"), "-$92233720368547758.08");
-        assert_eq!(format_money(i64::MAX, "GBP"), "92233720368547758.07 GBP");
     }
 
     #[test]
