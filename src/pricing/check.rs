@@ -158,9 +158,13 @@ impl Checker<'_> {
         let policy = self.policy(&root);
         let actions = self.actions(&root);
         let bonus = policy.as_ref().map_or(0, |p| p.license_bonus_credits);
-        let products = self.products(&root, &money, bonus);
+        let products = self.catalogue(&root, "products", &PRODUCT_KEYS, |checker, section| {
+            checker.product(section, &money, bonus)
+        });
         let policy_cap = policy.as_ref().and_then(|p| p.rollover_cap_months);
-        let plans = self.plans(&root, &money, policy_cap, bonus);
+        let plans = self.catalogue(&root, "plans", &PLAN_KEYS, |checker, section| {
+            checker.plan(section, &money, policy_cap, bonus)
+        });
         Some(Pricing {
             origin: origin.to_string(),
             currency: currency?,
@@ -265,12 +269,112 @@ impl Checker<'_> {
         })
     }
 
+    /// The `[products.ID]` or `[plans.ID]` tables (`key`), by id: each one
+    /// checked for unknown keys, then read by `read` (a product or a plan).
+    /// The table itself may be absent (no entries). `None` if anything in it
+    /// is wrong.
+    fn catalogue<T>(
+        &mut self,
+        root: &Section,
+        key: &str,
+        allowed: &[&str],
+        read: impl Fn(&mut Self, &Section) -> Option<T>,
+    ) -> Option<BTreeMap<String, T>> {
+        let mut catalogue = BTreeMap::new();
+        let mut valid = true;
+        for (id, section) in self.entries(root, key, allowed)? {
+            self.unknown_keys(&section, allowed);
+            match read(self, &section) {
+                Some(entry) => {
+                    catalogue.insert(id, entry);
+                }
+                None => valid = false,
+            }
+        }
+        valid.then_some(catalogue)
+    }
+
+    /// One `[products.ID]` table (its keys already checked).
+    fn product(&mut self, section: &Section, money: &str, bonus: u64) -> Option<Product> {
+        let credits = self.optional_amount(section, "credits", "credits");
+        let licenses = self.optional_amount(section, "licenses", "licenses");
+        let price_cents = self.required_price(section, money);
+        let requires_subscription = match section.get("requires_subscription") {
+            None => Some(false),
+            Some(_) => self.required_bool(section, "requires_subscription"),
+        };
+        let (credits, licenses, price_cents, requires_subscription) =
+            (credits?, licenses?, price_cents?, requires_subscription?);
+        self.grants_something(section, "grants", [("credits", credits), ("licenses", licenses)])?;
+        self.within_holding_limit(
+            section,
+            licenses.checked_mul(bonus),
+            "grants too many bonus credits with one unit (licenses × policy.license_bonus_credits)",
+        )?;
+        Some(Product {
+            credits,
+            licenses,
+            price_cents,
+            requires_subscription,
+        })
+    }
+
+    /// One `[plans.ID]` table (its keys already checked); without its own
+    /// rollover cap it takes the policy's.
+    fn plan(&mut self, section: &Section, money: &str, policy_cap: Option<u32>, bonus: u64) -> Option<Plan> {
+        let interval = self.interval(section);
+        let licenses_per_month = self.required_count(section, "licenses_per_month", "licenses per month");
+        let credits_per_month = self.optional_amount(section, "credits_per_month", "extra credits per month");
+        let price_cents = self.required_price(section, money);
+        let cap = self.months_or(section, "rollover_cap_months", UNLIMITED, false);
+        let (interval, licenses_per_month, credits_per_month, price_cents, cap) =
+            (interval?, licenses_per_month?, credits_per_month?, price_cents?, cap?);
+        self.grants_something(
+            section,
+            "delivers",
+            [
+                ("licenses_per_month", licenses_per_month),
+                ("credits_per_month", credits_per_month),
+            ],
+        )?;
+        self.within_holding_limit(
+            section,
+            licenses_per_month
+                .checked_mul(bonus)
+                .and_then(|c| c.checked_add(credits_per_month)),
+            "delivers too many credits a month \
+             (licenses_per_month × policy.license_bonus_credits + credits_per_month)",
+        )?;
+        Some(Plan {
+            interval,
+            licenses_per_month,
+            credits_per_month,
+            price_cents,
+            rollover_cap_months: cap.or(policy_cap),
+        })
+    }
+
+    /// A problem if a product or plan `verb`s (grants, delivers) nothing:
+    /// both of its two `amounts` (named as in the file) are 0.
+    fn grants_something(&mut self, section: &Section, verb: &str, amounts: [(&str, u64); 2]) -> Option<()> {
+        let [(first, first_amount), (second, second_amount)] = amounts;
+        if first_amount > 0 || second_amount > 0 {
+            return Some(());
+        }
+        let message = format!(
+            "{} {verb} nothing: give it {first}, {second} or both (whole numbers greater than 0)",
+            section.name()
+        );
+        self.problem(section.at, message);
+        None
+    }
+
     /// A problem if one grant — a product unit's bonus credits, or a plan's
     /// monthly credits — is more than an account may hold.
-    fn within_holding_limit(&mut self, section: &Section, credits: Option<u64>, what: &str) -> bool {
+    fn within_holding_limit(&mut self, section: &Section, credits: Option<u64>, what: &str) -> Option<()> {
         let limit = crate::rules::MAX_HOLDING;
         if credits.is_some_and(|c| c <= limit) {
-            return true;
+            return Some(());
         }
         let amount = credits.map_or_else(|| "more than 18446744073709551615".to_owned(), |c| c.to_string());
         let message = format!(
@@ -279,113 +383,7 @@ impl Checker<'_> {
             section.name()
         );
         self.problem(section.at, message);
-        false
-    }
-
-    fn products(&mut self, root: &Section, money: &str, bonus: u64) -> Option<BTreeMap<String, Product>> {
-        let mut products = BTreeMap::new();
-        let mut valid = true;
-        for (id, section) in self.entries(root, "products")? {
-            self.unknown_keys(&section, &PRODUCT_KEYS);
-            let credits = self.optional_amount(&section, "credits", "credits");
-            let licenses = self.optional_amount(&section, "licenses", "licenses");
-            let price_cents = self.required_price(&section, money);
-            let requires_subscription = match section.get("requires_subscription") {
-                None => Some(false),
-                Some(_) => self.required_bool(&section, "requires_subscription"),
-            };
-            let (Some(credits), Some(licenses), Some(price_cents), Some(requires_subscription)) =
-                (credits, licenses, price_cents, requires_subscription)
-            else {
-                valid = false;
-                continue;
-            };
-            if credits == 0 && licenses == 0 {
-                let message = format!(
-                    "{} grants nothing: give it credits, licenses or both \
-                     (whole numbers greater than 0)",
-                    section.name()
-                );
-                self.problem(section.at, message);
-                valid = false;
-                continue;
-            }
-            if !self.within_holding_limit(
-                &section,
-                licenses.checked_mul(bonus),
-                "grants too many bonus credits with one unit (licenses × policy.license_bonus_credits)",
-            ) {
-                valid = false;
-                continue;
-            }
-            products.insert(
-                id,
-                Product {
-                    credits,
-                    licenses,
-                    price_cents,
-                    requires_subscription,
-                },
-            );
-        }
-        valid.then_some(products)
-    }
-
-    fn plans(
-        &mut self,
-        root: &Section,
-        money: &str,
-        policy_cap: Option<u32>,
-        bonus: u64,
-    ) -> Option<BTreeMap<String, Plan>> {
-        let mut plans = BTreeMap::new();
-        let mut valid = true;
-        for (id, section) in self.entries(root, "plans")? {
-            self.unknown_keys(&section, &PLAN_KEYS);
-            let interval = self.interval(&section);
-            let licenses_per_month = self.required_count(&section, "licenses_per_month", "licenses per month");
-            let credits_per_month = self.optional_amount(&section, "credits_per_month", "extra credits per month");
-            let price_cents = self.required_price(&section, money);
-            let cap = self.months_or(&section, "rollover_cap_months", UNLIMITED, false);
-            let (Some(interval), Some(licenses_per_month), Some(credits_per_month), Some(price_cents), Some(cap)) =
-                (interval, licenses_per_month, credits_per_month, price_cents, cap)
-            else {
-                valid = false;
-                continue;
-            };
-            if licenses_per_month == 0 && credits_per_month == 0 {
-                let message = format!(
-                    "{} delivers nothing: give it licenses_per_month, credits_per_month or both \
-                     (whole numbers greater than 0)",
-                    section.name()
-                );
-                self.problem(section.at, message);
-                valid = false;
-                continue;
-            }
-            if !self.within_holding_limit(
-                &section,
-                licenses_per_month
-                    .checked_mul(bonus)
-                    .and_then(|c| c.checked_add(credits_per_month)),
-                "delivers too many credits a month \
-                 (licenses_per_month × policy.license_bonus_credits + credits_per_month)",
-            ) {
-                valid = false;
-                continue;
-            }
-            plans.insert(
-                id,
-                Plan {
-                    interval,
-                    licenses_per_month,
-                    credits_per_month,
-                    price_cents,
-                    rollover_cap_months: cap.or(policy_cap),
-                },
-            );
-        }
-        valid.then_some(plans)
+        None
     }
 
     fn interval(&mut self, section: &Section) -> Option<Interval> {
@@ -406,9 +404,15 @@ impl Checker<'_> {
         }
     }
 
-    /// The `[products.ID]` or `[plans.ID]` tables with valid ids. The table
-    /// itself may be absent (no entries). `None` if anything is malformed.
-    fn entries<'a, 'i>(&mut self, root: &Section<'a, 'i>, key: &str) -> Option<Vec<(String, Section<'a, 'i>)>> {
+    /// The `[products.ID]` or `[plans.ID]` tables with valid ids, each one a
+    /// table (whose keys are `allowed`). The table itself may be absent (no
+    /// entries). `None` if anything is malformed.
+    fn entries<'a, 'i>(
+        &mut self,
+        root: &Section<'a, 'i>,
+        key: &str,
+        allowed: &[&str],
+    ) -> Option<Vec<(String, Section<'a, 'i>)>> {
         let Some(value) = root.get(key) else {
             return Some(Vec::new());
         };
@@ -438,11 +442,7 @@ impl Checker<'_> {
             let DeValue::Table(fields) = entry.get_ref() else {
                 let message = format!(
                     "{path} must be a table ([{path}] with keys {}), found {}",
-                    if key == "plans" {
-                        PLAN_KEYS.join(", ")
-                    } else {
-                        PRODUCT_KEYS.join(", ")
-                    },
+                    allowed.join(", "),
                     found(self.text, entry)
                 );
                 self.problem(entry.span().start, message);
