@@ -7,6 +7,7 @@ pub mod commands;
 pub mod completion;
 pub mod error;
 pub mod help;
+pub mod money;
 pub mod paths;
 pub mod pricing;
 pub mod report;

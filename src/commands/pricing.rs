@@ -4,7 +4,8 @@ use serde_json::json;
 
 use crate::cli::PricingCommand;
 use crate::error::Result;
-use crate::pricing::{Pricing, format_money};
+use crate::money::format_money;
+use crate::pricing::Pricing;
 use crate::report;
 
 use super::{Context, Output};

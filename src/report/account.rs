@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::clock::{Instant, format_instant};
-use crate::pricing::format_money;
+use crate::money::format_money;
 use crate::rules::{Lot, Source, Subscription};
 
 use super::{BalanceView, HistoryEntry, LotView, Paint, SubscriptionView, UpcomingEvent, balance, table, upcoming};

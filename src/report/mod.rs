@@ -13,7 +13,7 @@ use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, pres
 use serde::Serialize;
 
 use crate::clock::{Instant, format_instant};
-use crate::pricing::format_money;
+use crate::money::format_money;
 use crate::rules::{self, Asset, Lot, Subscription, SubscriptionStatus, image_id, rights};
 use crate::store::{HistoryRow, ImageRow};
 

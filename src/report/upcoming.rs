@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::clock::{Instant, format_instant, latest_instant, within_calendar};
-use crate::pricing::format_money;
+use crate::money::format_money;
 use crate::rules::{self, Asset, Effect, Lot, Subscription, SubscriptionStatus};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

@@ -2,7 +2,8 @@
 //! purchases with their license bonus.
 
 use crate::clock::{Instant, add_months_or_never, never};
-use crate::pricing::{Pricing, format_money};
+use crate::money::format_money;
+use crate::pricing::Pricing;
 
 use super::model::{Asset, Reason, Source, is_valid_handle};
 use super::{Change, Effect, Refusal};

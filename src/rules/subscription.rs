@@ -3,7 +3,8 @@
 //! forfeiture that ends a cancelled subscription.
 
 use crate::clock::{Instant, format_instant, latest_instant, never, nth_month};
-use crate::pricing::{Pricing, format_money};
+use crate::money::format_money;
+use crate::pricing::Pricing;
 
 use super::accounts::known_ids;
 use super::model::{Asset, Lot, Reason, Source, Subscription, SubscriptionStatus, Terms};

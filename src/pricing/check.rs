@@ -1,47 +1,18 @@
-//! The pricing file (SPEC §13): what things cost, what products and plans
-//! grant, and the policy values that govern grants, expiry and rollover.
-//!
-//! [`Pricing`] is the validated file; its parts are [`Policy`], [`Actions`]
-//! (with [`GenerateCosts`] and [`EditCosts`]), [`Product`]s and [`Plan`]s.
-//! [`Pricing::parse`] checks everything SPEC §13 requires and reports the
-//! first problem in the file as a [`PricingError`] with its line and column;
-//! [`Pricing::ordering_warnings`] lists the softer price-ordering problems that
-//! `pricing check` warns about. The default file is compiled in
-//! ([`BUILTIN_TEXT`]); every default value lives there and nowhere in code.
-//!
-//! Amounts are whole numbers: credits and licenses `u64`, prices `i64` minor
-//! units of [`Pricing::currency`] (see [`format_money`]).
+//! The checker: [`Pricing::parse`] turns pricing text into a [`Pricing`] after
+//! checking everything SPEC §13 requires, and reports the first problem as a
+//! [`PricingError`] at its line and column. A `Checker` walks the parsed TOML
+//! document a `Section` (one table, with where its header is) at a time and
+//! records each `Problem` it finds at a byte offset of the text.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::path::Path;
 
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-/// The default pricing file, compiled into the binary.
-pub const BUILTIN_TEXT: &str = include_str!("../pricing.toml");
-/// How messages name [`BUILTIN_TEXT`].
-pub const BUILTIN_ORIGIN: &str = "built-in pricing.toml";
-
-/// Largest accepted amount (credits, licenses, costs) or price, so that
-/// multiplying it by a quantity or by 12 months stays far inside `i64`.
-pub const MAX_AMOUNT: u64 = 1_000_000_000_000;
-/// Largest accepted month count in `[policy]` (100 years).
-pub const MAX_MONTHS: u32 = 1200;
-/// Longest accepted product or plan id.
-pub const MAX_ID_LEN: usize = 64;
-/// The edit operations of SPEC §6, as written in `[actions.edit]` and on the
-/// command line.
-pub const EDIT_OPERATIONS: [&str; 7] = [
-    "instruct",
-    "replace",
-    "recreate",
-    "erase",
-    "upscale",
-    "remove-background",
-    "vectorize",
-];
+use super::{
+    Actions, EDIT_OPERATIONS, EditCosts, GenerateCosts, Interval, MAX_AMOUNT, MAX_ID_LEN, MAX_MONTHS, NEVER, Plan,
+    Policy, Pricing, PricingError, Product, UNLIMITED,
+};
 
 const TOP_KEYS: [&str; 5] = ["currency", "policy", "actions", "products", "plans"];
 const POLICY_KEYS: [&str; 6] = [
@@ -62,155 +33,6 @@ const PLAN_KEYS: [&str; 5] = [
     "price_cents",
     "rollover_cap_months",
 ];
-
-/// The word that makes one-time lots last until spent.
-pub const NEVER: &str = "never";
-/// The word that lifts a rollover cap.
-pub const UNLIMITED: &str = "unlimited";
-
-/// A validated pricing file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pricing {
-    /// File path or [`BUILTIN_ORIGIN`], for messages.
-    pub origin: String,
-    /// ISO 4217 code of every price, e.g. `"USD"`: 3 uppercase ASCII letters.
-    pub currency: String,
-    pub policy: Policy,
-    pub actions: Actions,
-    /// `[products.ID]`, by id.
-    pub products: BTreeMap<String, Product>,
-    /// `[plans.ID]`, by id.
-    pub plans: BTreeMap<String, Plan>,
-}
-
-/// `[policy]`: the values that govern grants, expiry and rollover.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Policy {
-    /// Credits granted when an account is added (SPEC §10).
-    pub signup_credits: u64,
-    /// Credits granted with each license bought or delivered (SPEC §4, §5).
-    pub license_bonus_credits: u64,
-    /// Months until one-time lots expire (SPEC §3); `None` for `"never"`.
-    pub one_time_expiry_months: Option<u32>,
-    /// Months of allocation a subscription may carry into a delivery
-    /// (SPEC §5); `None` for `"unlimited"`.
-    pub rollover_cap_months: Option<u32>,
-    /// Whether an account's first successful training is free (SPEC §6).
-    pub first_private_style_free: bool,
-    /// Credits that pay for a license when the account has no usable
-    /// license; `None` (absent) when licenses can only be paid in licenses.
-    pub license_price_credits: Option<u64>,
-}
-
-/// `[actions]`: credit costs of spending commands (SPEC §6).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actions {
-    pub train_style: u64,
-    pub generate: GenerateCosts,
-    pub edit: EditCosts,
-}
-
-/// `[actions.generate]`: credits per image, by style kind.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GenerateCosts {
-    pub base: u64,
-    pub agentic: u64,
-    pub private: u64,
-    pub artist: u64,
-}
-
-/// `[actions.edit]`: credits per edit operation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EditCosts {
-    pub instruct: u64,
-    pub replace: u64,
-    pub recreate: u64,
-    pub erase: u64,
-    pub upscale: u64,
-    /// TOML key `remove-background`.
-    pub remove_background: u64,
-    pub vectorize: u64,
-}
-
-/// `[products.ID]`: a one-time purchase (SPEC §4). Grants at least one of
-/// credits and licenses; an absent key is 0.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Product {
-    pub credits: u64,
-    pub licenses: u64,
-    /// Price of one unit, minor units of [`Pricing::currency`].
-    pub price_cents: i64,
-    /// Only an account with a running subscription may buy it (an add-on).
-    pub requires_subscription: bool,
-}
-
-/// A plan's billing period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Interval {
-    Month,
-    Year,
-}
-
-impl Interval {
-    /// Length of the billing period in calendar months.
-    #[must_use]
-    pub fn months(self) -> u32 {
-        match self {
-            Interval::Month => 1,
-            Interval::Year => 12,
-        }
-    }
-
-    /// The word used in pricing.toml and in output.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Interval::Month => "month",
-            Interval::Year => "year",
-        }
-    }
-}
-
-/// `[plans.ID]`: a subscription plan (SPEC §5).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
-    pub interval: Interval,
-    /// May be 0 for a plan that grants credits only.
-    pub licenses_per_month: u64,
-    /// Extra credits per monthly delivery; 0 when absent from the file.
-    pub credits_per_month: u64,
-    /// Charged per interval, minor units of [`Pricing::currency`].
-    pub price_cents: i64,
-    /// The plan's own rollover cap, else the policy's (resolved when the
-    /// file is read); `None` for `"unlimited"`.
-    pub rollover_cap_months: Option<u32>,
-}
-
-/// Why a pricing file could not be used: where (1-based line and column, in
-/// characters) and what is expected there. `line` and `column` are 0 when the
-/// problem is not at a position in the text (the file could not be read).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct PricingError {
-    pub origin: String,
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-}
-
-impl fmt::Display for PricingError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The message may quote the file's text: escaped for the terminal.
-        let message = crate::shown::shown_lines(&self.message);
-        if self.line == 0 {
-            write!(f, "{}: {message}", self.origin)
-        } else {
-            write!(f, "{}:{}:{}: {message}", self.origin, self.line, self.column)
-        }
-    }
-}
-
-/// The largest pricing file read: a catalogue is a few KiB of TOML.
-const LARGEST_FILE: u64 = 1024 * 1024;
 
 impl Pricing {
     /// Parses and validates pricing text; `origin` names it in errors.
@@ -244,233 +66,6 @@ impl Pricing {
             (None, None) => Err(PricingError::at(origin, text, 0, "invalid pricing file".to_string())),
         }
     }
-
-    /// Reads and parses a pricing file; errors name the path as given.
-    ///
-    /// # Errors
-    ///
-    /// The file cannot be read or is not UTF-8 (line and column 0 when there
-    /// is no position), or [`Pricing::parse`] rejects it.
-    pub fn load_file(path: &Path) -> Result<Pricing, PricingError> {
-        use std::io::Read as _;
-        // The path names the file in every message, `pricing show` and refusals.
-        let origin = crate::shown::shown_path(path);
-        let failed = |message: String| PricingError {
-            origin: origin.clone(),
-            line: 0,
-            column: 0,
-            message,
-        };
-        // Read through a bound, not by the size the file claims: it may be a
-        // device or a pipe (`/dev/zero`) that never ends.
-        let mut bytes = Vec::new();
-        std::fs::File::open(path)
-            .and_then(|file| file.take(LARGEST_FILE + 1).read_to_end(&mut bytes))
-            .map_err(|error| failed(format!("cannot read the pricing file: {error}")))?;
-        if bytes.len() as u64 > LARGEST_FILE {
-            return Err(failed(format!(
-                "the file is larger than {} MiB, so it is not a pricing file (the shipped one is a few KiB); \
-                 check the path given with --pricing or $WALLET_PRICING",
-                LARGEST_FILE >> 20
-            )));
-        }
-        let text = std::str::from_utf8(&bytes).map_err(|error| {
-            // Everything before the bad byte is valid text, so it can be used
-            // to find the line and column.
-            let valid = bytes.get(..error.valid_up_to()).unwrap_or_default();
-            let before = String::from_utf8_lossy(valid);
-            let message = "the file is not valid UTF-8 text; save it as UTF-8".to_string();
-            PricingError::at(&origin, &before, before.len(), message)
-        })?;
-        Pricing::parse(text, &origin)
-    }
-
-    /// The compiled-in default pricing ([`BUILTIN_TEXT`]); the
-    /// `builtin_file_has_spec_values` test keeps it valid.
-    pub fn builtin() -> Result<Pricing, PricingError> {
-        Pricing::parse(BUILTIN_TEXT, BUILTIN_ORIGIN)
-    }
-
-    /// The effective pricing (SPEC §10): `explicit` (from `--pricing` or
-    /// `$WALLET_PRICING`), else `pricing.toml` in the platform config dir if
-    /// it exists, else the built-in copy.
-    pub fn effective(explicit: Option<&Path>) -> Result<Pricing, PricingError> {
-        match explicit {
-            Some(path) => Pricing::load_file(path),
-            None => match crate::paths::config_pricing().filter(|p| p.exists()) {
-                Some(path) => Pricing::load_file(&path),
-                None => Pricing::builtin(),
-            },
-        }
-    }
-
-    /// Warnings (not errors) when the per-license price ordering the seeds
-    /// promise is broken (SPEC §13): a license pack (a product with
-    /// `licenses > 1`) should be cheaper per license than a single license
-    /// (`licenses == 1`), every plan cheaper per license than every one-time
-    /// license product, and every yearly plan (price / (12 × licenses per
-    /// month)) cheaper per license than every monthly one (price / licenses
-    /// per month). Credits a product or plan also grants are not priced in.
-    /// Comparisons are exact (integer cross-multiplication).
-    #[must_use]
-    pub fn ordering_warnings(&self) -> Vec<String> {
-        let all = self.offers();
-        let pick = |include: fn(&Offer) -> bool| -> Vec<&Offer> { all.iter().filter(|offer| include(offer)).collect() };
-        let singles = pick(|o| o.kind == OfferKind::Product && o.licenses == 1);
-        let packs = pick(|o| o.kind == OfferKind::Product && o.licenses > 1);
-        let products = pick(|o| o.kind == OfferKind::Product);
-        let plans = pick(|o| o.kind != OfferKind::Product);
-        let monthly = pick(|o| o.kind == OfferKind::MonthlyPlan);
-        let yearly = pick(|o| o.kind == OfferKind::YearlyPlan);
-
-        let mut warnings = Vec::new();
-        let mut require_cheaper = |cheaper: &[&Offer], dearer: &[&Offer], rule: &str| {
-            for c in cheaper {
-                for d in dearer {
-                    if c.cheaper_per_license_than(d) == Some(false) {
-                        warnings.push(format!(
-                            "{} costs {} per license, not less than {} at {} per license; {rule}",
-                            c.name(),
-                            c.per_license(&self.currency),
-                            d.name(),
-                            d.per_license(&self.currency),
-                        ));
-                    }
-                }
-            }
-        };
-        require_cheaper(
-            &packs,
-            &singles,
-            "a license pack should be cheaper per license than a single license",
-        );
-        require_cheaper(
-            &plans,
-            &products,
-            "a subscription should be cheaper per license than any one-time license purchase",
-        );
-        require_cheaper(
-            &yearly,
-            &monthly,
-            "a yearly plan should be cheaper per license than a monthly one",
-        );
-        warnings
-    }
-
-    /// Every product and plan that grants licenses, with its price per
-    /// license as a fraction.
-    fn offers(&self) -> Vec<Offer<'_>> {
-        let products = self.products.iter().map(|(id, product)| Offer {
-            id,
-            kind: OfferKind::Product,
-            price: product.price_cents,
-            licenses: u128::from(product.licenses),
-        });
-        let plans = self.plans.iter().map(|(id, plan)| Offer {
-            id,
-            kind: match plan.interval {
-                Interval::Month => OfferKind::MonthlyPlan,
-                Interval::Year => OfferKind::YearlyPlan,
-            },
-            price: plan.price_cents,
-            licenses: u128::from(plan.licenses_per_month) * u128::from(plan.interval.months()),
-        });
-        products.chain(plans).filter(|offer| offer.licenses > 0).collect()
-    }
-}
-
-/// Formats minor units as money: `"$55.00"` and `"-$5.00"` for USD,
-/// `"12.50 EUR"` for other currencies (always two decimals, no grouping).
-#[must_use]
-pub fn format_money(minor: i64, currency: &str) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let magnitude = minor.unsigned_abs();
-    let amount = format!("{}.{:02}", magnitude / 100, magnitude % 100);
-    if currency == "USD" {
-        format!("{sign}${amount}")
-    } else {
-        format!("{sign}{amount} {currency}")
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum OfferKind {
-    Product,
-    MonthlyPlan,
-    YearlyPlan,
-}
-
-/// A price for a number of licenses (per purchase, or per paid period).
-struct Offer<'a> {
-    id: &'a str,
-    kind: OfferKind,
-    price: i64,
-    licenses: u128,
-}
-
-impl Offer<'_> {
-    fn name(&self) -> String {
-        match self.kind {
-            OfferKind::Product => format!("products.{}", self.id),
-            OfferKind::MonthlyPlan => format!("plans.{} (monthly)", self.id),
-            OfferKind::YearlyPlan => format!("plans.{} (yearly)", self.id),
-        }
-    }
-
-    /// `self.price / self.licenses < other.price / other.licenses`, exactly;
-    /// `None` if the numbers are too large to compare.
-    fn cheaper_per_license_than(&self, other: &Offer) -> Option<bool> {
-        let left = i128::from(self.price).checked_mul(i128::try_from(other.licenses).ok()?)?;
-        let right = i128::from(other.price).checked_mul(i128::try_from(self.licenses).ok()?)?;
-        Some(left < right)
-    }
-
-    /// The price per license, rounded to a minor unit ("about" if rounded).
-    fn per_license(&self, currency: &str) -> String {
-        let (price, licenses) = (i128::from(self.price), self.licenses.max(1));
-        let Ok(licenses) = i128::try_from(licenses) else {
-            return "almost nothing".to_string();
-        };
-        let rounded = (2 * price + licenses).div_euclid(2 * licenses);
-        let exact = price.rem_euclid(licenses) == 0;
-        let money = format_money(i64::try_from(rounded).unwrap_or(i64::MAX), currency);
-        if exact { money } else { format!("about {money}") }
-    }
-}
-
-impl PricingError {
-    /// An error at byte offset `at` of `text`.
-    fn at(origin: &str, text: &str, at: usize, message: String) -> PricingError {
-        let (line, column) = line_column(text, at);
-        PricingError {
-            origin: origin.to_string(),
-            line,
-            column,
-            message,
-        }
-    }
-}
-
-/// 1-based line and column (in characters) of byte offset `at`. An offset
-/// inside a character counts as that character; past the end, the end.
-fn line_column(text: &str, at: usize) -> (usize, usize) {
-    let (mut line, mut column) = (1, 1);
-    for (offset, character) in text.char_indices() {
-        if offset >= at {
-            break;
-        }
-        if character == '\n' {
-            line += 1;
-            column = 1;
-        } else {
-            column += 1;
-        }
-    }
-    // `at` inside a multi-byte character: point at that character.
-    if text.get(..at.min(text.len())).is_none() {
-        column -= 1;
-    }
-    (line, column)
 }
 
 /// Collapses a multi-line message into one line.
@@ -563,9 +158,13 @@ impl Checker<'_> {
         let policy = self.policy(&root);
         let actions = self.actions(&root);
         let bonus = policy.as_ref().map_or(0, |p| p.license_bonus_credits);
-        let products = self.products(&root, &money, bonus);
+        let products = self.catalogue(&root, "products", &PRODUCT_KEYS, |checker, section| {
+            checker.product(section, &money, bonus)
+        });
         let policy_cap = policy.as_ref().and_then(|p| p.rollover_cap_months);
-        let plans = self.plans(&root, &money, policy_cap, bonus);
+        let plans = self.catalogue(&root, "plans", &PLAN_KEYS, |checker, section| {
+            checker.plan(section, &money, policy_cap, bonus)
+        });
         Some(Pricing {
             origin: origin.to_string(),
             currency: currency?,
@@ -670,12 +269,112 @@ impl Checker<'_> {
         })
     }
 
+    /// The `[products.ID]` or `[plans.ID]` tables (`key`), by id: each one
+    /// checked for unknown keys, then read by `read` (a product or a plan).
+    /// The table itself may be absent (no entries). `None` if anything in it
+    /// is wrong.
+    fn catalogue<T>(
+        &mut self,
+        root: &Section,
+        key: &str,
+        allowed: &[&str],
+        read: impl Fn(&mut Self, &Section) -> Option<T>,
+    ) -> Option<BTreeMap<String, T>> {
+        let mut catalogue = BTreeMap::new();
+        let mut valid = true;
+        for (id, section) in self.entries(root, key, allowed)? {
+            self.unknown_keys(&section, allowed);
+            match read(self, &section) {
+                Some(entry) => {
+                    catalogue.insert(id, entry);
+                }
+                None => valid = false,
+            }
+        }
+        valid.then_some(catalogue)
+    }
+
+    /// One `[products.ID]` table (its keys already checked).
+    fn product(&mut self, section: &Section, money: &str, bonus: u64) -> Option<Product> {
+        let credits = self.optional_amount(section, "credits", "credits");
+        let licenses = self.optional_amount(section, "licenses", "licenses");
+        let price_cents = self.required_price(section, money);
+        let requires_subscription = match section.get("requires_subscription") {
+            None => Some(false),
+            Some(_) => self.required_bool(section, "requires_subscription"),
+        };
+        let (credits, licenses, price_cents, requires_subscription) =
+            (credits?, licenses?, price_cents?, requires_subscription?);
+        self.grants_something(section, "grants", [("credits", credits), ("licenses", licenses)])?;
+        self.within_holding_limit(
+            section,
+            licenses.checked_mul(bonus),
+            "grants too many bonus credits with one unit (licenses × policy.license_bonus_credits)",
+        )?;
+        Some(Product {
+            credits,
+            licenses,
+            price_cents,
+            requires_subscription,
+        })
+    }
+
+    /// One `[plans.ID]` table (its keys already checked); without its own
+    /// rollover cap it takes the policy's.
+    fn plan(&mut self, section: &Section, money: &str, policy_cap: Option<u32>, bonus: u64) -> Option<Plan> {
+        let interval = self.interval(section);
+        let licenses_per_month = self.required_count(section, "licenses_per_month", "licenses per month");
+        let credits_per_month = self.optional_amount(section, "credits_per_month", "extra credits per month");
+        let price_cents = self.required_price(section, money);
+        let cap = self.months_or(section, "rollover_cap_months", UNLIMITED, false);
+        let (interval, licenses_per_month, credits_per_month, price_cents, cap) =
+            (interval?, licenses_per_month?, credits_per_month?, price_cents?, cap?);
+        self.grants_something(
+            section,
+            "delivers",
+            [
+                ("licenses_per_month", licenses_per_month),
+                ("credits_per_month", credits_per_month),
+            ],
+        )?;
+        self.within_holding_limit(
+            section,
+            licenses_per_month
+                .checked_mul(bonus)
+                .and_then(|c| c.checked_add(credits_per_month)),
+            "delivers too many credits a month \
+             (licenses_per_month × policy.license_bonus_credits + credits_per_month)",
+        )?;
+        Some(Plan {
+            interval,
+            licenses_per_month,
+            credits_per_month,
+            price_cents,
+            rollover_cap_months: cap.or(policy_cap),
+        })
+    }
+
+    /// A problem if a product or plan `verb`s (grants, delivers) nothing:
+    /// both of its two `amounts` (named as in the file) are 0.
+    fn grants_something(&mut self, section: &Section, verb: &str, amounts: [(&str, u64); 2]) -> Option<()> {
+        let [(first, first_amount), (second, second_amount)] = amounts;
+        if first_amount > 0 || second_amount > 0 {
+            return Some(());
+        }
+        let message = format!(
+            "{} {verb} nothing: give it {first}, {second} or both (whole numbers greater than 0)",
+            section.name()
+        );
+        self.problem(section.at, message);
+        None
+    }
+
     /// A problem if one grant — a product unit's bonus credits, or a plan's
     /// monthly credits — is more than an account may hold.
-    fn within_holding_limit(&mut self, section: &Section, credits: Option<u64>, what: &str) -> bool {
+    fn within_holding_limit(&mut self, section: &Section, credits: Option<u64>, what: &str) -> Option<()> {
         let limit = crate::rules::MAX_HOLDING;
         if credits.is_some_and(|c| c <= limit) {
-            return true;
+            return Some(());
         }
         let amount = credits.map_or_else(|| "more than 18446744073709551615".to_owned(), |c| c.to_string());
         let message = format!(
@@ -684,113 +383,7 @@ impl Checker<'_> {
             section.name()
         );
         self.problem(section.at, message);
-        false
-    }
-
-    fn products(&mut self, root: &Section, money: &str, bonus: u64) -> Option<BTreeMap<String, Product>> {
-        let mut products = BTreeMap::new();
-        let mut valid = true;
-        for (id, section) in self.entries(root, "products")? {
-            self.unknown_keys(&section, &PRODUCT_KEYS);
-            let credits = self.optional_amount(&section, "credits", "credits");
-            let licenses = self.optional_amount(&section, "licenses", "licenses");
-            let price_cents = self.required_price(&section, money);
-            let requires_subscription = match section.get("requires_subscription") {
-                None => Some(false),
-                Some(_) => self.required_bool(&section, "requires_subscription"),
-            };
-            let (Some(credits), Some(licenses), Some(price_cents), Some(requires_subscription)) =
-                (credits, licenses, price_cents, requires_subscription)
-            else {
-                valid = false;
-                continue;
-            };
-            if credits == 0 && licenses == 0 {
-                let message = format!(
-                    "{} grants nothing: give it credits, licenses or both \
-                     (whole numbers greater than 0)",
-                    section.name()
-                );
-                self.problem(section.at, message);
-                valid = false;
-                continue;
-            }
-            if !self.within_holding_limit(
-                &section,
-                licenses.checked_mul(bonus),
-                "grants too many bonus credits with one unit (licenses × policy.license_bonus_credits)",
-            ) {
-                valid = false;
-                continue;
-            }
-            products.insert(
-                id,
-                Product {
-                    credits,
-                    licenses,
-                    price_cents,
-                    requires_subscription,
-                },
-            );
-        }
-        valid.then_some(products)
-    }
-
-    fn plans(
-        &mut self,
-        root: &Section,
-        money: &str,
-        policy_cap: Option<u32>,
-        bonus: u64,
-    ) -> Option<BTreeMap<String, Plan>> {
-        let mut plans = BTreeMap::new();
-        let mut valid = true;
-        for (id, section) in self.entries(root, "plans")? {
-            self.unknown_keys(&section, &PLAN_KEYS);
-            let interval = self.interval(&section);
-            let licenses_per_month = self.required_count(&section, "licenses_per_month", "licenses per month");
-            let credits_per_month = self.optional_amount(&section, "credits_per_month", "extra credits per month");
-            let price_cents = self.required_price(&section, money);
-            let cap = self.months_or(&section, "rollover_cap_months", UNLIMITED, false);
-            let (Some(interval), Some(licenses_per_month), Some(credits_per_month), Some(price_cents), Some(cap)) =
-                (interval, licenses_per_month, credits_per_month, price_cents, cap)
-            else {
-                valid = false;
-                continue;
-            };
-            if licenses_per_month == 0 && credits_per_month == 0 {
-                let message = format!(
-                    "{} delivers nothing: give it licenses_per_month, credits_per_month or both \
-                     (whole numbers greater than 0)",
-                    section.name()
-                );
-                self.problem(section.at, message);
-                valid = false;
-                continue;
-            }
-            if !self.within_holding_limit(
-                &section,
-                licenses_per_month
-                    .checked_mul(bonus)
-                    .and_then(|c| c.checked_add(credits_per_month)),
-                "delivers too many credits a month \
-                 (licenses_per_month × policy.license_bonus_credits + credits_per_month)",
-            ) {
-                valid = false;
-                continue;
-            }
-            plans.insert(
-                id,
-                Plan {
-                    interval,
-                    licenses_per_month,
-                    credits_per_month,
-                    price_cents,
-                    rollover_cap_months: cap.or(policy_cap),
-                },
-            );
-        }
-        valid.then_some(plans)
+        None
     }
 
     fn interval(&mut self, section: &Section) -> Option<Interval> {
@@ -811,9 +404,15 @@ impl Checker<'_> {
         }
     }
 
-    /// The `[products.ID]` or `[plans.ID]` tables with valid ids. The table
-    /// itself may be absent (no entries). `None` if anything is malformed.
-    fn entries<'a, 'i>(&mut self, root: &Section<'a, 'i>, key: &str) -> Option<Vec<(String, Section<'a, 'i>)>> {
+    /// The `[products.ID]` or `[plans.ID]` tables with valid ids, each one a
+    /// table (whose keys are `allowed`). The table itself may be absent (no
+    /// entries). `None` if anything is malformed.
+    fn entries<'a, 'i>(
+        &mut self,
+        root: &Section<'a, 'i>,
+        key: &str,
+        allowed: &[&str],
+    ) -> Option<Vec<(String, Section<'a, 'i>)>> {
         let Some(value) = root.get(key) else {
             return Some(Vec::new());
         };
@@ -843,11 +442,7 @@ impl Checker<'_> {
             let DeValue::Table(fields) = entry.get_ref() else {
                 let message = format!(
                     "{path} must be a table ([{path}] with keys {}), found {}",
-                    if key == "plans" {
-                        PLAN_KEYS.join(", ")
-                    } else {
-                        PRODUCT_KEYS.join(", ")
-                    },
+                    allowed.join(", "),
                     found(self.text, entry)
                 );
                 self.problem(entry.span().start, message);
@@ -1073,54 +668,8 @@ fn is_valid_id(id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A small valid file whose line numbers the tests below rely on.
-    const VALID: &str = r#"currency = "USD"
-
-[policy]
-signup_credits = 10
-license_bonus_credits = 100
-one_time_expiry_months = 12
-rollover_cap_months = 1
-first_private_style_free = true
-
-[actions]
-train_style = 300
-
-[actions.generate]
-base = 1
-agentic = 1
-private = 1
-artist = 1
-
-[actions.edit]
-instruct = 2
-replace = 2
-recreate = 2
-erase = 1
-upscale = 4
-remove-background = 2
-vectorize = 5
-
-[products.credits-500]
-credits = 500
-price_cents = 1000
-
-[products.license]
-licenses = 1
-price_cents = 1500
-
-[plans.licenses-5-monthly]
-interval = "month"
-licenses_per_month = 5
-price_cents = 5500
-"#;
-
-    /// `VALID` with `from` (which must occur) replaced by `to`.
-    fn valid_with(from: &str, to: &str) -> String {
-        assert!(VALID.contains(from), "test text lacks {from:?}");
-        VALID.replacen(from, to, 1)
-    }
+    use crate::pricing::BUILTIN_TEXT;
+    use crate::pricing::tests::{VALID, valid_with};
 
     fn error(text: &str) -> PricingError {
         match Pricing::parse(text, "pricing.toml") {
@@ -1142,183 +691,11 @@ price_cents = 5500
         error
     }
 
-    fn builtin_with(from: &str, to: &str) -> Pricing {
-        assert!(BUILTIN_TEXT.contains(from), "built-in text lacks {from:?}");
-        let text = BUILTIN_TEXT.replacen(from, to, 1);
-        match Pricing::parse(&text, "edited.toml") {
-            Ok(pricing) => pricing,
-            Err(error) => panic!("edited built-in file should parse: {error}"),
-        }
-    }
-
-    #[test]
-    fn builtin_file_has_spec_values() {
-        let pricing = Pricing::parse(BUILTIN_TEXT, BUILTIN_ORIGIN);
-        let product = |credits, licenses, price_cents| Product {
-            credits,
-            licenses,
-            price_cents,
-            requires_subscription: false,
-        };
-        let plan = |interval, licenses_per_month, price_cents| Plan {
-            interval,
-            licenses_per_month,
-            credits_per_month: 0,
-            price_cents,
-            rollover_cap_months: Some(1),
-        };
-        // SPEC §13, value by value.
-        let expected = Pricing {
-            origin: BUILTIN_ORIGIN.to_string(),
-            currency: "USD".to_string(),
-            policy: Policy {
-                signup_credits: 10,
-                license_bonus_credits: 100,
-                one_time_expiry_months: Some(12),
-                rollover_cap_months: Some(1),
-                license_price_credits: None,
-                first_private_style_free: true,
-            },
-            actions: Actions {
-                train_style: 300,
-                generate: GenerateCosts {
-                    base: 1,
-                    agentic: 1,
-                    private: 1,
-                    artist: 1,
-                },
-                edit: EditCosts {
-                    instruct: 2,
-                    replace: 2,
-                    recreate: 2,
-                    erase: 1,
-                    upscale: 4,
-                    remove_background: 2,
-                    vectorize: 5,
-                },
-            },
-            products: BTreeMap::from([
-                ("credits-500".to_string(), product(500, 0, 1000)),
-                ("credits-1000".to_string(), product(1000, 0, 1800)),
-                ("license".to_string(), product(0, 1, 1500)),
-                ("licenses-10".to_string(), product(0, 10, 12000)),
-            ]),
-            plans: BTreeMap::from([
-                ("licenses-5-monthly".to_string(), plan(Interval::Month, 5, 5500)),
-                ("licenses-5-yearly".to_string(), plan(Interval::Year, 5, 54000)),
-                ("licenses-20-monthly".to_string(), plan(Interval::Month, 20, 20000)),
-                ("licenses-20-yearly".to_string(), plan(Interval::Year, 20, 192_000)),
-            ]),
-        };
-        assert_eq!(pricing, Ok(expected.clone()));
-        assert_eq!(Pricing::builtin().expect("the built-in pricing is valid"), expected);
-    }
-
-    #[test]
-    fn builtin_file_spot_checks() {
-        let pricing = Pricing::builtin().expect("the built-in pricing is valid");
-        assert_eq!(pricing.actions.edit.vectorize, 5);
-        assert_eq!(pricing.plans["licenses-20-yearly"].price_cents, 192_000);
-        assert_eq!(pricing.products["licenses-10"].licenses, 10);
-        assert_eq!(pricing.actions.train_style, 300);
-        assert_eq!(pricing.policy.signup_credits, 10);
-    }
-
     #[test]
     fn test_file_is_valid() {
         let pricing = Pricing::parse(VALID, "pricing.toml").expect("VALID parses");
         assert_eq!(pricing.products.len(), 2);
         assert_eq!(pricing.plans["licenses-5-monthly"].credits_per_month, 0);
-    }
-
-    #[test]
-    fn every_builtin_key_has_a_comment() {
-        // Each key line carries a trailing comment or follows a comment line.
-        let mut previous = "";
-        for line in BUILTIN_TEXT.lines() {
-            let trimmed = line.trim();
-            let is_key = !trimmed.is_empty() && !trimmed.starts_with(['#', '[']);
-            if is_key {
-                assert!(
-                    trimmed.contains('#') || previous.starts_with('#'),
-                    "key without a comment: {line}"
-                );
-            }
-            previous = trimmed;
-        }
-    }
-
-    #[test]
-    fn builtin_file_has_no_ordering_warnings() {
-        assert_eq!(
-            Pricing::builtin()
-                .expect("the built-in pricing is valid")
-                .ordering_warnings(),
-            Vec::<String>::new()
-        );
-    }
-
-    #[test]
-    fn yearly_dearer_than_monthly_warns_naming_both() {
-        // 70000 / (12 × 5) = 1166.67 per license, above the monthly 1100.
-        let pricing = builtin_with("price_cents = 54000", "price_cents = 70000");
-        let warnings = pricing.ordering_warnings();
-        let warning = warnings
-            .iter()
-            .find(|w| w.contains("licenses-5-yearly") && w.contains("licenses-5-monthly"))
-            .unwrap_or_else(|| panic!("no yearly/monthly warning in {warnings:?}"));
-        assert_eq!(
-            warning,
-            "plans.licenses-5-yearly (yearly) costs about $11.67 per license, not less than \
-             plans.licenses-5-monthly (monthly) at $11.00 per license; \
-             a yearly plan should be cheaper per license than a monthly one"
-        );
-        assert!(warning.contains("yearly plan should be cheaper"), "{warning}");
-        // Also dearer than the 20-license monthly plan at $10.00.
-        assert_eq!(warnings.len(), 2, "{warnings:?}");
-    }
-
-    #[test]
-    fn pack_not_cheaper_than_single_license_warns() {
-        // 15000 / 10 = $15.00: equal is not cheaper.
-        let pricing = builtin_with("price_cents = 12000", "price_cents = 15000");
-        let warnings = pricing.ordering_warnings();
-        assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(warnings[0].contains("products.licenses-10 costs $15.00"));
-        assert!(warnings[0].contains("products.license at $15.00"));
-        assert!(warnings[0].contains("license pack should be cheaper"));
-    }
-
-    #[test]
-    fn plan_dearer_than_one_time_license_warns() {
-        // 6500 / 5 = $13.00, above the pack's $12.00.
-        let pricing = builtin_with("price_cents = 5500", "price_cents = 6500");
-        let warnings = pricing.ordering_warnings();
-        assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(warnings[0].contains("plans.licenses-5-monthly (monthly) costs $13.00"));
-        assert!(warnings[0].contains("products.licenses-10 at $12.00"));
-        assert!(warnings[0].contains("subscription should be cheaper"));
-    }
-
-    #[test]
-    fn ordering_is_compared_exactly() {
-        // 59999 / 60 is just below 1000 (the 20-license monthly price per
-        // license) and 60001 / 60 just above; rounding would hide both.
-        let below = builtin_with("price_cents = 54000", "price_cents = 59999");
-        assert!(
-            !below
-                .ordering_warnings()
-                .iter()
-                .any(|w| w.contains("licenses-20-monthly")),
-        );
-        let above = builtin_with("price_cents = 54000", "price_cents = 60001");
-        let warnings = above.ordering_warnings();
-        assert!(
-            warnings
-                .iter()
-                .any(|w| w.contains("licenses-5-yearly") && w.contains("licenses-20-monthly")),
-            "{warnings:?}"
-        );
     }
 
     #[test]
@@ -1826,10 +1203,6 @@ price_cents = 5500
         assert_error(&text, 28, 11, "product id \"crédits\"");
         let text = format!("# Preis für Lizenzen ✓\n{}", valid_with("base = 1", "base = -1"));
         assert_error(&text, 15, 8, "found -1");
-        assert_eq!(line_column("é\nxéy", 6), (2, 3));
-        // An offset inside a character points at that character.
-        assert_eq!(line_column("aéb", 2), (1, 2));
-        assert_eq!(line_column("ab", 99), (1, 3));
     }
 
     #[test]
@@ -1853,84 +1226,5 @@ price_cents = 5500
     fn crlf_line_endings() {
         let text = valid_with("price_cents = 1000", "price_cents = -5").replace('\n', "\r\n");
         assert_error(&text, 30, 15, "found -5");
-    }
-
-    fn temp_file(name: &str, contents: &[u8]) -> std::path::PathBuf {
-        let path = std::env::temp_dir().join(format!("wallet-pricing-test-{}-{name}", std::process::id()));
-        std::fs::write(&path, contents).expect("write temp file");
-        path
-    }
-
-    #[test]
-    fn load_file_names_the_path() {
-        let path = temp_file("bad.toml", valid_with("erase = 1", "erase = -1").as_bytes());
-        let error = Pricing::load_file(&path).expect_err("invalid");
-        let _ = std::fs::remove_file(&path);
-        assert_eq!(error.origin, path.display().to_string());
-        assert_eq!((error.line, error.column), (23, 9));
-        assert!(error.to_string().starts_with(&format!("{}:23:9: ", path.display())));
-
-        let path = temp_file("good.toml", VALID.as_bytes());
-        let pricing = Pricing::load_file(&path);
-        let _ = std::fs::remove_file(&path);
-        assert_eq!(pricing.map(|p| p.origin), Ok(path.display().to_string()));
-    }
-
-    #[test]
-    fn load_file_reports_unreadable_and_non_utf8_files() {
-        let missing = std::env::temp_dir().join("wallet-pricing-test-does-not-exist.toml");
-        let error = Pricing::load_file(&missing).expect_err("missing");
-        assert_eq!((error.line, error.column), (0, 0));
-        let shown = error.to_string();
-        assert!(
-            shown.starts_with(&format!("{}: cannot read the pricing file: ", missing.display())),
-            "{shown}"
-        );
-        assert!(!shown.contains(":0:0"), "{shown}");
-
-        let path = temp_file("latin1.toml", b"currency = \"USD\"\n# Pr\xe9is\n");
-        let error = Pricing::load_file(&path).expect_err("not UTF-8");
-        let _ = std::fs::remove_file(&path);
-        assert_eq!((error.line, error.column), (2, 5));
-        assert!(error.message.contains("not valid UTF-8"));
-    }
-
-    #[test]
-    fn error_display_with_and_without_position() {
-        let error = PricingError {
-            origin: "p.toml".to_string(),
-            line: 3,
-            column: 7,
-            message: "bad".to_string(),
-        };
-        assert_eq!(error.to_string(), "p.toml:3:7: bad");
-        let error = PricingError {
-            line: 0,
-            column: 0,
-            ..error
-        };
-        assert_eq!(error.to_string(), "p.toml: bad");
-    }
-
-    #[test]
-    fn format_money_cases() {
-        assert_eq!(format_money(5500, "USD"), "$55.00");
-        assert_eq!(format_money(192_000, "USD"), "$1920.00");
-        assert_eq!(format_money(5, "USD"), "$0.05");
-        assert_eq!(format_money(0, "USD"), "$0.00");
-        assert_eq!(format_money(-500, "USD"), "-$5.00");
-        assert_eq!(format_money(-1, "USD"), "-$0.01");
-        assert_eq!(format_money(1250, "EUR"), "12.50 EUR");
-        assert_eq!(format_money(-1250, "EUR"), "-12.50 EUR");
-        assert_eq!(format_money(i64::MIN, "USD"), "-$92233720368547758.08");
-        assert_eq!(format_money(i64::MAX, "GBP"), "92233720368547758.07 GBP");
-    }
-
-    #[test]
-    fn interval_months_and_words() {
-        assert_eq!(Interval::Month.months(), 1);
-        assert_eq!(Interval::Year.months(), 12);
-        assert_eq!(Interval::Month.as_str(), "month");
-        assert_eq!(Interval::Year.as_str(), "year");
     }
 }
