@@ -17,7 +17,9 @@ use crate::shown::{shown, shown_lines, shown_path};
 use crate::store::{Batch, Db, Published, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{Context, account_id, execute_line, is_read_only};
+use super::apply::account_id;
+use super::idempotency::execute_line;
+use super::{Context, access};
 
 #[derive(Debug, Default)]
 struct Tally {
@@ -463,10 +465,11 @@ fn run_line(
             }
             let output = batch.run(|db| execute_line(db, ctx, &cli))?;
             tally.commands += 1;
-            if !is_read_only(&cli.command) {
+            let writes = access(&cli.command).writes();
+            if writes {
                 tally.writes += 1;
             }
-            if !quiet && is_read_only(&cli.command) {
+            if !quiet && !writes {
                 stdout
                     .lock()
                     .write_all(output.render(cli.json).as_bytes())
