@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod command_line;
 pub mod commands;
 pub mod completion;
 pub mod error;
