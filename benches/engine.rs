@@ -10,9 +10,9 @@ use wallet::cli::Cli;
 use wallet::clock::{Instant, parse_instant};
 use wallet::commands::{self, Context};
 use wallet::pricing::{BUILTIN_TEXT, Pricing};
-use wallet::report::Paint;
 use wallet::rules::{self, Asset, Lot, Source, Style, Subscription, SubscriptionStatus, Terms};
 use wallet::store::Location;
+use wallet::terminal::Terminal;
 
 fn main() {
     // Build the wallet before timing anything that reads it.
@@ -159,7 +159,7 @@ fn command(db: &std::path::Path, args: &[&str]) -> String {
         false,
         None,
         instant("2026-01-01T09:00:00Z"),
-        Paint(false),
+        Terminal::of_stdout(false).without_colour(),
     );
     commands::run(cli, &ctx).expect("the command succeeds")
 }

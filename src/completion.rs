@@ -14,6 +14,8 @@ use clap_complete::engine::CompletionCandidate;
 use clap_complete::env::{Bash, EnvCompleter, Fish, Zsh};
 
 use crate::cli::{Cli, ShellArg};
+use crate::command_line::Words;
+use crate::rules::Style;
 use crate::store::{Location, Store};
 
 /// The environment variable that switches the binary into completion mode.
@@ -62,50 +64,19 @@ fn words() -> Vec<String> {
     }
 }
 
-/// The value of a global option among the words (`--db X` or `--db=X`).
-fn option(words: &[String], name: &str) -> Option<String> {
-    let prefix = format!("{name}=");
-    words.iter().enumerate().find_map(|(i, w)| {
-        if w == name {
-            words.get(i + 1).cloned()
-        } else {
-            w.strip_prefix(&prefix).map(str::to_owned)
-        }
-    })
+/// `wallet` as clap defines it, built (global flags on every subcommand).
+fn wallet() -> clap::Command {
+    let mut command = Cli::command();
+    command.build();
+    command
 }
 
-/// The positional words after the subcommand (options and their values left out).
-fn positionals(words: &[String]) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut skip_next = false;
-    for w in words {
-        if skip_next {
-            skip_next = false;
-        } else if matches!(
-            w.as_str(),
-            "--db" | "--pricing" | "--style" | "--count" | "--quantity" | "--to" | "--as-of"
-        ) {
-            skip_next = true;
-        } else if !w.starts_with('-') {
-            out.push(w.as_str());
-        }
-    }
-    out
-}
-
-/// The account named on the command line: the first positional after the
-/// subcommand (after `add` for `account add`).
-fn named_account(words: &[String]) -> Option<String> {
-    let pos = positionals(words);
-    let account = match pos.first() {
-        Some(&"account") => pos.get(2),
-        _ => pos.get(1),
-    };
-    account.map(|a| (*a).to_owned())
-}
-
-fn open_wallet(words: &[String]) -> Option<Store> {
-    let location = match option(words, "--db").or_else(|| std::env::var("WALLET_DB").ok()) {
+fn open_wallet(words: &Words<'_, '_>) -> Option<Store> {
+    let location = match words
+        .value("db")
+        .map(str::to_owned)
+        .or_else(|| std::env::var("WALLET_DB").ok())
+    {
         Some(db) => Location::parse(&db),
         None => Location::File(crate::paths::default_wallet()?),
     };
@@ -115,8 +86,10 @@ fn open_wallet(words: &[String]) -> Option<Store> {
     }
 }
 
-fn pricing(words: &[String]) -> Option<crate::pricing::Pricing> {
-    let path = option(words, "--pricing")
+fn pricing(words: &Words<'_, '_>) -> Option<crate::pricing::Pricing> {
+    let path = words
+        .value("pricing")
+        .map(str::to_owned)
         .or_else(|| std::env::var("WALLET_PRICING").ok())
         .map(PathBuf::from);
     crate::pricing::Pricing::effective(path.as_deref()).ok()
@@ -137,7 +110,8 @@ fn candidates(values: impl IntoIterator<Item = String>, current: &str) -> Vec<Co
 /// Account handles in the wallet.
 pub fn accounts(current: &OsStr) -> Vec<CompletionCandidate> {
     let current = prefix(current);
-    let Some(mut store) = open_wallet(&words()) else {
+    let (wallet, words) = (wallet(), words());
+    let Some(mut store) = open_wallet(&Words::read(&wallet, &words)) else {
         return Vec::new();
     };
     store
@@ -149,7 +123,8 @@ pub fn accounts(current: &OsStr) -> Vec<CompletionCandidate> {
 /// Product ids of the effective pricing file.
 pub fn products(current: &OsStr) -> Vec<CompletionCandidate> {
     let current = prefix(current);
-    pricing(&words())
+    let (wallet, words) = (wallet(), words());
+    pricing(&Words::read(&wallet, &words))
         .map(|p| candidates(p.products.into_keys(), &current))
         .unwrap_or_default()
 }
@@ -157,7 +132,8 @@ pub fn products(current: &OsStr) -> Vec<CompletionCandidate> {
 /// Plan ids of the effective pricing file.
 pub fn plans(current: &OsStr) -> Vec<CompletionCandidate> {
     let current = prefix(current);
-    pricing(&words())
+    let (wallet, words) = (wallet(), words());
+    pricing(&Words::read(&wallet, &words))
         .map(|p| candidates(p.plans.into_keys(), &current))
         .unwrap_or_default()
 }
@@ -165,12 +141,13 @@ pub fn plans(current: &OsStr) -> Vec<CompletionCandidate> {
 /// Image ids of the account named on the command line.
 pub fn images(current: &OsStr) -> Vec<CompletionCandidate> {
     let current = prefix(current);
-    let words = words();
-    let (Some(account), Some(mut store)) = (named_account(&words), open_wallet(&words)) else {
+    let (wallet, words) = (wallet(), words());
+    let words = Words::read(&wallet, &words);
+    let (Some(account), Some(mut store)) = (words.account(), open_wallet(&words)) else {
         return Vec::new();
     };
     store
-        .read(|db| match db.account_id(&account)? {
+        .read(|db| match db.account_id(account)? {
             Some(id) => db.image_ids_with_prefix(id, &current, LIMIT),
             None => Ok(Vec::new()),
         })
@@ -181,16 +158,34 @@ pub fn images(current: &OsStr) -> Vec<CompletionCandidate> {
 /// Style kinds, with the named account's trained private styles.
 pub fn styles(current: &OsStr) -> Vec<CompletionCandidate> {
     let current = prefix(current);
-    let words = words();
-    let mut values: Vec<String> = ["base", "agentic", "artist:", "private:"].map(str::to_owned).to_vec();
-    if let (Some(account), Some(mut store)) = (named_account(&words), open_wallet(&words)) {
-        let trained = store.read(|db| match db.account_id(&account)? {
+    let (wallet, words) = (wallet(), words());
+    let words = Words::read(&wallet, &words);
+    let mut values = style_kinds();
+    if let (Some(account), Some(mut store)) = (words.account(), open_wallet(&words)) {
+        let trained = store.read(|db| match db.account_id(account)? {
             Some(id) => db.style_names(id),
             None => Ok(Vec::new()),
         });
         values.extend(trained.unwrap_or_default().into_iter().map(|s| format!("private:{s}")));
     }
     candidates(values, &current)
+}
+
+/// Every kind of style as typed: whole (`base`) or before its name (`artist:`).
+fn style_kinds() -> Vec<String> {
+    let kinds = [
+        Style::Base,
+        Style::Agentic,
+        Style::Artist(String::new()),
+        Style::Private(String::new()),
+    ];
+    kinds
+        .iter()
+        .map(|style| match style {
+            Style::Base | Style::Agentic => style.kind().to_owned(),
+            Style::Artist(_) | Style::Private(_) => format!("{}:", style.kind()),
+        })
+        .collect()
 }
 
 /// Durations for `advance-clock`: the units after the digits typed so far.
@@ -212,25 +207,17 @@ pub fn durations(current: &OsStr) -> Vec<CompletionCandidate> {
 mod tests {
     use super::*;
 
-    fn w(text: &str) -> Vec<String> {
-        text.split_whitespace().map(str::to_owned).collect()
-    }
-
     #[test]
-    fn finds_options_and_the_named_account() {
-        let words = w("--db /tmp/x.db edit alice img-");
-        assert_eq!(option(&words, "--db").as_deref(), Some("/tmp/x.db"));
-        assert_eq!(named_account(&words).as_deref(), Some("alice"));
-        assert_eq!(
-            named_account(&w("--pricing=p.toml generate bob --style")).as_deref(),
-            Some("bob")
-        );
-        assert_eq!(
-            option(&w("--pricing=p.toml generate"), "--pricing").as_deref(),
-            Some("p.toml")
-        );
-        assert_eq!(named_account(&w("account add carol")).as_deref(), Some("carol"));
-        assert_eq!(named_account(&w("license")), None);
+    fn style_kinds_are_the_styles_of_the_rules() {
+        assert_eq!(style_kinds(), ["base", "agentic", "artist:", "private:"]);
+        for kind in style_kinds() {
+            let typed = if kind.ends_with(':') {
+                format!("{kind}x")
+            } else {
+                kind.clone()
+            };
+            assert!(Style::parse(&typed).is_ok(), "{typed}");
+        }
     }
 
     #[test]

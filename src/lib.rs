@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod command_line;
 pub mod commands;
 pub mod completion;
 pub mod error;
@@ -16,11 +17,12 @@ pub mod rules;
 pub mod session;
 pub mod shown;
 pub mod store;
+pub mod terminal;
 
 #[cfg(test)]
 mod robustness_tests;
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use chrono::Utc;
 
@@ -28,6 +30,7 @@ use crate::cli::Cli;
 use crate::commands::Context;
 use crate::error::Error;
 use crate::store::Location;
+use crate::terminal::Terminal;
 
 /// Runs one command line; returns the process exit code (SPEC §10).
 pub fn run(cli: Cli) -> i32 {
@@ -78,15 +81,12 @@ fn context(cli: &Cli) -> Result<Context, Error> {
         // A $USER that is not a name to record is left out, as an unset one is.
         None => std::env::var("USER").ok().filter(|user| is_valid_actor(user)),
     };
-    // https://no-color.org: colour only on a terminal, never when NO_COLOR is set and not empty.
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let paint = report::Paint(!cli.json && !no_color && std::io::stdout().is_terminal());
     Ok(Context::new(
         location,
         cli.pricing.clone(),
         cli.json,
         actor,
         system_now,
-        paint,
+        Terminal::of_stdout(cli.json),
     ))
 }

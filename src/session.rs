@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use crate::clock::Instant;
 use crate::commands::{self, Context};
 use crate::error::{Error, Result};
-use crate::report::Paint;
 use crate::store::{Location, Store};
+use crate::terminal::Terminal;
 
 pub struct Session {
     /// Open for writing from the first command that writes, as the binary
@@ -33,7 +33,7 @@ impl Session {
             false,
             Some("session".to_owned()),
             created_clock,
-            Paint(false),
+            Terminal::of_stdout(false).without_colour(),
         );
         Ok(Session {
             writer: None,

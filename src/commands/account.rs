@@ -11,7 +11,9 @@ use crate::report::stream::{JsonRows, TableWriter, Widths};
 use crate::rules;
 use crate::store::{AccountRow, Db};
 
-use super::{Applied, Context, Output, write_json};
+use super::apply::Applied;
+use super::output::write_json;
+use super::{Context, Output};
 
 pub fn add(db: &Db<'_>, ctx: &Context, handle: &str) -> Result<Output> {
     let now = db.clock()?;

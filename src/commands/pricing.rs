@@ -22,18 +22,21 @@ fn money(cents: Option<i64>, currency: &str) -> String {
         .unwrap_or_else(|| "-".to_owned())
 }
 
-pub fn show(pricing: &Pricing) -> Output {
+pub fn show(pricing: &Pricing, width: Option<u16>) -> Output {
     let c = &pricing.currency;
-    let mut products = report::table(&[
-        "product",
-        "credits",
-        "licenses",
-        "bonus credits",
-        "price",
-        "per license",
-        "per credit",
-        "who",
-    ]);
+    let mut products = report::table(
+        &[
+            "product",
+            "credits",
+            "licenses",
+            "bonus credits",
+            "price",
+            "per license",
+            "per credit",
+            "who",
+        ],
+        width,
+    );
     for (id, p) in &pricing.products {
         let bonus = p.licenses.saturating_mul(pricing.policy.license_bonus_credits);
         products.add_row(vec![
@@ -69,6 +72,7 @@ pub fn show(pricing: &Pricing) -> Output {
             "rollover cap",
         ],
         usize::MAX,
+        width,
     );
     for (id, p) in &pricing.plans {
         let months = u64::from(p.interval.months());
@@ -156,7 +160,7 @@ pub fn show(pricing: &Pricing) -> Output {
 
 pub fn run(command: &PricingCommand, ctx: &Context) -> Result<Output> {
     match command {
-        PricingCommand::Show => Ok(show(ctx.pricing()?)),
+        PricingCommand::Show => Ok(show(ctx.pricing()?, ctx.terminal.width)),
         PricingCommand::Check { file } => {
             let pricing = match file {
                 Some(path) => Pricing::load_file(path)?,

@@ -11,13 +11,16 @@ use anyhow::Context as _;
 use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{Cli, Command};
+use crate::command_line::Words;
 use crate::error::{Error, Result};
 use crate::rules::{Asset, is_valid_handle, usable_total};
 use crate::shown::{shown, shown_lines, shown_path};
 use crate::store::{Batch, Db, Published, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{Context, account_id, execute_line, is_read_only};
+use super::apply::account_id;
+use super::idempotency::execute_line;
+use super::{Context, access};
 
 #[derive(Debug, Default)]
 struct Tally {
@@ -44,13 +47,13 @@ fn at_line(origin: &str, line: usize, e: Error) -> Error {
 /// as `generate alice` or `advance-clock 1mo` a great deal).
 ///
 /// Lines that differ only in the account they name (`generate c000017
-/// --count 2`, `generate c004242 --count 2`) share one parse: the handle is
+/// --count 2`, `generate c004242 --count 2`) share one parse: the word clap's
+/// definition puts in the account positional ([`Words::account_at`]) is
 /// swapped for [`ANY_ACCOUNT`], that line is parsed (or remembered), and the
 /// handle is put back into the account field. A handle is an ordinary
 /// positional value to clap, so the result is the one the line would parse
 /// to; when the swapped line does not parse, or the placeholder does not land
-/// in the account field (`account add show`, `advance-clock 1d`), the line is
-/// parsed as it is.
+/// in the account field ([`Command::account_mut`]), the line is parsed as it is.
 pub(crate) struct LineParser {
     command: clap::Command,
     seen: HashMap<Vec<String>, Cli>,
@@ -93,7 +96,9 @@ impl LineParser {
 
     /// The line parsed through its shape, when it names an account there.
     fn parse_shape(&mut self, words: &[String]) -> Option<Cli> {
-        let at = words.iter().skip(1).position(|w| is_valid_handle(w))? + 1;
+        let at = Words::read(&self.command, words)
+            .account_at()
+            .filter(|at| is_valid_handle(&words[*at]))?;
         let mut shape = words.to_vec();
         let handle = std::mem::replace(&mut shape[at], ANY_ACCOUNT.to_owned());
         let parsed = match self.shapes.get(&shape) {
@@ -117,12 +122,11 @@ impl LineParser {
 
     /// The line parsed by clap, remembering nothing.
     pub(crate) fn parse_new(&mut self, words: &[String]) -> Result<Cli> {
-        const NOT_IN_A_LINE: [&str; 3] = ["--db", "--pricing", "--actor"];
-        let flag = words.iter().find_map(|w| {
-            let name = w.split_once('=').map_or(w.as_str(), |(name, _)| name);
-            NOT_IN_A_LINE.iter().find(|f| **f == name)
-        });
-        if let Some(flag) = flag {
+        // Global flags about the run as a whole, by clap's ids.
+        const NOT_IN_A_LINE: [&str; 3] = ["db", "pricing", "actor"];
+        let read = Words::read(&self.command, words);
+        if let Some(flag) = read.flags.iter().find(|f| NOT_IN_A_LINE.contains(&f.id)) {
+            let flag = flag.written;
             return Err(Error::usage(format!(
                 "{flag} cannot be used inside a scenario: every line runs against the replay's wallet and pricing, as its actor (pass {flag} to replay itself)"
             )));
@@ -463,10 +467,11 @@ fn run_line(
             }
             let output = batch.run(|db| execute_line(db, ctx, &cli))?;
             tally.commands += 1;
-            if !is_read_only(&cli.command) {
+            let writes = access(&cli.command).writes();
+            if writes {
                 tally.writes += 1;
             }
-            if !quiet && is_read_only(&cli.command) {
+            if !quiet && !writes {
                 stdout
                     .lock()
                     .write_all(output.render(cli.json).as_bytes())

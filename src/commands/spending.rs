@@ -6,7 +6,8 @@ use crate::error::{Error, Result};
 use crate::rules::{self, Asset, BadStyle, EditOp, Image, Refusal, Style, image_id, parse_image_id};
 use crate::store::Db;
 
-use super::{Context, Output, apply};
+use super::apply::apply;
+use super::{Context, Output};
 
 pub fn generate(db: &Db<'_>, ctx: &Context, handle: &str, style: &str, count: u32) -> Result<Output> {
     let style = Style::parse(style).map_err(|bad| match bad {

@@ -4,7 +4,8 @@ use crate::error::Result;
 use crate::rules;
 use crate::store::Db;
 
-use super::{Context, Output, apply};
+use super::apply::apply;
+use super::{Context, Output};
 
 pub fn subscribe(db: &Db<'_>, ctx: &Context, handle: &str, plan: &str) -> Result<Output> {
     let pricing = ctx.pricing()?;

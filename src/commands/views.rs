@@ -16,7 +16,9 @@ use crate::rules::{Asset, Reason, Refusal};
 use crate::store::{AccountRow, Db};
 
 use super::account::account_table;
-use super::{Context, Output, account_id, write_json};
+use super::apply::account_id;
+use super::output::write_json;
+use super::{Context, Output};
 
 fn instant(flag: &str, text: Option<&str>) -> Result<Option<Instant>> {
     text.map(|t| parse_instant(t).map_err(|e| Error::usage(format!("{flag}: {e}"))))
@@ -80,7 +82,7 @@ pub fn balance(db: &Db<'_>, ctx: &Context, handle: &str, as_of: Option<&str>) ->
         (db.live_lots(id)?, db.latest_subscription(id)?)
     };
     let view = report::balance(handle, &lots, sub.as_ref(), at, historical);
-    Ok(Output::new(report::render_balance(&view, ctx.paint), view))
+    Ok(Output::new(report::render_balance(&view, ctx.terminal), view))
 }
 
 pub fn history(
@@ -112,7 +114,7 @@ pub fn history(
     let id = account_id(db, handle)?;
     let entries = report::filter_history(report::history(&db.history(id)?), &filter);
     Ok(Output::new(
-        report::render_history(handle, &entries, ctx.paint),
+        report::render_history(handle, &entries, ctx.terminal),
         entries,
     ))
 }
@@ -120,7 +122,7 @@ pub fn history(
 pub fn images(db: &Db<'_>, ctx: &Context, handle: &str) -> Result<Output> {
     let id = account_id(db, handle)?;
     let views = report::images(&db.images(id)?);
-    Ok(Output::new(report::render_images(handle, &views, ctx.paint), views))
+    Ok(Output::new(report::render_images(handle, &views, ctx.terminal), views))
 }
 
 pub fn account_show(db: &Db<'_>, ctx: &Context, handle: &str) -> Result<Output> {
@@ -144,5 +146,5 @@ pub fn account_show(db: &Db<'_>, ctx: &Context, handle: &str) -> Result<Output> 
         },
         now,
     );
-    Ok(Output::new(report::render_account(&view, ctx.paint), view))
+    Ok(Output::new(report::render_account(&view, ctx.terminal), view))
 }

@@ -6,8 +6,9 @@ use serde::Serialize;
 use crate::clock::{Instant, format_instant};
 use crate::money::format_money;
 use crate::rules::{Lot, Source, Subscription};
+use crate::terminal::Terminal;
 
-use super::{BalanceView, HistoryEntry, LotView, Paint, SubscriptionView, UpcomingEvent, balance, table, upcoming};
+use super::{BalanceView, HistoryEntry, LotView, SubscriptionView, UpcomingEvent, balance, table, upcoming};
 
 /// How many upcoming events and history entries the screen shows.
 pub const UPCOMING_SHOWN: usize = 8;
@@ -94,7 +95,8 @@ fn signed(n: i64, noun: &str) -> String {
     if n == 0 { String::new() } else { format!("{n:+} {noun}") }
 }
 
-pub fn render_account(view: &AccountView, paint: Paint) -> String {
+pub fn render_account(view: &AccountView, terminal: Terminal) -> String {
+    let Terminal { paint, width } = terminal;
     let mut out = format!(
         "{}\n{} credits · {} licenses · as of {}\n\n",
         paint.bold(&view.account),
@@ -123,7 +125,7 @@ pub fn render_account(view: &AccountView, paint: Paint) -> String {
     if view.lots_by_source.is_empty() {
         out += "  none\n";
     } else {
-        let mut t = table(&["source", "lot", "asset", "remaining", "of", "expires at"]);
+        let mut t = table(&["source", "lot", "asset", "remaining", "of", "expires at"], width);
         for group in &view.lots_by_source {
             for (i, l) in group.lots.iter().enumerate() {
                 t.add_row(vec![
@@ -142,7 +144,7 @@ pub fn render_account(view: &AccountView, paint: Paint) -> String {
     if view.upcoming.is_empty() {
         out += "  nothing scheduled\n";
     } else {
-        let mut t = super::table_wrapping(&["at", "event", "credits", "licenses", "what happens"], 4);
+        let mut t = super::table_wrapping(&["at", "event", "credits", "licenses", "what happens"], 4, width);
         for e in &view.upcoming {
             t.add_row(vec![
                 e.at.clone(),
@@ -161,7 +163,7 @@ pub fn render_account(view: &AccountView, paint: Paint) -> String {
     if view.recent_history.is_empty() {
         out += "  none\n";
     } else {
-        let mut t = table(&["at", "change", "credits", "licenses", "reason", "lot"]);
+        let mut t = table(&["at", "change", "credits", "licenses", "reason", "lot"], width);
         for e in &view.recent_history {
             t.add_row(vec![
                 e.at.clone(),

@@ -16,6 +16,7 @@ use crate::clock::{Instant, format_instant};
 use crate::money::format_money;
 use crate::rules::{self, Asset, Lot, Subscription, SubscriptionStatus, image_id, rights};
 use crate::store::{HistoryRow, ImageRow};
+use crate::terminal::Terminal;
 
 /// Whether output may carry colour: only on a terminal, never with
 /// `NO_COLOR` set (decided once by the caller). Colour never changes layout.
@@ -59,30 +60,23 @@ impl Paint {
     }
 }
 
-/// The width tables wrap to when stdout is not a terminal: `$COLUMNS`, else 100.
-const DEFAULT_WIDTH: u16 = 100;
-
-/// A table in the project's one style, fitted to the terminal (or to
-/// `$COLUMNS`, else 100 columns, when stdout is not one).
-pub fn table(header: &[&str]) -> Table {
+/// A table in the project's one style, fitted to `width` (the terminal's
+/// facts, decided once: see [`crate::terminal::Terminal`]).
+pub fn table(header: &[&str], width: Option<u16>) -> Table {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(header.to_vec());
-    if !t.is_tty() {
-        let width = std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(DEFAULT_WIDTH);
-        t.set_width(width.max(40));
+    if let Some(width) = width {
+        t.set_width(width);
     }
     t
 }
 
 /// A table whose columns keep their content width except `flexible`, the
 /// free text that wraps.
-pub fn table_wrapping(header: &[&str], flexible: usize) -> Table {
-    let mut t = table(header);
+pub fn table_wrapping(header: &[&str], flexible: usize, width: Option<u16>) -> Table {
+    let mut t = table(header, width);
     for (i, column) in t.column_iter_mut().enumerate() {
         if i != flexible {
             column.set_constraint(ColumnConstraint::ContentWidth);
@@ -260,7 +254,8 @@ pub fn balance(
     }
 }
 
-pub fn render_balance(view: &BalanceView, paint: Paint) -> String {
+pub fn render_balance(view: &BalanceView, terminal: Terminal) -> String {
+    let Terminal { paint, width } = terminal;
     let mut out = format!(
         "{}: {} and {} (as of {})\n",
         view.account,
@@ -288,6 +283,7 @@ pub fn render_balance(view: &BalanceView, paint: Paint) -> String {
         let mut t = table_wrapping(
             &["lot", "asset", "source", "granted", "left", "granted at", "expires at"],
             usize::MAX,
+            width,
         );
         for l in &view.lots {
             t.add_row(vec![
@@ -451,15 +447,16 @@ pub fn filter_history(entries: Vec<HistoryEntry>, filter: &HistoryFilter) -> Vec
     kept
 }
 
-pub fn render_history(account: &str, entries: &[HistoryEntry], paint: Paint) -> String {
+pub fn render_history(account: &str, entries: &[HistoryEntry], terminal: Terminal) -> String {
     if entries.is_empty() {
         return format!("history of {account}: no entries\n");
     }
-    format!("history of {account}\n{}\n", render_history_table(entries, paint))
+    format!("history of {account}\n{}\n", render_history_table(entries, terminal))
 }
 
-fn render_history_table(entries: &[HistoryEntry], paint: Paint) -> Table {
-    let mut t = table_wrapping(&["at", "change", "credits", "licenses", "what"], 4);
+fn render_history_table(entries: &[HistoryEntry], terminal: Terminal) -> Table {
+    let Terminal { paint, width } = terminal;
+    let mut t = table_wrapping(&["at", "change", "credits", "licenses", "what"], 4, width);
     let mut previous_op = None;
     for e in entries {
         let change = e.change_text();
@@ -563,11 +560,16 @@ fn rights_text(v: &ImageView) -> String {
     }
 }
 
-pub fn render_images(account: &str, views: &[ImageView], paint: Paint) -> String {
+pub fn render_images(account: &str, views: &[ImageView], terminal: Terminal) -> String {
+    let Terminal { paint, width } = terminal;
     if views.is_empty() {
         return format!("{account} has no images\n");
     }
-    let mut t = table_wrapping(&["image", "style", "created at", "license", "rights", "edits"], 4);
+    let mut t = table_wrapping(
+        &["image", "style", "created at", "license", "rights", "edits"],
+        4,
+        width,
+    );
     for v in views {
         let license = match (v.requires_license, v.licensed) {
             (false, _) => Cell::new("not needed"),

@@ -125,7 +125,7 @@ mod tests {
             ["bobby-the-second", "2026-01-01T00:00:00Z", "10", "12345"],
         ];
         for n in [0, 1, 2] {
-            let mut comfy = super::super::table(&header);
+            let mut comfy = super::super::table(&header, Some(100));
             let mut widths = Widths::new(&header);
             for row in &rows[..n] {
                 comfy.add_row(row.to_vec());

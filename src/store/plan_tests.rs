@@ -12,7 +12,7 @@ use rusqlite::trace::{TraceEvent, TraceEventCodes};
 
 use crate::clock::parse_instant;
 use crate::commands::{Context, replay};
-use crate::report::Paint;
+use crate::terminal::Terminal;
 
 use super::{Location, Store};
 
@@ -85,7 +85,14 @@ fn run_day() -> BTreeSet<String> {
     std::fs::write(&file, DAY).expect("write scenario");
     let now = parse_instant("2026-01-15T10:00:00Z").expect("instant");
     let pricing = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/pricing.toml"));
-    let ctx = Context::new(Location::Memory, Some(pricing), false, None, now, Paint(false));
+    let ctx = Context::new(
+        Location::Memory,
+        Some(pricing),
+        false,
+        None,
+        now,
+        Terminal::of_stdout(false).without_colour(),
+    );
     *STATEMENTS.lock().expect("lock") = Some(BTreeSet::new());
     let result = replay::run(&file, &ctx, true);
     let seen = STATEMENTS.lock().expect("lock").take().expect("collected");

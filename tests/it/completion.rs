@@ -232,3 +232,63 @@ fn completion_leaves_an_existing_wallet_folder_untouched() {
         "completion changed the wallet"
     );
 }
+
+/// Issue 17: global flags before and between the positionals are read by
+/// clap's own definition, so the account is the word in the account
+/// position (not `edit`, the command), and `help rules` offers its topics.
+#[test]
+fn bash_reads_global_flags_before_and_between_positionals() {
+    let w = populated();
+    assert_eq!(bash(&w, "wallet --actor bob edit alice img-"), ["img-1", "img-2"]);
+    assert_eq!(bash(&w, "wallet --idempotency-key k1 license bob img-"), ["img-3"]);
+    let db = w.db.display().to_string();
+    assert_eq!(
+        bash(&w, &format!("wallet edit --db {db} alice img-")),
+        ["img-1", "img-2"]
+    );
+    assert!(bash(&w, "wallet --actor bob generate alice --style pri").contains(&"private:watercolour".to_owned()));
+    let topics = bash(&w, "wallet help rules ");
+    assert!(
+        topics.contains(&"rollover".to_owned()) && topics.contains(&"idempotency".to_owned()),
+        "{topics:?}"
+    );
+    assert_eq!(bash(&w, "wallet help rules roll"), ["rollover"]);
+}
+
+#[test]
+fn fish_reads_global_flags_before_and_between_positionals() {
+    let w = populated();
+    assert_eq!(fish(&w, "wallet --actor bob edit alice img-"), ["img-1", "img-2"]);
+    let db = w.db.display().to_string();
+    let offered = fish(&w, &format!("wallet edit --db {db} alice "));
+    assert!(
+        offered.starts_with(&["img-1".to_owned(), "img-2".to_owned()]),
+        "{offered:?}"
+    );
+    assert!(
+        !offered.contains(&"img-3".to_owned()),
+        "bob's image offered for alice: {offered:?}"
+    );
+    assert_eq!(fish(&w, "wallet --actor bob --json edit alice img-1 up"), ["upscale"]);
+    let topics = fish(&w, "wallet help rules ");
+    assert!(
+        topics.contains(&"burn-down".to_owned()) && topics.contains(&"same-instant".to_owned()),
+        "{topics:?}"
+    );
+}
+
+#[test]
+fn zsh_reads_global_flags_before_and_between_positionals() {
+    let w = populated();
+    let shown = zsh(&w, "wallet --actor bob edit alice img-", "img-2");
+    let listing = shown.lines().last().unwrap_or_default();
+    assert!(listing.contains("img-1") && listing.contains("img-2"), "{shown}");
+    assert!(!shown.contains("img-3"), "bob's image offered for alice: {shown}");
+    let shown = zsh(&w, "wallet --idempotency-key k1 license bob img-", "img-3");
+    assert!(
+        shown.contains("wallet --idempotency-key k1 license bob img-3"),
+        "{shown}"
+    );
+    let shown = zsh(&w, "wallet help rules rollo", "rollover");
+    assert!(shown.contains("wallet help rules rollover"), "{shown}");
+}
