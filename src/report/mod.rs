@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::clock::{Instant, format_instant};
 use crate::pricing::format_money;
-use crate::rules::{self, Asset, Lot, Subscription, SubscriptionStatus, image_id, rights};
+use crate::rules::{self, Asset, CommercialUse, Lot, MaxDownload, Subscription, SubscriptionStatus, image_id, rights};
 use crate::store::{HistoryRow, ImageRow};
 
 /// Whether output may carry colour: only on a terminal, never with
@@ -188,7 +188,7 @@ pub fn at_risk(lots: &[Lot], sub: Option<&Subscription>, now: Instant) -> Vec<Ri
         let Some(e) = first(kind) else {
             continue;
         };
-        let what = upcoming::amounts(e.lost_credits, e.lost_licenses);
+        let what = e.lost();
         risks.push(RiskView {
             at: e.at.clone(),
             kind: label,
@@ -509,8 +509,8 @@ pub struct ImageView {
     pub licensed: bool,
     pub licensed_at: Option<String>,
     pub watermark: bool,
-    pub commercial_use: &'static str,
-    pub max_download: &'static str,
+    pub commercial_use: CommercialUse,
+    pub max_download: MaxDownload,
     pub svg_export: bool,
     pub upscale: bool,
     pub remove_background: bool,
@@ -551,15 +551,16 @@ pub fn images(rows: &[ImageRow]) -> Vec<ImageView> {
 /// SPEC §7's rights of one image in words.
 fn rights_text(v: &ImageView) -> String {
     let use_ = match v.commercial_use {
-        "full" => "full commercial rights",
-        "free" => "free for any use",
-        "model_provider_terms" => "rights per model provider",
-        _ => "no commercial use",
+        CommercialUse::Full => "full commercial rights",
+        CommercialUse::Free => "free for any use",
+        CommercialUse::ModelProviderTerms => "rights per model provider",
+        CommercialUse::None => "no commercial use",
     };
+    let max_download = v.max_download.as_str();
     if v.watermark {
-        format!("watermarked {}, {use_}", v.max_download)
+        format!("watermarked {max_download}, {use_}")
     } else {
-        format!("{use_}, {}{}", v.max_download, if v.svg_export { " + SVG" } else { "" })
+        format!("{use_}, {max_download}{}", if v.svg_export { " + SVG" } else { "" })
     }
 }
 
