@@ -201,6 +201,7 @@ fn held_at_period_end(sub: &Subscription, mut lots: Vec<Lot>, period_end: Instan
 mod tests {
     use super::*;
     use crate::clock::at;
+    use crate::rules::Asset;
     use crate::rules::fixtures::{lot, subscription};
 
     #[test]

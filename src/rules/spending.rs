@@ -564,7 +564,10 @@ mod tests {
                 && licensed.commercial_use == CommercialUse::Full
         );
         assert_eq!(rights(&Style::Agentic, false).commercial_use, CommercialUse::Free);
-        assert_eq!(rights(&Style::Base, false).commercial_use, CommercialUse::ModelProviderTerms);
+        assert_eq!(
+            rights(&Style::Base, false).commercial_use,
+            CommercialUse::ModelProviderTerms
+        );
         assert!(!rights(&Style::Base, false).requires_license);
     }
 }

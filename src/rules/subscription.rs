@@ -274,7 +274,11 @@ pub fn rollover_cut(terms: &Terms, sub_id: i64, sub_lots: &[Lot]) -> Vec<Effect>
         return Vec::new();
     };
     let mut effects = Vec::new();
-    let own = || sub_lots.iter().filter(|l| l.subscription_id == Some(sub_id) && l.remaining > 0);
+    let own = || {
+        sub_lots
+            .iter()
+            .filter(|l| l.subscription_id == Some(sub_id) && l.remaining > 0)
+    };
     let held_by_asset = Totals::of_lots(own());
     for asset in Asset::ALL {
         let cap = alloc.get(asset).saturating_mul(u64::from(cap_months));
@@ -393,9 +397,21 @@ mod tests {
     #[test]
     fn allocation_is_licenses_plus_their_bonus_plus_plan_credits() {
         let mut terms = subscription(SubscriptionStatus::Active, 1, 1, 1).terms;
-        assert_eq!(terms.allocation(), Some(Totals { credits: 500, licenses: 5 }));
+        assert_eq!(
+            terms.allocation(),
+            Some(Totals {
+                credits: 500,
+                licenses: 5
+            })
+        );
         terms.credits_per_month = 40;
-        assert_eq!(terms.allocation(), Some(Totals { credits: 540, licenses: 5 }));
+        assert_eq!(
+            terms.allocation(),
+            Some(Totals {
+                credits: 540,
+                licenses: 5
+            })
+        );
     }
 
     #[test]

@@ -106,11 +106,38 @@ mod tests {
     #[test]
     fn lots_and_debits_are_summed_per_asset() {
         let lots = [
-            lot(1, Asset::Credits, 10, "2026-01-15T10:00:00Z", "2027-01-15T10:00:00Z", None),
-            lot(2, Asset::Licenses, 3, "2026-01-15T10:00:00Z", "2027-01-15T10:00:00Z", None),
-            lot(3, Asset::Credits, 5, "2026-01-15T10:00:00Z", "2027-01-15T10:00:00Z", None),
+            lot(
+                1,
+                Asset::Credits,
+                10,
+                "2026-01-15T10:00:00Z",
+                "2027-01-15T10:00:00Z",
+                None,
+            ),
+            lot(
+                2,
+                Asset::Licenses,
+                3,
+                "2026-01-15T10:00:00Z",
+                "2027-01-15T10:00:00Z",
+                None,
+            ),
+            lot(
+                3,
+                Asset::Credits,
+                5,
+                "2026-01-15T10:00:00Z",
+                "2027-01-15T10:00:00Z",
+                None,
+            ),
         ];
-        assert_eq!(Totals::of_lots(&lots), Totals { credits: 15, licenses: 3 });
+        assert_eq!(
+            Totals::of_lots(&lots),
+            Totals {
+                credits: 15,
+                licenses: 3
+            }
+        );
         let debit = |asset, amount| Effect::Debit {
             lot_id: 1,
             asset,
@@ -119,7 +146,14 @@ mod tests {
             note: None,
         };
         let taken = Totals::of_debits(&[debit(Asset::Licenses, 2), debit(Asset::Licenses, u64::MAX)]);
-        assert_eq!(taken, Totals { credits: 0, licenses: u64::MAX }, "sums saturate");
+        assert_eq!(
+            taken,
+            Totals {
+                credits: 0,
+                licenses: u64::MAX
+            },
+            "sums saturate"
+        );
     }
 
     #[test]
