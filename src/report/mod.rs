@@ -1,6 +1,7 @@
 //! The views — balance, history, images, accounts — as plain data built by
-//! pure functions from loaded rows, and their rendering as tables for people
-//! (comfy-table) or as JSON for scripts.
+//! pure functions from what the store reads (lots, subscriptions and the
+//! records of `rules::records`; never the store's own types), and their
+//! rendering as tables for people (comfy-table) or as JSON for scripts.
 
 mod account;
 pub mod stream;

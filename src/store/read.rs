@@ -1,4 +1,6 @@
 //! Queries: the clock, one account's rows, due clock events, history.
+//! What the views read comes back as the domain's types (`rules::records`:
+//! accounts with their totals, history lines, images with their edits).
 //! Every query is indexed by the account or by the due instant; nothing
 //! scans all accounts.
 
