@@ -100,37 +100,13 @@ impl std::fmt::Display for Totals {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::Reason;
     use crate::rules::fixtures::lot;
-    use crate::rules::{Effect, Reason};
 
     #[test]
     fn lots_and_debits_are_summed_per_asset() {
-        let lots = [
-            lot(
-                1,
-                Asset::Credits,
-                10,
-                "2026-01-15T10:00:00Z",
-                "2027-01-15T10:00:00Z",
-                None,
-            ),
-            lot(
-                2,
-                Asset::Licenses,
-                3,
-                "2026-01-15T10:00:00Z",
-                "2027-01-15T10:00:00Z",
-                None,
-            ),
-            lot(
-                3,
-                Asset::Credits,
-                5,
-                "2026-01-15T10:00:00Z",
-                "2027-01-15T10:00:00Z",
-                None,
-            ),
-        ];
+        let lots = [(1, Asset::Credits, 10), (2, Asset::Licenses, 3), (3, Asset::Credits, 5)]
+            .map(|(id, asset, n)| lot(id, asset, n, "2026-01-15T10:00:00Z", "2027-01-15T10:00:00Z", None));
         assert_eq!(
             Totals::of_lots(&lots),
             Totals {
