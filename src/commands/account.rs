@@ -8,8 +8,8 @@ use serde_json::json;
 use crate::clock::Instant;
 use crate::error::Result;
 use crate::report::stream::{JsonRows, TableWriter, Widths};
-use crate::rules;
-use crate::store::{AccountRow, Db};
+use crate::rules::{self, AccountSummary};
+use crate::store::Db;
 
 use super::apply::Applied;
 use super::output::write_json;
@@ -36,19 +36,19 @@ pub fn list(db: &Db<'_>, json: bool, out: &mut dyn Write) -> Result<()> {
                 emit(json!({
                     "account": r.handle,
                     "created_at": crate::clock::format_instant(r.created_at),
-                    "credits": r.credits,
-                    "licenses": r.licenses,
+                    "credits": r.held.credits,
+                    "licenses": r.held.licenses,
                 }))
             })
         };
         return write_json(out, &JsonRows::new(&mut produce));
     }
-    let cells = |r: &AccountRow| {
+    let cells = |r: &AccountSummary| {
         vec![
             r.handle.clone(),
             crate::clock::format_instant(r.created_at),
-            r.credits.to_string(),
-            r.licenses.to_string(),
+            r.held.credits.to_string(),
+            r.held.licenses.to_string(),
         ]
     };
     if !account_table(db, None, &["account", "created at", "credits", "licenses"], cells, out)? {
@@ -65,7 +65,7 @@ pub(super) fn account_table(
     db: &Db<'_>,
     as_of: Option<Instant>,
     header: &[&str],
-    cells: impl Fn(&AccountRow) -> Vec<String>,
+    cells: impl Fn(&AccountSummary) -> Vec<String>,
     out: &mut dyn Write,
 ) -> Result<bool> {
     let mut widths = Widths::new(header);

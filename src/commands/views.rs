@@ -12,8 +12,8 @@ use crate::clock::{Instant, format_instant, parse_instant};
 use crate::error::{Error, Result};
 use crate::report::stream::{JsonRows, TableWriter, Widths};
 use crate::report::{self, HistoryFilter, OPERATION_KINDS};
-use crate::rules::{Asset, Reason, Refusal};
-use crate::store::{AccountRow, Db};
+use crate::rules::{AccountSummary, Reason, Refusal, Totals};
+use crate::store::Db;
 
 use super::account::account_table;
 use super::apply::account_id;
@@ -53,7 +53,7 @@ pub fn all_balances(db: &Db<'_>, as_of: Option<&str>, json: bool, out: &mut dyn 
         }
         let mut produce = |emit: &mut dyn FnMut(serde_json::Value) -> anyhow::Result<()>| {
             db.each_account(as_of, |r| {
-                emit(json!({ "account": r.handle, "credits": r.credits, "licenses": r.licenses }))
+                emit(json!({ "account": r.handle, "credits": r.held.credits, "licenses": r.held.licenses }))
             })
         };
         let view = View {
@@ -64,7 +64,13 @@ pub fn all_balances(db: &Db<'_>, as_of: Option<&str>, json: bool, out: &mut dyn 
     }
     let header = ["account", "credits", "licenses"];
     writeln!(out, "as of {}", format_instant(at)).context("cannot write the balances")?;
-    let cells = |r: &AccountRow| vec![r.handle.clone(), r.credits.to_string(), r.licenses.to_string()];
+    let cells = |r: &AccountSummary| {
+        vec![
+            r.handle.clone(),
+            r.held.credits.to_string(),
+            r.held.licenses.to_string(),
+        ]
+    };
     if !account_table(db, as_of, &header, cells, out)? {
         TableWriter::start(out, &header, Widths::new(&header))
             .and_then(TableWriter::finish)
@@ -129,21 +135,15 @@ pub fn account_show(db: &Db<'_>, ctx: &Context, handle: &str) -> Result<Output> 
     let id = account_id(db, handle)?;
     let now = db.clock()?;
     let lots = db.live_lots(id)?;
-    let total = |asset| lots.iter().filter(|l| l.asset == asset).map(|l| l.remaining).sum();
     // The last operations are enough: balances are counted back from today's.
     let tail = db.history_tail(id, report::HISTORY_SHOWN as u32)?;
-    let history = report::history_tail(&tail, total(Asset::Credits), total(Asset::Licenses));
-    let (count, licensed, needing_license) = db.images_summary(id)?;
+    let history = report::history_tail(&tail, Totals::of_lots(&lots));
     let view = report::account(
         handle,
         &lots,
         db.latest_subscription(id)?.as_ref(),
         &history,
-        report::ImagesSummary {
-            count,
-            licensed,
-            needing_license,
-        },
+        db.images_summary(id)?,
         now,
     );
     Ok(Output::new(report::render_account(&view, ctx.terminal), view))

@@ -5,10 +5,12 @@ use serde::Serialize;
 
 use crate::clock::{Instant, format_instant};
 use crate::money::format_money;
-use crate::rules::{Lot, Source, Subscription};
+use crate::rules::{ImagesSummary, Lot, Source, Subscription, Totals};
 use crate::terminal::Terminal;
 
-use super::{BalanceView, HistoryEntry, LotView, SubscriptionView, UpcomingEvent, balance, table, upcoming};
+use super::{
+    HistoryEntry, LotView, SubscriptionView, UpcomingEvent, lot_view, lots_shown, subscription_view, table, upcoming,
+};
 
 /// How many upcoming events and history entries the screen shows.
 pub const UPCOMING_SHOWN: usize = 8;
@@ -17,24 +19,19 @@ pub const HISTORY_SHOWN: usize = 10;
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct SourceGroup {
     pub source: &'static str,
-    pub credits: u64,
-    pub licenses: u64,
+    /// What the group's lots hold.
+    #[serde(flatten)]
+    pub totals: Totals,
     pub lots: Vec<LotView>,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
-pub struct ImagesSummary {
-    pub count: u64,
-    pub licensed: u64,
-    pub needing_license: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct AccountView {
     pub account: String,
     pub as_of: String,
-    pub credits: u64,
-    pub licenses: u64,
+    /// What the account's usable lots hold.
+    #[serde(flatten)]
+    pub totals: Totals,
     pub subscription: Option<SubscriptionView>,
     pub lots_by_source: Vec<SourceGroup>,
     pub upcoming: Vec<UpcomingEvent>,
@@ -50,30 +47,18 @@ pub fn account(
     images: ImagesSummary,
     now: Instant,
 ) -> AccountView {
-    let BalanceView {
-        credits,
-        licenses,
-        lots: lot_views,
-        subscription,
-        ..
-    } = balance(handle, lots, sub, now, false);
+    let shown = lots_shown(lots, sub, now, false);
     let lots_by_source = Source::ALL
         .into_iter()
         .filter_map(|source| {
-            let lots: Vec<LotView> = lot_views
-                .iter()
-                .filter(|l| l.source == source.as_str())
-                .cloned()
-                .collect();
-            if lots.is_empty() {
+            let group: Vec<&Lot> = shown.iter().filter(|l| l.source == source).collect();
+            if group.is_empty() {
                 return None;
             }
-            let total = |asset: &str| lots.iter().filter(|l| l.asset == asset).map(|l| l.remaining).sum();
             Some(SourceGroup {
                 source: source.as_str(),
-                credits: total("credits"),
-                licenses: total("licenses"),
-                lots,
+                totals: Totals::of_lots(group.iter().copied()),
+                lots: group.into_iter().map(lot_view).collect(),
             })
         })
         .collect();
@@ -81,9 +66,8 @@ pub fn account(
     AccountView {
         account: handle.to_owned(),
         as_of: format_instant(now),
-        credits,
-        licenses,
-        subscription,
+        totals: Totals::of_lots(&shown),
+        subscription: sub.map(subscription_view),
         lots_by_source,
         upcoming: upcoming(lots, sub, now, UPCOMING_SHOWN),
         recent_history: history[skip..].to_vec(),
@@ -100,8 +84,8 @@ pub fn render_account(view: &AccountView, terminal: Terminal) -> String {
     let mut out = format!(
         "{}\n{} credits · {} licenses · as of {}\n\n",
         paint.bold(&view.account),
-        view.credits,
-        view.licenses,
+        view.totals.credits,
+        view.totals.licenses,
         view.as_of
     );
     match &view.subscription {
@@ -168,8 +152,8 @@ pub fn render_account(view: &AccountView, terminal: Terminal) -> String {
             t.add_row(vec![
                 e.at.clone(),
                 e.change_text(),
-                e.credits.to_string(),
-                e.licenses.to_string(),
+                e.balances.credits.to_string(),
+                e.balances.licenses.to_string(),
                 e.reason.clone().unwrap_or_else(|| e.kind.clone()),
                 e.lot.map(|l| l.to_string()).unwrap_or_default(),
             ]);

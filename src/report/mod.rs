@@ -1,12 +1,13 @@
 //! The views — balance, history, images, accounts — as plain data built by
-//! pure functions from loaded rows, and their rendering as tables for people
-//! (comfy-table) or as JSON for scripts.
+//! pure functions from what the store reads (lots, subscriptions and the
+//! records of `rules::records`; never the store's own types), and their
+//! rendering as tables for people (comfy-table) or as JSON for scripts.
 
 mod account;
 pub mod stream;
 mod upcoming;
 
-pub use account::{AccountView, HISTORY_SHOWN, ImagesSummary, account, render_account};
+pub use account::{AccountView, HISTORY_SHOWN, account, render_account};
 pub use upcoming::{UpcomingEvent, upcoming};
 
 use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, presets};
@@ -14,8 +15,10 @@ use serde::Serialize;
 
 use crate::clock::{Instant, format_instant};
 use crate::money::format_money;
-use crate::rules::{self, Asset, Lot, Subscription, SubscriptionStatus, image_id, rights};
-use crate::store::{HistoryRow, ImageRow};
+use crate::rules::{
+    self, Asset, CommercialUse, HistoryLine, ImageRecord, Lot, MaxDownload, Subscription, SubscriptionStatus, Totals,
+    image_id, rights,
+};
 use crate::terminal::Terminal;
 
 /// Whether output may carry colour: only on a terminal, never with
@@ -125,8 +128,9 @@ pub struct RiskView {
 pub struct BalanceView {
     pub account: String,
     pub as_of: String,
-    pub credits: u64,
-    pub licenses: u64,
+    /// What the lots below hold.
+    #[serde(flatten)]
+    pub totals: Totals,
     pub lots: Vec<LotView>,
     pub subscription: Option<SubscriptionView>,
     pub at_risk: Vec<RiskView>,
@@ -156,13 +160,6 @@ pub fn subscription_view(sub: &Subscription) -> SubscriptionView {
     }
 }
 
-fn sums<'a>(lots: impl Iterator<Item = (&'a Asset, u64)>) -> (u64, u64) {
-    lots.fold((0, 0), |(c, l), (asset, n)| match asset {
-        Asset::Credits => (c.saturating_add(n), l),
-        Asset::Licenses => (c, l.saturating_add(n)),
-    })
-}
-
 /// What is at risk next (SPEC §3–§5): the soonest one-time expiry, what the
 /// next delivery's rollover cut takes if nothing is spent, and a cancelling
 /// subscription's forfeiture — soonest first.
@@ -182,7 +179,7 @@ pub fn at_risk(lots: &[Lot], sub: Option<&Subscription>, now: Instant) -> Vec<Ri
         let Some(e) = first(kind) else {
             continue;
         };
-        let what = upcoming::amounts(e.lost_credits, e.lost_licenses);
+        let what = e.lost();
         risks.push(RiskView {
             at: e.at.clone(),
             kind: label,
@@ -213,13 +210,10 @@ fn expiry_as_of(lot: &Lot, sub: Option<&Subscription>, at: Instant) -> Instant {
         .map_or(lot.expires_at, |t| t.min(lot.expires_at))
 }
 
-pub fn balance(
-    account: &str,
-    lots: &[Lot],
-    sub: Option<&Subscription>,
-    as_of: Instant,
-    historical: bool,
-) -> BalanceView {
+/// The lots a balance shows, in burn-down order: those usable at `as_of`,
+/// or for an earlier instant (`historical`) those holding something then,
+/// with the expiry they had then.
+fn lots_shown(lots: &[Lot], sub: Option<&Subscription>, as_of: Instant, historical: bool) -> Vec<Lot> {
     let mut lots: Vec<Lot> = lots
         .iter()
         .filter(|l| l.usable_at(as_of) || historical && l.remaining > 0)
@@ -231,24 +225,34 @@ pub fn balance(
         }
     }
     lots.sort_by(rules::burn_down_order);
-    let (credits, licenses) = sums(lots.iter().map(|l| (&l.asset, l.remaining)));
+    lots
+}
+
+fn lot_view(l: &Lot) -> LotView {
+    LotView {
+        id: l.id,
+        asset: l.asset.as_str(),
+        source: l.source.as_str(),
+        granted: l.granted,
+        remaining: l.remaining,
+        granted_at: format_instant(l.granted_at),
+        expires_at: format_instant(l.expires_at),
+    }
+}
+
+pub fn balance(
+    account: &str,
+    lots: &[Lot],
+    sub: Option<&Subscription>,
+    as_of: Instant,
+    historical: bool,
+) -> BalanceView {
+    let lots = lots_shown(lots, sub, as_of, historical);
     BalanceView {
         account: account.to_owned(),
         as_of: format_instant(as_of),
-        credits,
-        licenses,
-        lots: lots
-            .iter()
-            .map(|l| LotView {
-                id: l.id,
-                asset: l.asset.as_str(),
-                source: l.source.as_str(),
-                granted: l.granted,
-                remaining: l.remaining,
-                granted_at: format_instant(l.granted_at),
-                expires_at: format_instant(l.expires_at),
-            })
-            .collect(),
+        totals: Totals::of_lots(&lots),
+        lots: lots.iter().map(lot_view).collect(),
         subscription: sub.map(subscription_view),
         at_risk: at_risk(&lots, sub, as_of),
     }
@@ -259,8 +263,8 @@ pub fn render_balance(view: &BalanceView, terminal: Terminal) -> String {
     let mut out = format!(
         "{}: {} and {} (as of {})\n",
         view.account,
-        Asset::Credits.count(view.credits),
-        Asset::Licenses.count(view.licenses),
+        Asset::Credits.count(view.totals.credits),
+        Asset::Licenses.count(view.totals.licenses),
         view.as_of
     );
     if let Some(s) = &view.subscription {
@@ -319,8 +323,9 @@ pub struct HistoryEntry {
     pub lot: Option<i64>,
     pub asset: Option<&'static str>,
     pub change: i64,
-    pub credits: i64,
-    pub licenses: i64,
+    /// The account's running balances after this entry.
+    #[serde(flatten)]
+    pub balances: Totals<i64>,
     pub note: Option<String>,
     pub actor: Option<String>,
 }
@@ -339,59 +344,48 @@ impl HistoryEntry {
 }
 
 /// Every entry with the running balances after it.
-pub fn history(rows: &[HistoryRow]) -> Vec<HistoryEntry> {
-    history_from(rows, 0, 0)
+pub fn history(lines: &[HistoryLine]) -> Vec<HistoryEntry> {
+    history_from(lines, Totals::default())
 }
 
-/// The last rows of a history whose balances after the last row are
-/// `credits` and `licenses` (the account's current totals): the running
-/// balances are counted back from there, so the earlier rows need not be read.
-pub fn history_tail(rows: &[HistoryRow], credits: u64, licenses: u64) -> Vec<HistoryEntry> {
-    let (moved_credits, moved_licenses) = rows.iter().fold((0i64, 0i64), |(c, l), r| match &r.entry {
-        Some((_, Asset::Credits, delta, ..)) => (c.saturating_add(*delta), l),
-        Some((_, Asset::Licenses, delta, ..)) => (c, l.saturating_add(*delta)),
-        None => (c, l),
-    });
+/// The last lines of a history whose balances after the last line are
+/// `held` (the account's current totals): the running balances are counted
+/// back from there, so the earlier lines need not be read.
+pub fn history_tail(lines: &[HistoryLine], held: Totals) -> Vec<HistoryEntry> {
+    let moved: Totals<i64> = lines
+        .iter()
+        .filter_map(|l| l.entry.as_ref())
+        .map(|e| (e.asset, e.delta))
+        .collect();
     let signed = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     history_from(
-        rows,
-        signed(credits).saturating_sub(moved_credits),
-        signed(licenses).saturating_sub(moved_licenses),
+        lines,
+        Totals {
+            credits: signed(held.credits).saturating_sub(moved.credits),
+            licenses: signed(held.licenses).saturating_sub(moved.licenses),
+        },
     )
 }
 
-fn history_from(rows: &[HistoryRow], credits: i64, licenses: i64) -> Vec<HistoryEntry> {
-    let (mut credits, mut licenses) = (credits, licenses);
-    rows.iter()
+fn history_from(lines: &[HistoryLine], mut balances: Totals<i64>) -> Vec<HistoryEntry> {
+    lines
+        .iter()
         .map(|r| {
-            let (lot, asset, change, reason, note) = match &r.entry {
-                Some((lot, asset, delta, reason, note)) => {
-                    match asset {
-                        Asset::Credits => credits = credits.saturating_add(*delta),
-                        Asset::Licenses => licenses = licenses.saturating_add(*delta),
-                    }
-                    (
-                        Some(*lot),
-                        Some(asset.as_str()),
-                        *delta,
-                        Some(reason.clone()),
-                        note.clone(),
-                    )
-                }
-                None => (None, None, 0, None, None),
-            };
+            if let Some(e) = &r.entry {
+                balances.add(e.asset, e.delta);
+            }
+            let entry = r.entry.as_ref();
             HistoryEntry {
                 at: format_instant(r.at),
                 operation: r.operation_id,
                 kind: r.kind.clone(),
                 summary: r.summary.clone(),
-                reason,
-                lot,
-                asset,
-                change,
-                credits,
-                licenses,
-                note,
+                reason: entry.map(|e| e.reason.clone()),
+                lot: entry.map(|e| e.lot_id),
+                asset: entry.map(|e| e.asset.as_str()),
+                change: entry.map_or(0, |e| e.delta),
+                balances,
+                note: entry.and_then(|e| e.note.clone()),
                 actor: r.actor.clone(),
             }
         })
@@ -482,8 +476,8 @@ fn render_history_table(entries: &[HistoryEntry], terminal: Terminal) -> Table {
         t.add_row(vec![
             Cell::new(if first_of_op { e.at.clone() } else { String::new() }),
             paint.change(change, e.change),
-            Cell::new(e.credits),
-            Cell::new(e.licenses),
+            Cell::new(e.balances.credits),
+            Cell::new(e.balances.licenses),
             Cell::new(what.join("\n")),
         ]);
     }
@@ -506,16 +500,17 @@ pub struct ImageView {
     pub licensed: bool,
     pub licensed_at: Option<String>,
     pub watermark: bool,
-    pub commercial_use: &'static str,
-    pub max_download: &'static str,
+    pub commercial_use: CommercialUse,
+    pub max_download: MaxDownload,
     pub svg_export: bool,
     pub upscale: bool,
     pub remove_background: bool,
     pub edits: Vec<EditView>,
 }
 
-pub fn images(rows: &[ImageRow]) -> Vec<ImageView> {
-    rows.iter()
+pub fn images(records: &[ImageRecord]) -> Vec<ImageView> {
+    records
+        .iter()
         .map(|r| {
             let rights = rights(&r.image.style, r.image.licensed);
             ImageView {
@@ -534,10 +529,10 @@ pub fn images(rows: &[ImageRow]) -> Vec<ImageView> {
                 edits: r
                     .edits
                     .iter()
-                    .map(|(op, credits, at)| EditView {
-                        op: op.clone(),
-                        credits: *credits,
-                        at: format_instant(*at),
+                    .map(|e| EditView {
+                        op: e.op.clone(),
+                        credits: e.credits,
+                        at: format_instant(e.at),
                     })
                     .collect(),
             }
@@ -548,15 +543,16 @@ pub fn images(rows: &[ImageRow]) -> Vec<ImageView> {
 /// SPEC §7's rights of one image in words.
 fn rights_text(v: &ImageView) -> String {
     let use_ = match v.commercial_use {
-        "full" => "full commercial rights",
-        "free" => "free for any use",
-        "model_provider_terms" => "rights per model provider",
-        _ => "no commercial use",
+        CommercialUse::Full => "full commercial rights",
+        CommercialUse::Free => "free for any use",
+        CommercialUse::ModelProviderTerms => "rights per model provider",
+        CommercialUse::None => "no commercial use",
     };
+    let max_download = v.max_download.as_str();
     if v.watermark {
-        format!("watermarked {}, {use_}", v.max_download)
+        format!("watermarked {max_download}, {use_}")
     } else {
-        format!("{use_}, {}{}", v.max_download, if v.svg_export { " + SVG" } else { "" })
+        format!("{use_}, {max_download}{}", if v.svg_export { " + SVG" } else { "" })
     }
 }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::clock::{Instant, format_instant, latest_instant, within_calendar};
 use crate::money::format_money;
-use crate::rules::{self, Asset, Effect, Lot, Subscription, SubscriptionStatus};
+use crate::rules::{self, Lot, Subscription, SubscriptionStatus, Totals};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct UpcomingEvent {
@@ -26,6 +26,16 @@ pub struct UpcomingEvent {
     pub message: String,
 }
 
+impl UpcomingEvent {
+    /// What expires or is forfeited at this event if nothing is spent first.
+    pub fn lost(&self) -> Totals {
+        Totals {
+            credits: self.lost_credits,
+            licenses: self.lost_licenses,
+        }
+    }
+}
+
 /// SPEC §8's order of events falling on one instant.
 fn phase(kind: &str) -> u8 {
     match kind {
@@ -38,39 +48,6 @@ fn phase(kind: &str) -> u8 {
 
 fn signed(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-fn totals(lots: &[Lot]) -> (u64, u64) {
-    lots.iter().fold((0, 0), |(c, l), lot| match lot.asset {
-        Asset::Credits => (c.saturating_add(lot.remaining), l),
-        Asset::Licenses => (c, l.saturating_add(lot.remaining)),
-    })
-}
-
-fn debits(effects: &[Effect]) -> (u64, u64) {
-    effects.iter().fold((0, 0), |(c, l), e| match e {
-        Effect::Debit {
-            asset: Asset::Credits,
-            amount,
-            ..
-        } => (c.saturating_add(*amount), l),
-        Effect::Debit {
-            asset: Asset::Licenses,
-            amount,
-            ..
-        } => (c, l.saturating_add(*amount)),
-        _ => (c, l),
-    })
-}
-
-/// "497 credits and 4 licenses", "5 licenses", "nothing".
-pub fn amounts(credits: u64, licenses: u64) -> String {
-    match (credits, licenses) {
-        (0, 0) => "nothing".to_owned(),
-        (c, 0) => Asset::Credits.count(c),
-        (0, l) => Asset::Licenses.count(l),
-        (c, l) => format!("{} and {}", Asset::Credits.count(c), Asset::Licenses.count(l)),
-    }
 }
 
 /// The upcoming events after `now`, soonest first (SPEC §8 order within an
@@ -90,7 +67,8 @@ pub fn upcoming(lots: &[Lot], sub: Option<&Subscription>, now: Instant, limit: u
             .filter(|l| l.expires_at == at)
             .map(|l| (*l).clone())
             .collect();
-        let (credits, licenses) = totals(&due);
+        let lost = Totals::of_lots(&due);
+        let Totals { credits, licenses } = lost;
         let sources: Vec<String> = due
             .iter()
             .map(|l| format!("{} lot {}", l.source.as_str(), l.id))
@@ -104,7 +82,7 @@ pub fn upcoming(lots: &[Lot], sub: Option<&Subscription>, now: Instant, limit: u
             lost_licenses: licenses,
             price_cents: None,
             currency: None,
-            message: format!("{} expire unused ({})", amounts(credits, licenses), sources.join(", ")),
+            message: format!("{lost} expire unused ({})", sources.join(", ")),
         });
     }
     if let Some(sub) = sub.filter(|s| s.is_running()) {
@@ -132,15 +110,20 @@ fn subscription_events(lots: &[Lot], sub: &Subscription) -> Vec<UpcomingEvent> {
         } else {
             Vec::new()
         };
-        let (cut_credits, cut_licenses) = debits(&cut);
-        let (alloc_credits, alloc_licenses) = terms.allocation().unwrap_or((0, 0));
-        let cap_note = if cut_credits + cut_licenses > 0 {
-            format!(
-                "; the rollover cap first cuts {} if nothing is spent",
-                amounts(cut_credits, cut_licenses)
-            )
-        } else {
+        let cut = Totals::of_debits(&cut);
+        let Totals {
+            credits: cut_credits,
+            licenses: cut_licenses,
+        } = cut;
+        let allocation = terms.allocation().unwrap_or_default();
+        let Totals {
+            credits: alloc_credits,
+            licenses: alloc_licenses,
+        } = allocation;
+        let cap_note = if cut.is_nothing() {
             String::new()
+        } else {
+            format!("; the rollover cap first cuts {cut} if nothing is spent")
         };
         events.push(UpcomingEvent {
             at: format_instant(next),
@@ -151,11 +134,7 @@ fn subscription_events(lots: &[Lot], sub: &Subscription) -> Vec<UpcomingEvent> {
             lost_licenses: cut_licenses,
             price_cents: None,
             currency: None,
-            message: format!(
-                "{} delivers {}{cap_note}",
-                sub.plan,
-                amounts(alloc_credits, alloc_licenses)
-            ),
+            message: format!("{} delivers {allocation}{cap_note}", sub.plan),
         });
     }
     match sub.status {
@@ -176,7 +155,8 @@ fn subscription_events(lots: &[Lot], sub: &Subscription) -> Vec<UpcomingEvent> {
             ),
         }),
         SubscriptionStatus::Active | SubscriptionStatus::Cancelling => {
-            let (credits, licenses) = totals(&held_at_period_end(sub, own, period_end));
+            let lost = Totals::of_lots(&held_at_period_end(sub, own, period_end));
+            let Totals { credits, licenses } = lost;
             let why = if sub.status == SubscriptionStatus::Cancelling {
                 "ends after cancel".to_owned()
             } else {
@@ -194,11 +174,7 @@ fn subscription_events(lots: &[Lot], sub: &Subscription) -> Vec<UpcomingEvent> {
                 lost_licenses: licenses,
                 price_cents: None,
                 currency: None,
-                message: format!(
-                    "{} {why}: {} forfeited if nothing is spent",
-                    sub.plan,
-                    amounts(credits, licenses)
-                ),
+                message: format!("{} {why}: {lost} forfeited if nothing is spent", sub.plan),
             });
         }
         SubscriptionStatus::Ended => {}
@@ -225,6 +201,7 @@ fn held_at_period_end(sub: &Subscription, mut lots: Vec<Lot>, period_end: Instan
 mod tests {
     use super::*;
     use crate::clock::at;
+    use crate::rules::Asset;
     use crate::rules::fixtures::{lot, subscription};
 
     #[test]

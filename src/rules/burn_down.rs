@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 use crate::clock::Instant;
 
 use super::model::{Asset, Lot};
+use super::totals::Totals;
 
 /// The order lots are spent in: `expires_at`, then `granted_at`, then id.
 pub fn burn_down_order(a: &Lot, b: &Lot) -> Ordering {
@@ -14,9 +15,7 @@ pub fn burn_down_order(a: &Lot, b: &Lot) -> Ordering {
 
 /// The usable balance of one asset at `now`.
 pub fn usable_total(lots: &[Lot], asset: Asset, now: Instant) -> u64 {
-    lots.iter()
-        .filter(|l| l.asset == asset && l.usable_at(now))
-        .fold(0u64, |acc, l| acc.saturating_add(l.remaining))
+    Totals::of_lots(lots.iter().filter(|l| l.usable_at(now))).get(asset)
 }
 
 /// Takes `amount` of `asset` from the usable lots in burn-down order.

@@ -11,20 +11,24 @@ mod expiry;
 pub(crate) mod fixtures;
 mod limits;
 mod model;
+mod records;
 mod refusal;
 mod spending;
 mod subscription;
 mod topic;
+mod totals;
 
 pub use accounts::{buy, signup};
 pub use burn_down::{burn_down, burn_down_order, usable_total};
 pub use expiry::expire_one_time_lots;
 pub use limits::{MAX_HOLDING, within_holding_limit};
 pub use model::*;
+pub use records::{AccountSummary, EditRecord, HistoryLine, ImageRecord, ImagesSummary, LedgerEntry};
 pub use refusal::{OverLimit, Refusal};
-pub use spending::{ImageRights, edit, generate, license, rights, train};
+pub use spending::{CommercialUse, ImageRights, MaxDownload, edit, generate, license, rights, train};
 pub use subscription::{cancel, deliver, forfeit, renew, rollover_cut, subscribe, undo_cancel};
 pub use topic::Topic;
+pub use totals::Totals;
 
 use crate::clock::Instant;
 

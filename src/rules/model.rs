@@ -5,6 +5,8 @@
 use crate::clock::{Instant, nth_month};
 use crate::shown::shown;
 
+use super::totals::Totals;
+
 /// What a lot holds. Both are whole numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Asset {
@@ -162,13 +164,16 @@ pub struct Terms {
 }
 
 impl Terms {
-    /// The monthly allocation as (credits, licenses); `None` on overflow.
-    pub fn allocation(&self) -> Option<(u64, u64)> {
+    /// The monthly allocation; `None` on overflow.
+    pub fn allocation(&self) -> Option<Totals> {
         let credits = self
             .licenses_per_month
             .checked_mul(self.license_bonus_credits)?
             .checked_add(self.credits_per_month)?;
-        Some((credits, self.licenses_per_month))
+        Some(Totals {
+            credits,
+            licenses: self.licenses_per_month,
+        })
     }
 }
 

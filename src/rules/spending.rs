@@ -296,14 +296,65 @@ pub fn license(handle: &str, lots: &[Lot], image: &Image, pricing: &Pricing, now
 pub struct ImageRights {
     pub requires_license: bool,
     pub watermark: bool,
-    /// `full` (licensed), `free` (agentic), `model_provider_terms` (base), `none`.
-    pub commercial_use: &'static str,
-    /// `8K`, or `preview` for an image that needs a license it lacks.
-    pub max_download: &'static str,
+    pub commercial_use: CommercialUse,
+    pub max_download: MaxDownload,
     pub svg_export: bool,
     pub upscale: bool,
     pub remove_background: bool,
 }
+
+/// Whether and how an image may be used commercially (SPEC §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommercialUse {
+    /// A licensed image.
+    Full,
+    /// An agentic image, free for any use.
+    Free,
+    /// A base image: the model provider's terms apply.
+    ModelProviderTerms,
+    /// An image that needs a license it lacks.
+    None,
+}
+
+impl CommercialUse {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommercialUse::Full => "full",
+            CommercialUse::Free => "free",
+            CommercialUse::ModelProviderTerms => "model_provider_terms",
+            CommercialUse::None => "none",
+        }
+    }
+}
+
+/// The largest download an image allows (SPEC §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MaxDownload {
+    EightK,
+    /// Only a watermarked preview, for an image that needs a license it lacks.
+    Preview,
+}
+
+impl MaxDownload {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MaxDownload::EightK => "8K",
+            MaxDownload::Preview => "preview",
+        }
+    }
+}
+
+/// JSON writes the rights with the names above.
+macro_rules! serialize_as_str {
+    ($($ty:ty),*) => {$(
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+    )*};
+}
+serialize_as_str!(CommercialUse, MaxDownload);
 
 pub fn rights(style: &Style, licensed: bool) -> ImageRights {
     let requires_license = style.requires_license();
@@ -312,12 +363,16 @@ pub fn rights(style: &Style, licensed: bool) -> ImageRights {
         requires_license,
         watermark: !unlocked,
         commercial_use: match (style, licensed) {
-            (_, true) => "full",
-            (Style::Agentic, false) => "free",
-            (Style::Base, false) => "model_provider_terms",
-            _ => "none",
+            (_, true) => CommercialUse::Full,
+            (Style::Agentic, false) => CommercialUse::Free,
+            (Style::Base, false) => CommercialUse::ModelProviderTerms,
+            _ => CommercialUse::None,
         },
-        max_download: if unlocked { "8K" } else { "preview" },
+        max_download: if unlocked {
+            MaxDownload::EightK
+        } else {
+            MaxDownload::Preview
+        },
         svg_export: unlocked,
         upscale: unlocked,
         remove_background: unlocked,
@@ -500,16 +555,19 @@ mod tests {
     #[test]
     fn rights_follow_spec_section_7() {
         let unlicensed = rights(&Style::Artist("a".into()), false);
-        assert!(unlicensed.watermark && !unlicensed.svg_export && unlicensed.commercial_use == "none");
+        assert!(unlicensed.watermark && !unlicensed.svg_export && unlicensed.commercial_use == CommercialUse::None);
         let licensed = rights(&Style::Artist("a".into()), true);
         assert!(
             !licensed.watermark
                 && licensed.svg_export
-                && licensed.max_download == "8K"
-                && licensed.commercial_use == "full"
+                && licensed.max_download == MaxDownload::EightK
+                && licensed.commercial_use == CommercialUse::Full
         );
-        assert_eq!(rights(&Style::Agentic, false).commercial_use, "free");
-        assert_eq!(rights(&Style::Base, false).commercial_use, "model_provider_terms");
+        assert_eq!(rights(&Style::Agentic, false).commercial_use, CommercialUse::Free);
+        assert_eq!(
+            rights(&Style::Base, false).commercial_use,
+            CommercialUse::ModelProviderTerms
+        );
         assert!(!rights(&Style::Base, false).requires_license);
     }
 }

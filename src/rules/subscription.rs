@@ -8,6 +8,7 @@ use crate::pricing::Pricing;
 
 use super::accounts::known_ids;
 use super::model::{Asset, Lot, Reason, Source, Subscription, SubscriptionStatus, Terms};
+use super::totals::Totals;
 use super::{Change, Effect, Refusal, SubscriptionRef};
 
 /// An instant of the subscription's series, or [`never`] past the calendar.
@@ -18,7 +19,7 @@ fn instant_or_never(t: Option<Instant>) -> Instant {
     t.unwrap_or_else(never)
 }
 
-fn allocation(terms: &Terms) -> Result<(u64, u64), Refusal> {
+fn allocation(terms: &Terms) -> Result<Totals, Refusal> {
     terms
         .allocation()
         .ok_or_else(|| Refusal::too_large("this plan's monthly allocation"))
@@ -27,7 +28,7 @@ fn allocation(terms: &Terms) -> Result<(u64, u64), Refusal> {
 /// The grants of one delivery: the allocation's licenses and credits, each
 /// as one `subscription` lot that lasts until the next delivery.
 fn delivery_grants(terms: &Terms, subscription: SubscriptionRef, expires_at: Instant) -> Result<Vec<Effect>, Refusal> {
-    let (credits, licenses) = allocation(terms)?;
+    let Totals { credits, licenses } = allocation(terms)?;
     Ok([(Asset::Licenses, licenses), (Asset::Credits, credits)]
         .into_iter()
         .filter(|(_, amount)| *amount > 0)
@@ -82,7 +83,7 @@ pub fn subscribe(
         price_cents: plan.price_cents,
         currency: pricing.currency.clone(),
     };
-    let (credits, licenses) = allocation(&terms)?;
+    let Totals { credits, licenses } = allocation(&terms)?;
     let period_end = nth_month(now, terms.interval_months).ok_or_else(|| {
         Refusal::Clock(format!(
             "a {} of {plan_id} from {} would end after {}, the end of the wallet's calendar, and a subscription \
@@ -270,20 +271,23 @@ pub fn rollover_cut(terms: &Terms, sub_id: i64, sub_lots: &[Lot]) -> Vec<Effect>
     let Some(cap_months) = terms.rollover_cap_months else {
         return Vec::new();
     };
-    let Some((alloc_credits, alloc_licenses)) = terms.allocation() else {
+    let Some(alloc) = terms.allocation() else {
         return Vec::new();
     };
     let mut effects = Vec::new();
-    for (asset, alloc) in [(Asset::Credits, alloc_credits), (Asset::Licenses, alloc_licenses)] {
-        let cap = alloc.saturating_mul(u64::from(cap_months));
-        let mut lots: Vec<&Lot> = sub_lots
+    let own = || {
+        sub_lots
             .iter()
-            .filter(|l| l.asset == asset && l.subscription_id == Some(sub_id) && l.remaining > 0)
-            .collect();
-        let held = lots.iter().fold(0u64, |acc, l| acc.saturating_add(l.remaining));
+            .filter(|l| l.subscription_id == Some(sub_id) && l.remaining > 0)
+    };
+    let held_by_asset = Totals::of_lots(own());
+    for asset in Asset::ALL {
+        let cap = alloc.get(asset).saturating_mul(u64::from(cap_months));
+        let held = held_by_asset.get(asset);
         if held <= cap {
             continue;
         }
+        let mut lots: Vec<&Lot> = own().filter(|l| l.asset == asset).collect();
         lots.sort_by_key(|l| (l.granted_at, l.id));
         let mut excess = held - cap;
         let months = if cap_months == 1 {
@@ -345,7 +349,7 @@ pub fn deliver(sub: &Subscription, sub_lots: &[Lot]) -> Result<Change, Refusal> 
         deliveries: sub.deliveries.saturating_add(1),
         ..sub.clone()
     }));
-    let (credits, licenses) = allocation(&sub.terms)?;
+    let Totals { credits, licenses } = allocation(&sub.terms)?;
     Ok(Change {
         kind: "delivery",
         summary: format!(
@@ -394,9 +398,21 @@ mod tests {
     #[test]
     fn allocation_is_licenses_plus_their_bonus_plus_plan_credits() {
         let mut terms = subscription(SubscriptionStatus::Active, 1, 1, 1).terms;
-        assert_eq!(terms.allocation(), Some((500, 5)));
+        assert_eq!(
+            terms.allocation(),
+            Some(Totals {
+                credits: 500,
+                licenses: 5
+            })
+        );
         terms.credits_per_month = 40;
-        assert_eq!(terms.allocation(), Some((540, 5)));
+        assert_eq!(
+            terms.allocation(),
+            Some(Totals {
+                credits: 540,
+                licenses: 5
+            })
+        );
     }
 
     #[test]

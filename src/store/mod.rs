@@ -24,7 +24,6 @@ use crate::clock::Instant;
 use crate::rules::Lot;
 
 pub use open::{Location, Published};
-pub use read::{AccountRow, HistoryRow, ImageRow};
 pub use write::Recorded;
 
 /// Every schema the binary knows, in order. The wallet's `user_version` is

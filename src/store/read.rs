@@ -1,4 +1,6 @@
 //! Queries: the clock, one account's rows, due clock events, history.
+//! What the views read comes back as the domain's types (`rules::records`:
+//! accounts with their totals, history lines, images with their edits).
 //! Every query is indexed by the account or by the due instant; nothing
 //! scans all accounts.
 
@@ -6,7 +8,10 @@ use anyhow::{Context, anyhow, ensure};
 use rusqlite::{OptionalExtension, Row, params};
 
 use crate::clock::{self, Instant};
-use crate::rules::{Asset, Image, Lot, Source, Style, Subscription, SubscriptionStatus, Terms, kind};
+use crate::rules::{
+    AccountSummary, Asset, EditRecord, HistoryLine, Image, ImageRecord, ImagesSummary, LedgerEntry, Lot, Source, Style,
+    Subscription, SubscriptionStatus, Terms, Totals, kind,
+};
 
 use super::Db;
 
@@ -125,38 +130,6 @@ fn subscription(row: &Row<'_>) -> rusqlite::Result<Subscription> {
     })
 }
 
-/// An account and its totals (sum of its live lots).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccountRow {
-    pub id: i64,
-    pub handle: String,
-    pub created_at: Instant,
-    pub credits: u64,
-    pub licenses: u64,
-}
-
-/// An image with its edits, for `images`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImageRow {
-    pub image: Image,
-    pub licensed_at: Option<Instant>,
-    /// (op, credits, at)
-    pub edits: Vec<(String, u64, Instant)>,
-}
-
-/// One line of `history`: a ledger entry, or an operation that moved no
-/// credits or licenses (a cancel, a renewal charge, a free training).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HistoryRow {
-    pub operation_id: i64,
-    pub at: Instant,
-    pub kind: String,
-    pub summary: String,
-    pub actor: Option<String>,
-    /// (lot id, asset, delta, reason, note)
-    pub entry: Option<(i64, Asset, i64, String, Option<String>)>,
-}
-
 impl Db<'_> {
     pub fn clock(&self) -> anyhow::Result<Instant> {
         if let Some(at) = self.memo.and_then(|m| m.clock.get()) {
@@ -219,7 +192,7 @@ impl Db<'_> {
     pub fn each_account(
         &self,
         as_of: Option<Instant>,
-        mut each: impl FnMut(AccountRow) -> anyhow::Result<()>,
+        mut each: impl FnMut(AccountSummary) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
         let (sql, at) = match as_of {
             None => (
@@ -248,12 +221,14 @@ impl Db<'_> {
         let mut stmt = self.conn.prepare(sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(at))?;
         while let Some(r) = rows.next()? {
-            each(AccountRow {
+            each(AccountSummary {
                 id: r.get(0)?,
                 handle: r.get(1)?,
                 created_at: instant(r.get(2)?)?,
-                credits: amount(r, 3)?,
-                licenses: amount(r, 4)?,
+                held: Totals {
+                    credits: amount(r, 3)?,
+                    licenses: amount(r, 4)?,
+                },
             })?;
         }
         Ok(())
@@ -433,7 +408,7 @@ impl Db<'_> {
     }
 
     /// The account's images with their edits, in creation order.
-    pub fn images(&self, account_id: i64) -> anyhow::Result<Vec<ImageRow>> {
+    pub fn images(&self, account_id: i64) -> anyhow::Result<Vec<ImageRecord>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT i.id, i.style_kind, i.style_name, i.created_at, i.licensed_at
              FROM operations o JOIN images i ON i.operation_id = o.id WHERE o.account_id = ?1 ORDER BY i.id",
@@ -447,9 +422,15 @@ impl Db<'_> {
         let mut out = Vec::with_capacity(images.len());
         for (image, licensed_at) in images {
             let edits = edits_stmt
-                .query_map([image.number], |r| Ok((r.get(0)?, amount(r, 1)?, instant(r.get(2)?)?)))?
+                .query_map([image.number], |r| {
+                    Ok(EditRecord {
+                        op: r.get(0)?,
+                        credits: amount(r, 1)?,
+                        at: instant(r.get(2)?)?,
+                    })
+                })?
                 .collect::<Result<_, _>>()?;
-            out.push(ImageRow {
+            out.push(ImageRecord {
                 image,
                 licensed_at,
                 edits,
@@ -458,8 +439,8 @@ impl Db<'_> {
         Ok(out)
     }
 
-    /// (images, licensed, needing a license they lack) of one account.
-    pub fn images_summary(&self, account_id: i64) -> anyhow::Result<(u64, u64, u64)> {
+    /// One account's images counted.
+    pub fn images_summary(&self, account_id: i64) -> anyhow::Result<ImagesSummary> {
         Ok(self
             .conn
             .prepare_cached(
@@ -468,7 +449,13 @@ impl Db<'_> {
                     count(*) FILTER (WHERE i.style_kind IN ('private', 'artist') AND i.licensed_at IS NULL)
              FROM operations o JOIN images i ON i.operation_id = o.id WHERE o.account_id = ?1",
             )?
-            .query_row([account_id], |r| Ok((amount(r, 0)?, amount(r, 1)?, amount(r, 2)?)))?)
+            .query_row([account_id], |r| {
+                Ok(ImagesSummary {
+                    count: amount(r, 0)?,
+                    licensed: amount(r, 1)?,
+                    needing_license: amount(r, 2)?,
+                })
+            })?)
     }
 
     /// Image ids of one account starting with `prefix`, for completion.
@@ -483,7 +470,7 @@ impl Db<'_> {
 
     /// The last `count` operations of the account with their ledger entries,
     /// in order, read from the end of its indexes.
-    pub fn history_tail(&self, account_id: i64, count: u32) -> anyhow::Result<Vec<HistoryRow>> {
+    pub fn history_tail(&self, account_id: i64, count: u32) -> anyhow::Result<Vec<HistoryLine>> {
         let oldest: Option<i64> = self
             .conn
             .prepare_cached(
@@ -501,31 +488,30 @@ impl Db<'_> {
     /// Every operation of the account with its ledger entries, in order:
     /// both read through the account's operations and merged (entry ids
     /// grow with operation ids), never joined across the whole ledger.
-    pub fn history(&self, account_id: i64) -> anyhow::Result<Vec<HistoryRow>> {
+    pub fn history(&self, account_id: i64) -> anyhow::Result<Vec<HistoryLine>> {
         self.history_rows(account_id, i64::MIN)
     }
 
     /// The account's operations from `first_op` on with their entries,
     /// merged in order.
-    fn history_rows(&self, account_id: i64, first_op: i64) -> anyhow::Result<Vec<HistoryRow>> {
-        type Entry = (i64, (i64, Asset, i64, String, Option<String>));
+    fn history_rows(&self, account_id: i64, first_op: i64) -> anyhow::Result<Vec<HistoryLine>> {
         let mut entries_stmt = self.conn.prepare_cached(
             "SELECT e.operation_id, e.lot_id, e.asset, e.delta, e.reason, e.note
              FROM operations o JOIN ledger e ON e.operation_id = o.id
              WHERE o.account_id = ?1 AND o.id >= ?2 ORDER BY e.id",
         )?;
-        let entries: Vec<Entry> = entries_stmt
+        let entries: Vec<(i64, LedgerEntry)> = entries_stmt
             .query_map(params![account_id, first_op], |r| {
                 let asset: String = r.get(2)?;
                 Ok((
                     r.get(0)?,
-                    (
-                        r.get(1)?,
-                        Asset::parse(&asset).ok_or_else(|| bad("asset", &asset))?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                    ),
+                    LedgerEntry {
+                        lot_id: r.get(1)?,
+                        asset: Asset::parse(&asset).ok_or_else(|| bad("asset", &asset))?,
+                        delta: r.get(3)?,
+                        reason: r.get(4)?,
+                        note: r.get(5)?,
+                    },
                 ))
             })?
             .collect::<Result<_, _>>()?;
@@ -533,7 +519,7 @@ impl Db<'_> {
             "SELECT id, at, kind, summary, actor FROM operations WHERE account_id = ?1 AND id >= ?2 ORDER BY id",
         )?;
         let ops = ops_stmt.query_map(params![account_id, first_op], |r| {
-            Ok(HistoryRow {
+            Ok(HistoryLine {
                 operation_id: r.get(0)?,
                 at: instant(r.get(1)?)?,
                 kind: r.get(2)?,
@@ -548,7 +534,7 @@ impl Db<'_> {
             let op = op?;
             let mut any = false;
             while let Some((_, entry)) = entries.next_if(|(op_id, _)| *op_id == op.operation_id) {
-                rows.push(HistoryRow {
+                rows.push(HistoryLine {
                     entry: Some(entry),
                     ..op.clone()
                 });
