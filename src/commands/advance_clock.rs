@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::cli::AdvanceClockArgs;
 use crate::clock::{Instant, Step, format_instant, parse_instant};
 use crate::error::{Error, Result};
-use crate::rules::{self, Change, Refusal, Subscription};
+use crate::rules::{self, Change, OperationKind, Refusal, Subscription};
 use crate::store::Db;
 
 use super::{Context, Output};
@@ -27,13 +27,14 @@ const PROGRESS_SPAN: i64 = 366 * 86_400;
 struct Event {
     at: String,
     account: String,
-    kind: &'static str,
+    kind: OperationKind,
     summary: String,
 }
 
 #[derive(Debug, Default, Serialize)]
 struct Fired {
-    /// Events of each kind.
+    /// Events of each kind, keyed by the kind's text so that they list
+    /// alphabetically.
     counts: BTreeMap<&'static str, u64>,
     /// The first events, in the order they fired.
     events: Vec<Event>,
@@ -43,7 +44,7 @@ struct Fired {
 
 impl Fired {
     fn note(&mut self, at: Instant, account: &str, change: &Change) {
-        *self.counts.entry(change.kind).or_default() += 1;
+        *self.counts.entry(change.kind.as_str()).or_default() += 1;
         if self.events.len() < EVENTS_LISTED {
             self.events.push(Event {
                 at: format_instant(at),
@@ -129,7 +130,7 @@ pub fn run(db: &Db<'_>, ctx: &Context, args: &AdvanceClockArgs) -> Result<Output
         format_instant(now),
         format_instant(to)
     );
-    db.record_wallet_operation(to, "advance-clock", &summary, ctx.actor())?;
+    db.record_wallet_operation(to, OperationKind::AdvanceClock, &summary, ctx.actor())?;
     let mut human = format!("{summary}\n");
     for e in &fired.events {
         human += &format!("  {}  {:<10} {}\n", e.at, e.account, e.summary);

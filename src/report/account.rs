@@ -168,7 +168,7 @@ pub fn render_account(view: &AccountView, paint: Paint) -> String {
                 e.change_text(),
                 e.credits.to_string(),
                 e.licenses.to_string(),
-                e.reason.clone().unwrap_or_else(|| e.kind.clone()),
+                e.reason.clone().unwrap_or_else(|| e.kind.to_string()),
                 e.lot.map(|l| l.to_string()).unwrap_or_default(),
             ]);
         }

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::clock::{Instant, format_instant};
 use crate::pricing::format_money;
-use crate::rules::{self, Asset, Lot, Subscription, SubscriptionStatus, image_id, rights};
+use crate::rules::{self, Asset, Lot, OperationKind, Subscription, SubscriptionStatus, image_id, rights};
 use crate::store::{HistoryRow, ImageRow};
 
 /// Whether output may carry colour: only on a terminal, never with
@@ -317,7 +317,7 @@ pub fn render_balance(view: &BalanceView, paint: Paint) -> String {
 pub struct HistoryEntry {
     pub at: String,
     pub operation: i64,
-    pub kind: String,
+    pub kind: OperationKind,
     pub summary: String,
     pub reason: Option<String>,
     pub lot: Option<i64>,
@@ -387,7 +387,7 @@ fn history_from(rows: &[HistoryRow], credits: i64, licenses: i64) -> Vec<History
             HistoryEntry {
                 at: format_instant(r.at),
                 operation: r.operation_id,
-                kind: r.kind.clone(),
+                kind: r.kind,
                 summary: r.summary.clone(),
                 reason,
                 lot,
@@ -413,23 +413,6 @@ pub struct HistoryFilter {
     pub limit: Option<usize>,
 }
 
-/// Operation kinds a history entry without a ledger change can have.
-pub const OPERATION_KINDS: [&str; 13] = [
-    "signup",
-    "buy",
-    "subscribe",
-    "cancel",
-    "resume",
-    "generate",
-    "edit",
-    "train",
-    "license",
-    "expiry",
-    "forfeit",
-    "renewal",
-    "delivery",
-];
-
 pub fn filter_history(entries: Vec<HistoryEntry>, filter: &HistoryFilter) -> Vec<HistoryEntry> {
     let since = filter.since.map(format_instant);
     let until = filter.until.map(format_instant);
@@ -442,7 +425,7 @@ pub fn filter_history(entries: Vec<HistoryEntry>, filter: &HistoryFilter) -> Vec
                 || filter
                     .reasons
                     .iter()
-                    .any(|r| e.reason.as_deref() == Some(r.as_str()) || e.reason.is_none() && &e.kind == r)
+                    .any(|r| e.reason.as_deref() == Some(r.as_str()) || e.reason.is_none() && e.kind.as_str() == r)
         })
         .collect();
     if let Some(limit) = filter.limit {
