@@ -146,7 +146,7 @@ pub fn render_account(view: &AccountView, paint: Paint) -> String {
         for e in &view.upcoming {
             t.add_row(vec![
                 e.at.clone(),
-                e.kind.to_owned(),
+                e.kind.to_string(),
                 signed(e.credits, ""),
                 signed(e.licenses, ""),
                 e.message.clone(),

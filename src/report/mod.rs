@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::clock::{Instant, format_instant};
 use crate::pricing::format_money;
-use crate::rules::{self, Asset, Lot, OperationKind, Subscription, SubscriptionStatus, image_id, rights};
+use crate::rules::{self, Asset, ClockStep, Lot, OperationKind, Subscription, SubscriptionStatus, image_id, rights};
 use crate::store::{HistoryRow, ImageRow};
 
 /// Whether output may carry colour: only on a terminal, never with
@@ -174,29 +174,29 @@ fn sums<'a>(lots: impl Iterator<Item = (&'a Asset, u64)>) -> (u64, u64) {
 /// subscription's forfeiture — soonest first.
 pub fn at_risk(lots: &[Lot], sub: Option<&Subscription>, now: Instant) -> Vec<RiskView> {
     let events = upcoming(lots, sub, now, usize::MAX);
-    let first = |kind: &str| {
+    let first = |step: ClockStep| {
         events
             .iter()
-            .find(|e| e.kind == kind && e.lost_credits + e.lost_licenses > 0)
+            .find(|e| e.kind == step && e.lost_credits + e.lost_licenses > 0)
     };
     let mut risks = Vec::new();
-    for (kind, label) in [
-        ("expiry", "expiry"),
-        ("delivery", "rollover_cut"),
-        ("forfeiture", "forfeiture"),
-    ] {
-        let Some(e) = first(kind) else {
+    for step in [ClockStep::Expiry, ClockStep::Delivery, ClockStep::Forfeit] {
+        let Some(e) = first(step) else {
             continue;
         };
         let what = upcoming::amounts(e.lost_credits, e.lost_licenses);
         risks.push(RiskView {
             at: e.at.clone(),
-            kind: label,
+            // A delivery puts at risk only what its rollover cut takes.
+            kind: match step {
+                ClockStep::Delivery => "rollover_cut",
+                _ => step.as_str(),
+            },
             credits: e.lost_credits,
             licenses: e.lost_licenses,
-            message: match kind {
-                "expiry" => format!("{what} expire {}", e.at),
-                "delivery" => format!("at {}: {what} over the rollover cap expire", e.at),
+            message: match step {
+                ClockStep::Expiry => format!("{what} expire {}", e.at),
+                ClockStep::Delivery => format!("at {}: {what} over the rollover cap expire", e.at),
                 _ if sub.is_some_and(|s| s.status == SubscriptionStatus::Cancelling) => {
                     format!("at {}: {what} forfeited as the cancelled subscription ends", e.at)
                 }
