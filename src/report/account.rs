@@ -146,7 +146,7 @@ pub fn render_account(view: &AccountView, paint: Paint) -> String {
         for e in &view.upcoming {
             t.add_row(vec![
                 e.at.clone(),
-                e.kind.to_string(),
+                e.kind.as_str().to_owned(),
                 signed(e.credits, ""),
                 signed(e.licenses, ""),
                 e.message.clone(),

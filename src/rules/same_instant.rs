@@ -59,12 +59,6 @@ impl ClockStep {
     }
 }
 
-impl std::fmt::Display for ClockStep {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// As its name, so JSON prints `forfeiture` and not `Forfeit`.
 impl Serialize for ClockStep {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -122,6 +116,10 @@ mod tests {
         for step in ClockStep::ALL {
             assert_eq!(serde_json::to_value(step).ok(), Some(step.as_str().into()), "{step:?}");
         }
-        assert_eq!(ClockStep::Forfeit.to_string(), "forfeiture");
+        assert_eq!(
+            ClockStep::Forfeit.as_str(),
+            "forfeiture",
+            "the step is named as the event it is"
+        );
     }
 }
