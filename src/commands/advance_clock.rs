@@ -1,6 +1,6 @@
 //! `wallet advance-clock DURATION | --to T` (SPEC §2, §8): every event due
-//! on the way fires at its own instant, in SPEC §8's order, and the whole
-//! advance is one transaction.
+//! on the way fires at its own instant, one [`ClockStep`] after another, and
+//! the whole advance is one transaction.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::cli::AdvanceClockArgs;
 use crate::clock::{Instant, Step, format_instant, parse_instant};
 use crate::error::{Error, Result};
-use crate::rules::{self, Change, Refusal, Subscription};
+use crate::rules::{self, Change, ClockStep, OperationKind, Refusal, Subscription};
 use crate::store::Db;
 
 use super::{Context, Output};
@@ -27,13 +27,14 @@ const PROGRESS_SPAN: i64 = 366 * 86_400;
 struct Event {
     at: String,
     account: String,
-    kind: &'static str,
+    kind: OperationKind,
     summary: String,
 }
 
 #[derive(Debug, Default, Serialize)]
 struct Fired {
-    /// Events of each kind.
+    /// Events of each kind, keyed by the kind's text so that they list
+    /// alphabetically.
     counts: BTreeMap<&'static str, u64>,
     /// The first events, in the order they fired.
     events: Vec<Event>,
@@ -43,7 +44,7 @@ struct Fired {
 
 impl Fired {
     fn note(&mut self, at: Instant, account: &str, change: &Change) {
-        *self.counts.entry(change.kind).or_default() += 1;
+        *self.counts.entry(change.kind.as_str()).or_default() += 1;
         if self.events.len() < EVENTS_LISTED {
             self.events.push(Event {
                 at: format_instant(at),
@@ -129,7 +130,7 @@ pub fn run(db: &Db<'_>, ctx: &Context, args: &AdvanceClockArgs) -> Result<Output
         format_instant(now),
         format_instant(to)
     );
-    db.record_wallet_operation(to, "advance-clock", &summary, ctx.actor())?;
+    db.record_wallet_operation(to, OperationKind::AdvanceClock, &summary, ctx.actor())?;
     let mut human = format!("{summary}\n");
     for e in &fired.events {
         human += &format!("  {}  {:<10} {}\n", e.at, e.account, e.summary);
@@ -152,49 +153,26 @@ pub fn run(db: &Db<'_>, ctx: &Context, args: &AdvanceClockArgs) -> Result<Output
     ))
 }
 
-/// SPEC §8: at one instant, 1. one-time lots expire; 2. subscriptions that
-/// end at their period end (cancelling, or no further period fits in the
-/// calendar) forfeit and end; 3. the others renew;
-/// 4. rollover cut, then delivery. Within each step, by account handle.
-/// The subscriptions due are read once; each step's change carries their
-/// new state into the next step, and each is saved once at the end.
+/// Fires every event due at `at`, one [`ClockStep`] after another (the
+/// same-instant order); within each step, by account handle. The
+/// subscriptions due are read once; each step's change carries their new
+/// state into the next step, and each is saved once at the end.
 fn fire_events_at(db: &Db<'_>, ctx: &Context, at: Instant, fired: &mut Fired) -> Result<()> {
-    for (account, handle) in db.accounts_with_expiring_lots(at)? {
-        if let Some(change) = rules::expire_one_time_lots(&db.live_lots(account)?, at) {
-            db.record(account, at, &change, ctx.actor())?;
-            fired.note(at, &handle, &change);
-        }
-    }
     let mut due = db.subscriptions_due(at)?;
     let before: Vec<Subscription> = due.iter().map(|(_, _, sub)| sub.clone()).collect();
-    let steps: [fn(&Subscription, Instant) -> bool; 3] = [
-        |s, at| s.is_running() && s.ends_at_period_end() && s.period_end() == Some(at),
-        |s, at| s.is_running() && !s.ends_at_period_end() && s.period_end() == Some(at),
-        |s, at| s.is_running() && s.next_delivery() == Some(at),
-    ];
-    for (step, applies) in steps.into_iter().enumerate() {
-        for (account, handle, sub) in &mut due {
-            if !applies(sub, at) {
-                continue;
-            }
-            let mut change = match step {
-                0 => rules::forfeit(sub, &db.subscription_lots(*account, sub.id)?, at),
-                1 => rules::renew(sub, at),
-                _ => {
-                    let change = rules::deliver(sub, &db.subscription_lots(*account, sub.id)?)?;
-                    rules::within_holding_limit(
-                        handle,
-                        &db.live_lots(*account)?,
-                        &change,
-                        &format!("the delivery of {} at {}", sub.plan, format_instant(at)),
-                        &format!(
-                            "the clock was not moved; advance it to before {} and spend some first, \
-                             or cancel the subscription (wallet cancel {handle})",
-                            format_instant(at)
-                        ),
-                    )?;
-                    change
+    for step in ClockStep::ALL {
+        if step == ClockStep::Expiry {
+            for (account, handle) in db.accounts_with_expiring_lots(at)? {
+                if let Some(change) = rules::expire_one_time_lots(&db.live_lots(account)?, at) {
+                    db.record(account, at, &change, ctx.actor())?;
+                    fired.note(at, &handle, &change);
                 }
+            }
+            continue;
+        }
+        for (account, handle, sub) in &mut due {
+            let Some(mut change) = subscription_change(db, step, *account, handle, sub, at)? else {
+                continue;
             };
             if let Some(next) = change.take_subscription_update() {
                 *sub = next;
@@ -209,4 +187,41 @@ fn fire_events_at(db: &Db<'_>, ctx: &Context, at: Instant, fired: &mut Fired) ->
         }
     }
     Ok(())
+}
+
+/// What `step` does to the due subscription `sub` of `account` at `at`, if
+/// it fires for it.
+fn subscription_change(
+    db: &Db<'_>,
+    step: ClockStep,
+    account: i64,
+    handle: &str,
+    sub: &Subscription,
+    at: Instant,
+) -> Result<Option<Change>> {
+    if !step.fires_for(sub, at) {
+        return Ok(None);
+    }
+    let change = match step {
+        // One-time lots only, never a subscription's: `fires_for` said no.
+        ClockStep::Expiry => return Ok(None),
+        ClockStep::Forfeit => rules::forfeit(sub, &db.subscription_lots(account, sub.id)?, at),
+        ClockStep::Renewal => rules::renew(sub, at),
+        ClockStep::Delivery => {
+            let change = rules::deliver(sub, &db.subscription_lots(account, sub.id)?)?;
+            rules::within_holding_limit(
+                handle,
+                &db.live_lots(account)?,
+                &change,
+                &format!("the delivery of {} at {}", sub.plan, format_instant(at)),
+                &format!(
+                    "the clock was not moved; advance it to before {} and spend some first, \
+                     or cancel the subscription (wallet cancel {handle})",
+                    format_instant(at)
+                ),
+            )?;
+            change
+        }
+    };
+    Ok(Some(change))
 }

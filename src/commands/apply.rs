@@ -59,7 +59,7 @@ impl Applied {
             Changed {
                 account,
                 operation: self.recorded.operation_id,
-                kind: self.change.kind,
+                kind: self.change.kind.as_str(),
                 at: crate::clock::format_instant(self.at),
                 summary: &self.change.summary,
                 credits_change: self.change.net(Asset::Credits).unwrap_or(0),

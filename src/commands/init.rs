@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::clock::{format_instant, parse_instant};
 use crate::error::{Error, Result};
-use crate::rules::Refusal;
+use crate::rules::{OperationKind, Refusal};
 use crate::store::Db;
 
 use super::{Context, Output};
@@ -20,7 +20,7 @@ pub fn run(db: &Db<'_>, ctx: &Context, now: Option<&str>) -> Result<Output> {
     db.set_clock(start)?;
     db.record_wallet_operation(
         start,
-        "init",
+        OperationKind::Init,
         &format!("wallet started at {}", format_instant(start)),
         ctx.actor(),
     )?;

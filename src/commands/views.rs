@@ -11,8 +11,8 @@ use serde_json::json;
 use crate::clock::{Instant, format_instant, parse_instant};
 use crate::error::{Error, Result};
 use crate::report::stream::{JsonRows, TableWriter, Widths};
-use crate::report::{self, HistoryFilter, OPERATION_KINDS};
-use crate::rules::{AccountSummary, Reason, Refusal, Totals};
+use crate::report::{self, HistoryFilter};
+use crate::rules::{AccountSummary, OperationKind, Reason, Refusal, Totals};
 use crate::store::Db;
 
 use super::account::account_table;
@@ -100,11 +100,17 @@ pub fn history(
     reasons: &[String],
     limit: Option<usize>,
 ) -> Result<Output> {
+    // Operations without entries are found by their kind; the wallet's own are in no account's history.
+    let account_kinds = || OperationKind::ALL.into_iter().filter(|k| k.belongs_to_an_account());
     if let Some(bad) = reasons
         .iter()
-        .find(|r| Reason::parse(r).is_none() && !OPERATION_KINDS.contains(&r.as_str()))
+        .find(|r| Reason::parse(r).is_none() && !account_kinds().any(|k| k.as_str() == r.as_str()))
     {
-        let known: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).chain(OPERATION_KINDS).collect();
+        let known: Vec<&str> = Reason::ALL
+            .iter()
+            .map(|r| r.as_str())
+            .chain(account_kinds().map(OperationKind::as_str))
+            .collect();
         return Err(Error::usage(format!(
             "--reason {} is not a reason; use one of: {}",
             crate::shown::shown(bad),

@@ -132,7 +132,7 @@ pub fn render_account(view: &AccountView, terminal: Terminal) -> String {
         for e in &view.upcoming {
             t.add_row(vec![
                 e.at.clone(),
-                e.kind.to_owned(),
+                e.kind.as_str().to_owned(),
                 signed(e.credits, ""),
                 signed(e.licenses, ""),
                 e.message.clone(),
@@ -154,7 +154,7 @@ pub fn render_account(view: &AccountView, terminal: Terminal) -> String {
                 e.change_text(),
                 e.balances.credits.to_string(),
                 e.balances.licenses.to_string(),
-                e.reason.clone().unwrap_or_else(|| e.kind.clone()),
+                e.reason.clone().unwrap_or_else(|| e.kind.to_string()),
                 e.lot.map(|l| l.to_string()).unwrap_or_default(),
             ]);
         }

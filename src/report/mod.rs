@@ -16,8 +16,8 @@ use serde::Serialize;
 use crate::clock::{Instant, format_instant};
 use crate::money::format_money;
 use crate::rules::{
-    self, Asset, CommercialUse, HistoryLine, ImageRecord, Lot, MaxDownload, Subscription, SubscriptionStatus, Totals,
-    image_id, rights,
+    self, Asset, ClockStep, CommercialUse, HistoryLine, ImageRecord, Lot, MaxDownload, OperationKind, Subscription,
+    SubscriptionStatus, Totals, image_id, rights,
 };
 use crate::terminal::Terminal;
 
@@ -165,29 +165,29 @@ pub fn subscription_view(sub: &Subscription) -> SubscriptionView {
 /// subscription's forfeiture — soonest first.
 pub fn at_risk(lots: &[Lot], sub: Option<&Subscription>, now: Instant) -> Vec<RiskView> {
     let events = upcoming(lots, sub, now, usize::MAX);
-    let first = |kind: &str| {
+    let first = |step: ClockStep| {
         events
             .iter()
-            .find(|e| e.kind == kind && e.lost_credits + e.lost_licenses > 0)
+            .find(|e| e.kind == step && e.lost_credits + e.lost_licenses > 0)
     };
     let mut risks = Vec::new();
-    for (kind, label) in [
-        ("expiry", "expiry"),
-        ("delivery", "rollover_cut"),
-        ("forfeiture", "forfeiture"),
-    ] {
-        let Some(e) = first(kind) else {
+    for step in [ClockStep::Expiry, ClockStep::Delivery, ClockStep::Forfeit] {
+        let Some(e) = first(step) else {
             continue;
         };
         let what = e.lost();
         risks.push(RiskView {
             at: e.at.clone(),
-            kind: label,
+            // A delivery puts at risk only what its rollover cut takes.
+            kind: match step {
+                ClockStep::Delivery => "rollover_cut",
+                _ => step.as_str(),
+            },
             credits: e.lost_credits,
             licenses: e.lost_licenses,
-            message: match kind {
-                "expiry" => format!("{what} expire {}", e.at),
-                "delivery" => format!("at {}: {what} over the rollover cap expire", e.at),
+            message: match step {
+                ClockStep::Expiry => format!("{what} expire {}", e.at),
+                ClockStep::Delivery => format!("at {}: {what} over the rollover cap expire", e.at),
                 _ if sub.is_some_and(|s| s.status == SubscriptionStatus::Cancelling) => {
                     format!("at {}: {what} forfeited as the cancelled subscription ends", e.at)
                 }
@@ -317,7 +317,7 @@ pub fn render_balance(view: &BalanceView, terminal: Terminal) -> String {
 pub struct HistoryEntry {
     pub at: String,
     pub operation: i64,
-    pub kind: String,
+    pub kind: OperationKind,
     pub summary: String,
     pub reason: Option<String>,
     pub lot: Option<i64>,
@@ -378,7 +378,7 @@ fn history_from(lines: &[HistoryLine], mut balances: Totals<i64>) -> Vec<History
             HistoryEntry {
                 at: format_instant(r.at),
                 operation: r.operation_id,
-                kind: r.kind.clone(),
+                kind: r.kind,
                 summary: r.summary.clone(),
                 reason: entry.map(|e| e.reason.clone()),
                 lot: entry.map(|e| e.lot_id),
@@ -403,23 +403,6 @@ pub struct HistoryFilter {
     pub limit: Option<usize>,
 }
 
-/// Operation kinds a history entry without a ledger change can have.
-pub const OPERATION_KINDS: [&str; 13] = [
-    "signup",
-    "buy",
-    "subscribe",
-    "cancel",
-    "resume",
-    "generate",
-    "edit",
-    "train",
-    "license",
-    "expiry",
-    "forfeit",
-    "renewal",
-    "delivery",
-];
-
 pub fn filter_history(entries: Vec<HistoryEntry>, filter: &HistoryFilter) -> Vec<HistoryEntry> {
     let since = filter.since.map(format_instant);
     let until = filter.until.map(format_instant);
@@ -432,7 +415,7 @@ pub fn filter_history(entries: Vec<HistoryEntry>, filter: &HistoryFilter) -> Vec
                 || filter
                     .reasons
                     .iter()
-                    .any(|r| e.reason.as_deref() == Some(r.as_str()) || e.reason.is_none() && &e.kind == r)
+                    .any(|r| e.reason.as_deref() == Some(r.as_str()) || e.reason.is_none() && e.kind.as_str() == r)
         })
         .collect();
     if let Some(limit) = filter.limit {

@@ -7,13 +7,13 @@ use serde::Serialize;
 
 use crate::clock::{Instant, format_instant, latest_instant, within_calendar};
 use crate::money::format_money;
-use crate::rules::{self, Lot, Subscription, SubscriptionStatus, Totals};
+use crate::rules::{self, ClockStep, Lot, Subscription, SubscriptionStatus, Totals};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct UpcomingEvent {
     pub at: String,
-    /// `expiry`, `forfeiture`, `renewal` or `delivery`.
-    pub kind: &'static str,
+    /// The clock step: `expiry`, `forfeiture`, `renewal` or `delivery` in JSON.
+    pub kind: ClockStep,
     /// Signed change to the account's credits and licenses.
     pub credits: i64,
     pub licenses: i64,
@@ -36,22 +36,12 @@ impl UpcomingEvent {
     }
 }
 
-/// SPEC §8's order of events falling on one instant.
-fn phase(kind: &str) -> u8 {
-    match kind {
-        "expiry" => 1,
-        "forfeiture" => 2,
-        "renewal" => 3,
-        _ => 4,
-    }
-}
-
 fn signed(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// The upcoming events after `now`, soonest first (SPEC §8 order within an
-/// instant), at most `limit`.
+/// The upcoming events after `now`, soonest first (in [`ClockStep`] order
+/// within an instant), at most `limit`.
 pub fn upcoming(lots: &[Lot], sub: Option<&Subscription>, now: Instant, limit: usize) -> Vec<UpcomingEvent> {
     let mut events = Vec::new();
     let one_time: Vec<&Lot> = lots
@@ -75,7 +65,7 @@ pub fn upcoming(lots: &[Lot], sub: Option<&Subscription>, now: Instant, limit: u
             .collect();
         events.push(UpcomingEvent {
             at: format_instant(at),
-            kind: "expiry",
+            kind: ClockStep::Expiry,
             credits: -signed(credits),
             licenses: -signed(licenses),
             lost_credits: credits,
@@ -88,7 +78,7 @@ pub fn upcoming(lots: &[Lot], sub: Option<&Subscription>, now: Instant, limit: u
     if let Some(sub) = sub.filter(|s| s.is_running()) {
         events.extend(subscription_events(lots, sub));
     }
-    events.sort_by(|a, b| (&a.at, phase(a.kind)).cmp(&(&b.at, phase(b.kind))));
+    events.sort_by(|a, b| (&a.at, a.kind).cmp(&(&b.at, b.kind)));
     events.truncate(limit);
     events
 }
@@ -127,7 +117,7 @@ fn subscription_events(lots: &[Lot], sub: &Subscription) -> Vec<UpcomingEvent> {
         };
         events.push(UpcomingEvent {
             at: format_instant(next),
-            kind: "delivery",
+            kind: ClockStep::Delivery,
             credits: signed(alloc_credits) - signed(cut_credits),
             licenses: signed(alloc_licenses) - signed(cut_licenses),
             lost_credits: cut_credits,
@@ -140,7 +130,7 @@ fn subscription_events(lots: &[Lot], sub: &Subscription) -> Vec<UpcomingEvent> {
     match sub.status {
         SubscriptionStatus::Active if !sub.ends_at_period_end() => events.push(UpcomingEvent {
             at: format_instant(period_end),
-            kind: "renewal",
+            kind: ClockStep::Renewal,
             credits: 0,
             licenses: 0,
             lost_credits: 0,
@@ -167,7 +157,7 @@ fn subscription_events(lots: &[Lot], sub: &Subscription) -> Vec<UpcomingEvent> {
             };
             events.push(UpcomingEvent {
                 at: format_instant(period_end),
-                kind: "forfeiture",
+                kind: ClockStep::Forfeit,
                 credits: -signed(credits),
                 licenses: -signed(licenses),
                 lost_credits: credits,
@@ -287,7 +277,7 @@ mod tests {
             ),
         ];
         let events = upcoming(&lots, Some(&s), at("2026-02-20T00:00:00Z"), 10);
-        let kinds: Vec<&str> = events.iter().map(|e| e.kind).collect();
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(kinds, ["renewal", "delivery"], "the renewal comes first at one instant");
         assert_eq!(events[0].price_cents, Some(5500));
         assert_eq!(events[1].at, "2026-03-15T10:00:00Z");
@@ -323,7 +313,7 @@ mod tests {
             Some(1),
         );
         let events = upcoming(&[never_lot, sub_lot], Some(&s), at("9999-12-01T00:00:00Z"), 10);
-        let kinds: Vec<&str> = events.iter().map(|e| e.kind).collect();
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(
             kinds,
             ["forfeiture"],
@@ -359,16 +349,19 @@ mod tests {
             ),
         ];
         let events = upcoming(&lots, Some(&s), at("2026-03-20T00:00:00Z"), 10);
-        let forfeit = events.iter().find(|e| e.kind == "forfeiture").expect("forfeiture");
+        let forfeit = events
+            .iter()
+            .find(|e| e.kind.as_str() == "forfeiture")
+            .expect("forfeiture");
         assert_eq!(forfeit.at, "2027-01-15T10:00:00Z");
         assert_eq!((forfeit.credits, forfeit.licenses), (-1000, -10));
-        let delivery = events.iter().find(|e| e.kind == "delivery").expect("delivery");
+        let delivery = events.iter().find(|e| e.kind.as_str() == "delivery").expect("delivery");
         assert_eq!(
             (delivery.at.as_str(), delivery.credits, delivery.licenses),
             ("2026-04-15T10:00:00Z", 500, 5)
         );
         assert!(
-            !events.iter().any(|e| e.kind == "renewal"),
+            !events.iter().any(|e| e.kind.as_str() == "renewal"),
             "a cancelling plan does not renew"
         );
     }
@@ -391,7 +384,7 @@ mod tests {
             "no delivery at the period end of a cancelled plan: {events:?}"
         );
         assert_eq!(
-            (events[0].kind, events[0].at.as_str(), events[0].credits),
+            (events[0].kind.as_str(), events[0].at.as_str(), events[0].credits),
             ("forfeiture", "2026-04-15T10:00:00Z", -1000)
         );
     }

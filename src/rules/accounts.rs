@@ -6,7 +6,7 @@ use crate::money::format_money;
 use crate::pricing::Pricing;
 
 use super::model::{Asset, Reason, Source, is_valid_handle};
-use super::{Change, Effect, Refusal};
+use super::{Change, Effect, OperationKind, Refusal};
 
 /// One-time lots expire `policy.one_time_expiry_months` after their grant.
 /// With `"never"`, or when that instant would fall past the end of the
@@ -29,7 +29,7 @@ pub fn signup(handle: &str, exists: bool, pricing: &Pricing, now: Instant) -> Re
     }
     let credits = pricing.policy.signup_credits;
     Ok(Change {
-        kind: "signup",
+        kind: OperationKind::Signup,
         summary: format!("opened account {handle} with {}", Asset::Credits.count(credits)),
         effects: vec![Effect::Grant {
             asset: Asset::Credits,
@@ -119,7 +119,7 @@ pub fn buy(
         got.push(Asset::Credits.count(credits.saturating_add(bonus)));
     }
     Ok(Change {
-        kind: "buy",
+        kind: OperationKind::Buy,
         summary: format!(
             "{handle} bought {quantity} × {product_id} for {}: {}",
             format_money(price, &pricing.currency),

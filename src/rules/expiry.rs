@@ -3,7 +3,7 @@
 use crate::clock::{Instant, format_instant};
 
 use super::model::{Lot, Reason};
-use super::{Change, Effect};
+use super::{Change, Effect, OperationKind};
 
 /// Expires every one-time lot of one account that is due at or before `at`.
 /// Subscription lots are left to their subscription's delivery and period end.
@@ -29,7 +29,7 @@ pub fn expire_one_time_lots(lots: &[Lot], at: Instant) -> Option<Change> {
         return None;
     }
     Some(Change {
-        kind: "expiry",
+        kind: OperationKind::Expiry,
         summary: format!("one-time lots expired at {}", format_instant(at)),
         effects,
     })

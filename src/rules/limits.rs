@@ -67,6 +67,7 @@ pub fn within_holding_limit(
 mod tests {
     use super::*;
     use crate::clock::at;
+    use crate::rules::OperationKind;
     use crate::rules::fixtures::lot;
     use crate::rules::model::{Reason, Source};
 
@@ -93,7 +94,7 @@ mod tests {
 
     fn change(effects: Vec<Effect>) -> Change {
         Change {
-            kind: "buy",
+            kind: OperationKind::Buy,
             summary: String::new(),
             effects,
         }

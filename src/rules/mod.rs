@@ -11,8 +11,10 @@ mod expiry;
 pub(crate) mod fixtures;
 mod limits;
 mod model;
+mod operation;
 mod records;
 mod refusal;
+mod same_instant;
 mod spending;
 mod subscription;
 mod topic;
@@ -23,21 +25,16 @@ pub use burn_down::{burn_down, burn_down_order, usable_total};
 pub use expiry::expire_one_time_lots;
 pub use limits::{MAX_HOLDING, within_holding_limit};
 pub use model::*;
+pub use operation::{OperationKind, UnknownOperationKind};
 pub use records::{AccountSummary, EditRecord, HistoryLine, ImageRecord, ImagesSummary, LedgerEntry};
 pub use refusal::{OverLimit, Refusal};
+pub use same_instant::ClockStep;
 pub use spending::{CommercialUse, ImageRights, MaxDownload, edit, generate, license, rights, train};
 pub use subscription::{cancel, deliver, forfeit, renew, rollover_cut, subscribe, undo_cancel};
 pub use topic::Topic;
 pub use totals::Totals;
 
 use crate::clock::Instant;
-
-/// The kinds of operation the rules record, shared with the store's queries.
-pub mod kind {
-    pub const SUBSCRIBE: &str = "subscribe";
-    pub const CANCEL: &str = "cancel";
-    pub const RESUME: &str = "resume";
-}
 
 /// Which subscription a grant belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,8 +112,8 @@ pub enum Effect {
 /// What one accepted command or clock event does to one account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
-    /// The operation kind recorded in the store (`buy`, `delivery`, …).
-    pub kind: &'static str,
+    /// The operation kind recorded in the store.
+    pub kind: OperationKind,
     /// One line for people: what happened, in the domain's words.
     pub summary: String,
     pub effects: Vec<Effect>,

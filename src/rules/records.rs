@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::clock::Instant;
 
 use super::model::{Asset, Image};
+use super::operation::OperationKind;
 use super::totals::Totals;
 
 /// An account and what its lots hold (now, or at an earlier instant).
@@ -27,8 +28,8 @@ pub struct AccountSummary {
 pub struct HistoryLine {
     pub operation_id: i64,
     pub at: Instant,
-    /// The operation kind recorded (`buy`, `delivery`, …).
-    pub kind: String,
+    /// The kind of operation (`buy`, `delivery`, …).
+    pub kind: OperationKind,
     pub summary: String,
     pub actor: Option<String>,
     pub entry: Option<LedgerEntry>,

@@ -6,7 +6,7 @@ use crate::pricing::Pricing;
 
 use super::burn_down::{burn_down, usable_total};
 use super::model::{Asset, EditOp, Image, ImageId, Lot, Reason, Style, image_id};
-use super::{Change, Effect, Refusal};
+use super::{Change, Effect, OperationKind, Refusal};
 
 /// An account about to pay: takes amounts by the burn-down order, or
 /// refuses naming what is needed, what is there and what would cover it.
@@ -137,7 +137,7 @@ pub fn generate(
         }
     };
     Ok(Change {
-        kind: "generate",
+        kind: OperationKind::Generate,
         summary,
         effects,
     })
@@ -189,7 +189,7 @@ pub fn edit(
         credits: cost,
     });
     Ok(Change {
-        kind: "edit",
+        kind: OperationKind::Edit,
         summary: format!(
             "{handle} applied {} to {id} for {}",
             op.as_str(),
@@ -229,7 +229,7 @@ pub fn train(
         credits: cost,
     });
     Ok(Change {
-        kind: "train",
+        kind: OperationKind::Train,
         summary: if free {
             format!("{handle} trained private style '{name}' free (first private style)")
         } else {
@@ -285,7 +285,7 @@ pub fn license(handle: &str, lots: &[Lot], image: &Image, pricing: &Pricing, now
         image_number: image.number,
     });
     Ok(Change {
-        kind: "license",
+        kind: OperationKind::License,
         summary: format!("{handle} licensed {id}"),
         effects,
     })

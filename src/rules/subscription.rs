@@ -9,7 +9,7 @@ use crate::pricing::Pricing;
 use super::accounts::known_ids;
 use super::model::{Asset, Lot, Reason, Source, Subscription, SubscriptionStatus, Terms};
 use super::totals::Totals;
-use super::{Change, Effect, Refusal, SubscriptionRef};
+use super::{Change, Effect, OperationKind, Refusal, SubscriptionRef};
 
 /// An instant of the subscription's series, or [`never`] past the calendar.
 /// A subscription only runs periods that end within the calendar, and every
@@ -113,7 +113,7 @@ pub fn subscribe(
         instant_or_never(nth_month(now, 1)),
     )?);
     Ok(Change {
-        kind: super::kind::SUBSCRIBE,
+        kind: OperationKind::Subscribe,
         summary: format!(
             "{handle} subscribed to {plan_id} for {} a {}: first delivery of {} and {}",
             format_money(terms.price_cents, &terms.currency),
@@ -148,7 +148,7 @@ pub fn cancel(handle: &str, current: Option<&Subscription>) -> Result<Change, Re
     };
     let end = sub.period_end().map(format_instant).unwrap_or_default();
     Ok(Change {
-        kind: super::kind::CANCEL,
+        kind: OperationKind::Cancel,
         summary: format!(
             "{handle} cancelled {} at period end {end}: deliveries until then still happen, then every remaining subscription credit and license is forfeited",
             sub.plan
@@ -174,7 +174,7 @@ pub fn undo_cancel(handle: &str, current: Option<&Subscription>) -> Result<Chang
         return Err(Refusal::Cancel(why));
     };
     Ok(Change {
-        kind: super::kind::RESUME,
+        kind: OperationKind::Resume,
         summary: if sub.last_period_of_the_calendar() {
             format!(
                 "{handle} resumed {}: it ends at {}, as no further period fits before the calendar ends ({})",
@@ -224,7 +224,7 @@ pub fn forfeit(sub: &Subscription, sub_lots: &[Lot], at: Instant) -> Change {
         ..sub.clone()
     }));
     Change {
-        kind: "forfeit",
+        kind: OperationKind::Forfeit,
         summary: if cancelled {
             format!("{} ended after cancel; remaining subscription lots forfeited", sub.plan)
         } else {
@@ -241,7 +241,7 @@ pub fn forfeit(sub: &Subscription, sub_lots: &[Lot], at: Instant) -> Change {
 pub fn renew(sub: &Subscription, at: Instant) -> Change {
     let next_end = instant_or_never(sub.next_period_end());
     Change {
-        kind: "renewal",
+        kind: OperationKind::Renewal,
         summary: format!(
             "{} renewed for {} until {}",
             sub.plan,
@@ -351,7 +351,7 @@ pub fn deliver(sub: &Subscription, sub_lots: &[Lot]) -> Result<Change, Refusal> 
     }));
     let Totals { credits, licenses } = allocation(&sub.terms)?;
     Ok(Change {
-        kind: "delivery",
+        kind: OperationKind::Delivery,
         summary: format!(
             "{} delivery {}: {} and {}",
             sub.plan,

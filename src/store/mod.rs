@@ -537,7 +537,7 @@ mod batch_tests {
     use super::*;
     use crate::clock::at;
     use crate::pricing::Pricing;
-    use crate::rules::{self, Change, Effect, Style};
+    use crate::rules::{self, Change, Effect, OperationKind, Style};
 
     /// (foreign_keys, cache_size, wal_autocheckpoint) of the store's connection.
     fn settings(conn: &Connection) -> (i64, i64, i64) {
@@ -559,7 +559,7 @@ mod batch_tests {
             let id = db.create_account("ann", t0)?;
             assert_eq!(db.account_id("ann")?, Some(id));
             let images = Change {
-                kind: "generate",
+                kind: OperationKind::Generate,
                 summary: "two images".to_owned(),
                 effects: vec![Effect::CreateImages {
                     first_number: db.next_image_number()?,

@@ -9,8 +9,8 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use crate::clock::{self, Instant};
 use crate::rules::{
-    AccountSummary, Asset, EditRecord, HistoryLine, Image, ImageRecord, ImagesSummary, LedgerEntry, Lot, Source, Style,
-    Subscription, SubscriptionStatus, Terms, Totals, kind,
+    AccountSummary, Asset, EditRecord, HistoryLine, Image, ImageRecord, ImagesSummary, LedgerEntry, Lot, OperationKind,
+    Source, Style, Subscription, SubscriptionStatus, Terms, Totals,
 };
 
 use super::Db;
@@ -31,6 +31,13 @@ fn bad(what: &str, value: &str) -> rusqlite::Error {
         rusqlite::types::Type::Text,
         format!("unknown {what} '{value}'").into(),
     )
+}
+
+/// The operation kind stored in column `idx`; unknown text is an error, not a guess.
+fn operation_kind(row: &Row<'_>, idx: usize) -> rusqlite::Result<OperationKind> {
+    let text: String = row.get(idx)?;
+    OperationKind::parse(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 fn amount(row: &Row<'_>, idx: usize) -> rusqlite::Result<u64> {
@@ -323,7 +330,7 @@ impl Db<'_> {
         else {
             return Ok(None);
         };
-        let last_toggle: Option<String> = self
+        let last_toggle: Option<OperationKind> = self
             .conn
             .prepare_cached(
                 "SELECT kind FROM operations WHERE account_id = ?1 AND at <= ?2 AND kind IN (?3, ?4, ?5)
@@ -333,14 +340,14 @@ impl Db<'_> {
                 params![
                     account_id,
                     clock::to_unix(at),
-                    kind::CANCEL,
-                    kind::RESUME,
-                    kind::SUBSCRIBE
+                    OperationKind::Cancel.as_str(),
+                    OperationKind::Resume.as_str(),
+                    OperationKind::Subscribe.as_str()
                 ],
-                |r| r.get(0),
+                |r| operation_kind(r, 0),
             )
             .optional()?;
-        Ok(Some(sub.as_of(at, last_toggle.as_deref() == Some(kind::CANCEL))))
+        Ok(Some(sub.as_of(at, last_toggle == Some(OperationKind::Cancel))))
     }
 
     pub fn subscription(&self, id: i64) -> anyhow::Result<Subscription> {
@@ -522,7 +529,7 @@ impl Db<'_> {
             Ok(HistoryLine {
                 operation_id: r.get(0)?,
                 at: instant(r.get(1)?)?,
-                kind: r.get(2)?,
+                kind: operation_kind(r, 2)?,
                 summary: r.get(3)?,
                 actor: r.get(4)?,
                 entry: None,
@@ -583,5 +590,40 @@ impl Db<'_> {
         ))?;
         let rows = stmt.query_map([clock::to_unix(at)], |r| Ok((r.get(14)?, r.get(15)?, subscription(r)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::clock::at;
+    use crate::rules::{Change, OperationKind};
+    use crate::store::{Location, Store};
+
+    #[test]
+    fn a_stored_operation_kind_is_read_back_and_unknown_text_is_an_error() {
+        let t0 = at("2026-01-01T00:00:00Z");
+        let mut store = Store::open(&Location::Memory, t0).expect("open");
+        let (account, rows) = store
+            .write(|db| -> anyhow::Result<_> {
+                let account = db.create_account("ann", t0)?;
+                let cancel = Change {
+                    kind: OperationKind::Cancel,
+                    summary: "cancelled".to_owned(),
+                    effects: Vec::new(),
+                };
+                db.record(account, t0, &cancel, None)?;
+                Ok((account, db.history(account)?))
+            })
+            .expect("history");
+        assert_eq!(rows.iter().map(|r| r.kind).collect::<Vec<_>>(), [OperationKind::Cancel]);
+        let unknown = store.write(|db| -> anyhow::Result<_> {
+            db.execute(
+                "INSERT INTO operations (account_id, at, kind, summary) VALUES (?1, 0, 'cancelled', 'x')",
+                &[&account],
+            )?;
+            db.history(account)
+        });
+        let err = format!("{:#}", unknown.expect_err("unknown kind"));
+        assert!(err.contains("unknown operation kind 'cancelled'"), "{err}");
     }
 }

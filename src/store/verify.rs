@@ -144,7 +144,7 @@ impl Db<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::ACCOUNT_INVARIANTS;
+    use super::{ACCOUNT_INVARIANTS, INVARIANTS};
 
     #[test]
     fn the_holding_limit_check_uses_the_rules_limit() {
@@ -153,5 +153,20 @@ mod tests {
             .find(|(name, _)| name.contains("holding limit"))
             .expect("the holding-limit invariant");
         assert_eq!(sql.matches(&crate::rules::MAX_HOLDING.to_string()).count(), 2, "{sql}");
+    }
+
+    #[test]
+    fn the_license_checks_name_the_license_operation_kind() {
+        let kind = format!("kind = '{}'", crate::rules::OperationKind::License.as_str());
+        let checks: Vec<&str> = INVARIANTS
+            .iter()
+            .chain(ACCOUNT_INVARIANTS)
+            .filter(|(name, _)| name.contains("license"))
+            .map(|(_, sql)| *sql)
+            .collect();
+        assert_eq!(checks.len(), 2);
+        for sql in checks {
+            assert!(sql.contains(&kind), "{sql}");
+        }
     }
 }

@@ -5,7 +5,7 @@ use anyhow::{Context, anyhow, bail, ensure};
 use rusqlite::{OptionalExtension, params};
 
 use crate::clock::{self, Instant};
-use crate::rules::{Change, Effect, Lot, Subscription, SubscriptionRef, SubscriptionStatus};
+use crate::rules::{Change, Effect, Lot, OperationKind, Subscription, SubscriptionRef, SubscriptionStatus};
 
 use super::Db;
 
@@ -60,7 +60,7 @@ impl Db<'_> {
     pub fn record_wallet_operation(
         &self,
         at: Instant,
-        kind: &str,
+        kind: OperationKind,
         summary: &str,
         actor: Option<&str>,
     ) -> anyhow::Result<i64> {
@@ -71,13 +71,13 @@ impl Db<'_> {
         &self,
         account_id: Option<i64>,
         at: Instant,
-        kind: &str,
+        kind: OperationKind,
         summary: &str,
         actor: Option<&str>,
     ) -> anyhow::Result<i64> {
         self.execute(
             "INSERT INTO operations (account_id, at, kind, summary, actor) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![account_id, clock::to_unix(at), kind, summary, actor],
+            params![account_id, clock::to_unix(at), kind.as_str(), summary, actor],
         )?;
         Ok(self.conn.last_insert_rowid())
     }
