@@ -1,5 +1,5 @@
 //! `cargo bench`: the rules engine and the store paths of issue 8, measured
-//! in process with divan. Whole commands against SQLite's own shell, on a
+//! in process with divan. Whole commands against `SQLite`'s own shell, on a
 //! wallet of 10,000 accounts, are `python3 benches/perf.py`.
 
 use std::path::PathBuf;

@@ -163,8 +163,8 @@ pub enum Command {
         /// Only entries at or before this instant
         #[arg(long, value_name = "T")]
         until: Option<String>,
-        /// Only entries with this reason (repeatable): signup, purchase, delivery, expired, rollover_expired,
-        /// forfeited, generate, edit, train, license, license_bonus, or an operation kind such as renewal or cancel
+        /// Only entries with this reason (repeatable): signup, purchase, delivery, expired, `rollover_expired`,
+        /// forfeited, generate, edit, train, license, `license_bonus`, or an operation kind such as renewal or cancel
         #[arg(long, value_name = "R")]
         reason: Vec<String>,
         /// Only the last N matching entries

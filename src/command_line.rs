@@ -30,7 +30,7 @@ pub struct Words<'c, 'w> {
     /// The positional values: clap's id of the positional each fills, and
     /// the word's index in the line.
     positionals: Vec<(&'c str, usize)>,
-    words: &'w [String],
+    line: &'w [String],
 }
 
 impl<'c, 'w> Words<'c, 'w> {
@@ -40,7 +40,7 @@ impl<'c, 'w> Words<'c, 'w> {
         let mut read = Words {
             flags: Vec::new(),
             positionals: Vec::new(),
-            words,
+            line: words,
         };
         let mut current = command;
         let mut filled = 0;
@@ -57,12 +57,11 @@ impl<'c, 'w> Words<'c, 'w> {
                     Some((written, value)) => (written, Some(value)),
                     None => (word.as_str(), None),
                 };
-                let arg = match written.strip_prefix("--") {
-                    Some(long) => current.get_arguments().find(|a| a.get_long() == Some(long)),
-                    None => {
-                        let short = written.chars().nth(1);
-                        current.get_arguments().find(|a| a.get_short() == short)
-                    }
+                let arg = if let Some(long) = written.strip_prefix("--") {
+                    current.get_arguments().find(|a| a.get_long() == Some(long))
+                } else {
+                    let short = written.chars().nth(1);
+                    current.get_arguments().find(|a| a.get_short() == short)
                 };
                 let Some(arg) = arg else { continue };
                 let takes_value = arg.get_action().takes_values();
@@ -116,7 +115,7 @@ impl<'c, 'w> Words<'c, 'w> {
 
     /// The account the line names.
     pub fn account(&self) -> Option<&'w str> {
-        self.account_at().and_then(|at| self.words.get(at)).map(String::as_str)
+        self.account_at().and_then(|at| self.line.get(at)).map(String::as_str)
     }
 }
 

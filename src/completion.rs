@@ -1,4 +1,4 @@
-//! Shell completion through clap_complete's dynamic engine: the shell calls
+//! Shell completion through `clap_complete`'s dynamic engine: the shell calls
 //! `COMPLETE=<shell> wallet -- <words>` and these completers answer with
 //! live values — account handles and image ids from the wallet, product and
 //! plan ids from the effective pricing file, styles and durations.

@@ -21,7 +21,7 @@ pub enum Error {
 }
 
 /// A failure with its causes, except that a write the disk would not take
-/// says so in words (and what to do) instead of SQLite's "disk I/O error".
+/// says so in words (and what to do) instead of `SQLite`'s "disk I/O error".
 fn failure(e: &anyhow::Error) -> String {
     let Some((depth, why)) = no_room(e) else {
         return format!("{e:#}");
@@ -35,8 +35,8 @@ fn failure(e: &anyhow::Error) -> String {
     }
 }
 
-/// Why a write failed for want of room, if it did: a full disk (SQLite's
-/// SQLITE_FULL, ENOSPC, EDQUOT), a file size limit (EFBIG), or a write the
+/// Why a write failed for want of room, if it did: a full disk (`SQLite`'s
+/// `SQLITE_FULL`, ENOSPC, EDQUOT), a file size limit (EFBIG), or a write the
 /// file system refused while such a limit is set.
 fn no_room(e: &anyhow::Error) -> Option<(usize, String)> {
     let full = "the disk holding the wallet is full: free some space (see df), then run the command again";

@@ -34,7 +34,7 @@ fn main() -> ExitCode {
 
 /// Under a file size limit (`ulimit -f`) the kernel kills a process whose
 /// write would pass it (SIGXFSZ) before it can say anything. Ignored, the
-/// write fails with EFBIG instead: SQLite rolls the transaction back and the
+/// write fails with EFBIG instead: `SQLite` rolls the transaction back and the
 /// error is reported like a full disk, with nothing changed.
 fn ignore_file_size_signal() {
     #[cfg(unix)]

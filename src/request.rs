@@ -124,7 +124,8 @@ impl Debugged {
         }
     }
 
-    /// `None` or `Some("…")`.
+    /// `None` or `Some("…")`; `None` when the word is neither.
+    #[allow(clippy::option_option, reason = "unreadable text and a stored `None` differ")]
     fn optional_text(&self) -> Option<Option<String>> {
         match self {
             Debugged::Word(w) if w == "None" => Some(None),

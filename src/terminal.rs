@@ -44,6 +44,7 @@ impl Terminal {
     }
 
     /// The same width without colour: output kept as text rather than shown.
+    #[must_use]
     pub fn without_colour(self) -> Terminal {
         Terminal {
             paint: Paint(false),

@@ -15,7 +15,7 @@ use super::apply::Applied;
 use super::output::write_json;
 use super::{Context, Output};
 
-pub fn add(db: &Db<'_>, ctx: &Context, handle: &str) -> Result<Output> {
+pub(super) fn add(db: &Db<'_>, ctx: &Context, handle: &str) -> Result<Output> {
     let now = db.clock()?;
     let change = rules::signup(handle, db.account_id(handle)?.is_some(), ctx.pricing()?, now)?;
     let id = db.create_account(handle, now)?;
@@ -29,7 +29,7 @@ pub fn add(db: &Db<'_>, ctx: &Context, handle: &str) -> Result<Output> {
 }
 
 /// Every account, by handle, written as it is read.
-pub fn list(db: &Db<'_>, json: bool, out: &mut dyn Write) -> Result<()> {
+pub(super) fn list(db: &Db<'_>, json: bool, out: &mut dyn Write) -> Result<()> {
     if json {
         let mut produce = |emit: &mut dyn FnMut(serde_json::Value) -> anyhow::Result<()>| {
             db.each_account(None, |r| {

@@ -92,7 +92,7 @@ fn progress(from: Instant, to: Instant) -> Option<ProgressBar> {
     Some(bar)
 }
 
-pub fn run(db: &Db<'_>, ctx: &Context, args: &AdvanceClockArgs) -> Result<Output> {
+pub(super) fn run(db: &Db<'_>, ctx: &Context, args: &AdvanceClockArgs) -> Result<Output> {
     let now = db.clock()?;
     let to = target(args, now)?;
     if to < now {

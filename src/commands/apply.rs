@@ -42,7 +42,7 @@ pub(crate) fn apply(
 impl Applied {
     /// The standard output of a mutating command: its summary, and in JSON
     /// the operation with what it created.
-    pub fn output(&self, account: &str) -> Output {
+    pub(super) fn output(&self, account: &str) -> Output {
         #[derive(Serialize)]
         struct Changed<'a> {
             account: &'a str,

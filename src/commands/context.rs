@@ -44,7 +44,7 @@ impl Context {
         }
     }
 
-    /// The effective pricing (SPEC §10): --pricing / $WALLET_PRICING, else
+    /// The effective pricing (SPEC §10): --pricing / $`WALLET_PRICING`, else
     /// pricing.toml in the config dir, else the built-in copy. Loaded once.
     pub fn pricing(&self) -> Result<&Pricing> {
         if let Some(p) = self.pricing.get() {

@@ -9,7 +9,7 @@ use crate::store::Db;
 
 use super::{Context, Output};
 
-pub fn run(db: &Db<'_>, ctx: &Context, now: Option<&str>) -> Result<Output> {
+pub(super) fn run(db: &Db<'_>, ctx: &Context, now: Option<&str>) -> Result<Output> {
     let start = match now {
         Some(text) => parse_instant(text).map_err(Error::Usage)?,
         None => ctx.system_now,

@@ -17,12 +17,14 @@ fn per_unit(price_cents: i64, units: u64) -> Option<i64> {
 }
 
 fn money(cents: Option<i64>, currency: &str) -> String {
-    cents
-        .map(|c| format_money(c, currency))
-        .unwrap_or_else(|| "-".to_owned())
+    cents.map_or_else(|| "-".to_owned(), |c| format_money(c, currency))
 }
 
-pub fn show(pricing: &Pricing, width: Option<u16>) -> Output {
+#[allow(
+    clippy::too_many_lines,
+    reason = "one table of products and one of plans, laid out column by column"
+)]
+pub(super) fn show(pricing: &Pricing, width: Option<u16>) -> Output {
     let c = &pricing.currency;
     let mut products = report::table(
         &[
@@ -158,7 +160,7 @@ pub fn show(pricing: &Pricing, width: Option<u16>) -> Output {
     Output::new(human, json)
 }
 
-pub fn run(command: &PricingCommand, ctx: &Context) -> Result<Output> {
+pub(super) fn run(command: &PricingCommand, ctx: &Context) -> Result<Output> {
     match command {
         PricingCommand::Show => Ok(show(ctx.pricing()?, ctx.terminal.width)),
         PricingCommand::Check { file } => {

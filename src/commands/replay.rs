@@ -101,19 +101,18 @@ impl LineParser {
             .filter(|at| is_valid_handle(&words[*at]))?;
         let mut shape = words.to_vec();
         let handle = std::mem::replace(&mut shape[at], ANY_ACCOUNT.to_owned());
-        let parsed = match self.shapes.get(&shape) {
-            Some(parsed) => parsed.clone(),
-            None => {
-                let parsed = self.parse_new(&shape).ok().and_then(|mut cli| {
-                    let stands_for_account = cli.command.account_mut().is_some_and(|a| a == ANY_ACCOUNT);
-                    stands_for_account.then_some(cli)
-                });
-                if self.shapes.len() >= LINES_REMEMBERED {
-                    self.shapes.clear();
-                }
-                self.shapes.insert(shape, parsed.clone());
-                parsed
+        let parsed = if let Some(parsed) = self.shapes.get(&shape) {
+            parsed.clone()
+        } else {
+            let parsed = self.parse_new(&shape).ok().and_then(|mut cli| {
+                let stands_for_account = cli.command.account_mut().is_some_and(|a| a == ANY_ACCOUNT);
+                stands_for_account.then_some(cli)
+            });
+            if self.shapes.len() >= LINES_REMEMBERED {
+                self.shapes.clear();
             }
+            self.shapes.insert(shape, parsed.clone());
+            parsed
         };
         let mut cli = parsed?;
         *cli.command.account_mut()? = handle;
@@ -212,25 +211,20 @@ fn check_refusal(db: &Db<'_>, ctx: &Context, parser: &mut LineParser, words: &[S
     if command.is_empty() {
         return Err(usage());
     }
-    let code = Some(code);
-    let wanted = code.map(|c| format!(" with exit {c}")).unwrap_or_default();
-    let refusal = match parser
+    // The error unwinds the line's savepoint, so an unexpected success changes nothing.
+    let Err(refusal) = parser
         .parse(command)
         .and_then(|cli| db.atomically(|db| execute_line(db, ctx, &cli)))
-    {
-        // The error unwinds the line's savepoint, so the unexpected success changes nothing.
-        Ok(_) => {
-            return Err(Error::Coded(
-                1,
-                format!(
-                    "expected `{}` to be refused{wanted} / it succeeded",
-                    shown(&command.join(" "))
-                ),
-            ));
-        }
-        Err(e) => e,
+    else {
+        return Err(Error::Coded(
+            1,
+            format!(
+                "expected `{}` to be refused with exit {code} / it succeeded",
+                shown(&command.join(" "))
+            ),
+        ));
     };
-    match code {
+    match Some(code) {
         Some(c) if c != refusal.exit_code() => Err(Error::Coded(
             1,
             format!(
@@ -243,7 +237,7 @@ fn check_refusal(db: &Db<'_>, ctx: &Context, parser: &mut LineParser, words: &[S
     }
 }
 
-/// Lines committed together (at most, and for at most COMMIT_AFTER); each
+/// Lines committed together (at most, and for at most `COMMIT_AFTER`); each
 /// line is still atomic through its savepoint.
 const LINES_PER_COMMIT: usize = 50_000;
 const COMMIT_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
@@ -266,7 +260,7 @@ fn progress(file: &Path) -> Option<ProgressBar> {
     Some(bar)
 }
 
-pub fn run(file: &Path, ctx: &Context, quiet: bool) -> Result<String> {
+pub(crate) fn run(file: &Path, ctx: &Context, quiet: bool) -> Result<String> {
     let (origin, reader, bar): (String, Box<dyn BufRead>, Option<ProgressBar>) = if file == Path::new("-") {
         (STDIN.to_owned(), Box::new(BufReader::new(std::io::stdin())), None)
     } else {

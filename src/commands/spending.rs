@@ -9,7 +9,7 @@ use crate::store::Db;
 use super::apply::apply;
 use super::{Context, Output};
 
-pub fn generate(db: &Db<'_>, ctx: &Context, handle: &str, style: &str, count: u32) -> Result<Output> {
+pub(super) fn generate(db: &Db<'_>, ctx: &Context, handle: &str, style: &str, count: u32) -> Result<Output> {
     let style = Style::parse(style).map_err(|bad| match bad {
         BadStyle::Form(message) => Error::Usage(message),
         BadStyle::Name(message) => Refusal::Style(message).into(),
@@ -47,7 +47,7 @@ fn own_image(db: &Db<'_>, handle: &str, account: i64, text: &str) -> Result<Imag
     db.image(account, number)?.ok_or_else(unknown)
 }
 
-pub fn edit(db: &Db<'_>, ctx: &Context, handle: &str, image: &str, op: EditOp) -> Result<Output> {
+pub(super) fn edit(db: &Db<'_>, ctx: &Context, handle: &str, image: &str, op: EditOp) -> Result<Output> {
     let pricing = ctx.pricing()?;
     let applied = apply(db, ctx, handle, |id, now| {
         let image = own_image(db, handle, id, image)?;
@@ -56,7 +56,7 @@ pub fn edit(db: &Db<'_>, ctx: &Context, handle: &str, image: &str, op: EditOp) -
     Ok(applied.output(handle))
 }
 
-pub fn train(db: &Db<'_>, ctx: &Context, handle: &str, style: &str) -> Result<Output> {
+pub(super) fn train(db: &Db<'_>, ctx: &Context, handle: &str, style: &str) -> Result<Output> {
     let pricing = ctx.pricing()?;
     let applied = apply(db, ctx, handle, |id, now| {
         Ok(rules::train(
@@ -71,7 +71,7 @@ pub fn train(db: &Db<'_>, ctx: &Context, handle: &str, style: &str) -> Result<Ou
     Ok(applied.output(handle))
 }
 
-pub fn license(db: &Db<'_>, ctx: &Context, handle: &str, image: &str) -> Result<Output> {
+pub(super) fn license(db: &Db<'_>, ctx: &Context, handle: &str, image: &str) -> Result<Output> {
     let pricing = ctx.pricing()?;
     let applied = apply(db, ctx, handle, |id, now| {
         let image = own_image(db, handle, id, image)?;

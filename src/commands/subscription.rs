@@ -7,7 +7,7 @@ use crate::store::Db;
 use super::apply::apply;
 use super::{Context, Output};
 
-pub fn subscribe(db: &Db<'_>, ctx: &Context, handle: &str, plan: &str) -> Result<Output> {
+pub(super) fn subscribe(db: &Db<'_>, ctx: &Context, handle: &str, plan: &str) -> Result<Output> {
     let pricing = ctx.pricing()?;
     let applied = apply(db, ctx, handle, |id, now| {
         let change = rules::subscribe(handle, db.latest_subscription(id)?.as_ref(), plan, pricing, now)?;
@@ -23,7 +23,7 @@ pub fn subscribe(db: &Db<'_>, ctx: &Context, handle: &str, plan: &str) -> Result
     Ok(applied.output(handle))
 }
 
-pub fn cancel(db: &Db<'_>, ctx: &Context, handle: &str, undo: bool) -> Result<Output> {
+pub(super) fn cancel(db: &Db<'_>, ctx: &Context, handle: &str, undo: bool) -> Result<Output> {
     let applied = apply(db, ctx, handle, |id, _| {
         let current = db.latest_subscription(id)?;
         Ok(if undo {

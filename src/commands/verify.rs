@@ -7,7 +7,7 @@ use crate::store::Db;
 
 use super::Output;
 
-pub fn run(db: &Db<'_>) -> Result<Output> {
+pub(super) fn run(db: &Db<'_>) -> Result<Output> {
     let problems = db.verify()?;
     if problems.is_empty() {
         return Ok(Output::new(

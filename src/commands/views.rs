@@ -42,7 +42,7 @@ fn balance_instant(db: &Db<'_>, as_of: Option<&str>) -> Result<(Instant, bool)> 
 }
 
 /// `balance` without an account: every account's totals, written as read.
-pub fn all_balances(db: &Db<'_>, as_of: Option<&str>, json: bool, out: &mut dyn Write) -> Result<()> {
+pub(super) fn all_balances(db: &Db<'_>, as_of: Option<&str>, json: bool, out: &mut dyn Write) -> Result<()> {
     let (at, historical) = balance_instant(db, as_of)?;
     let as_of = historical.then_some(at);
     if json {
@@ -79,7 +79,7 @@ pub fn all_balances(db: &Db<'_>, as_of: Option<&str>, json: bool, out: &mut dyn 
     Ok(())
 }
 
-pub fn balance(db: &Db<'_>, ctx: &Context, handle: &str, as_of: Option<&str>) -> Result<Output> {
+pub(super) fn balance(db: &Db<'_>, ctx: &Context, handle: &str, as_of: Option<&str>) -> Result<Output> {
     let (at, historical) = balance_instant(db, as_of)?;
     let id = account_id(db, handle)?;
     let (lots, sub) = if historical {
@@ -91,7 +91,7 @@ pub fn balance(db: &Db<'_>, ctx: &Context, handle: &str, as_of: Option<&str>) ->
     Ok(Output::new(report::render_balance(&view, ctx.terminal), view))
 }
 
-pub fn history(
+pub(super) fn history(
     db: &Db<'_>,
     ctx: &Context,
     handle: &str,
@@ -131,18 +131,18 @@ pub fn history(
     ))
 }
 
-pub fn images(db: &Db<'_>, ctx: &Context, handle: &str) -> Result<Output> {
+pub(super) fn images(db: &Db<'_>, ctx: &Context, handle: &str) -> Result<Output> {
     let id = account_id(db, handle)?;
     let views = report::images(&db.images(id)?);
     Ok(Output::new(report::render_images(handle, &views, ctx.terminal), views))
 }
 
-pub fn account_show(db: &Db<'_>, ctx: &Context, handle: &str) -> Result<Output> {
+pub(super) fn account_show(db: &Db<'_>, ctx: &Context, handle: &str) -> Result<Output> {
     let id = account_id(db, handle)?;
     let now = db.clock()?;
     let lots = db.live_lots(id)?;
     // The last operations are enough: balances are counted back from today's.
-    let tail = db.history_tail(id, report::HISTORY_SHOWN as u32)?;
+    let tail = db.history_tail(id, u32::try_from(report::HISTORY_SHOWN).unwrap_or(u32::MAX))?;
     let history = report::history_tail(&tail, Totals::of_lots(&lots));
     let view = report::account(
         handle,

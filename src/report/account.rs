@@ -13,7 +13,7 @@ use super::{
 };
 
 /// How many upcoming events and history entries the screen shows.
-pub const UPCOMING_SHOWN: usize = 8;
+pub(super) const UPCOMING_SHOWN: usize = 8;
 pub const HISTORY_SHOWN: usize = 10;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

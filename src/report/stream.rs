@@ -4,7 +4,7 @@
 //! The table looks exactly like [`super::table`]'s (comfy-table's
 //! `UTF8_FULL_CONDENSED`); its column widths come from a first pass over the
 //! rows, and it is as wide as its widest row (never wrapped). JSON is
-//! written with serde_json's pretty printer, so it reads the same as the
+//! written with `serde_json`'s pretty printer, so it reads the same as the
 //! other commands' output.
 
 use std::cell::RefCell;

@@ -238,6 +238,8 @@ impl Subscription {
         if self.ended_at.is_some_and(|e| e <= at) {
             return self.clone();
         }
+        // The series ends: `nth_month` is `None` past the calendar's last instant.
+        #[allow(clippy::maybe_infinite_iter)]
         let passed = |step: u32| {
             let n = (0u32..)
                 .take_while(|k| {

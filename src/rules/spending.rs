@@ -129,12 +129,11 @@ pub fn generate(
     // One format for the summary: a replay writes one per line.
     let first = ImageId(next_image_number);
     let credits = Asset::Credits.noun(cost);
-    let summary = match count {
-        1 => format!("{handle} generated {count} {style} {noun} ({first}) for {cost} {credits}"),
-        _ => {
-            let last = ImageId(next_image_number + i64::from(count) - 1);
-            format!("{handle} generated {count} {style} {noun} ({first}…{last}) for {cost} {credits}")
-        }
+    let summary = if count == 1 {
+        format!("{handle} generated {count} {style} {noun} ({first}) for {cost} {credits}")
+    } else {
+        let last = ImageId(next_image_number + i64::from(count) - 1);
+        format!("{handle} generated {count} {style} {noun} ({first}…{last}) for {cost} {credits}")
     };
     Ok(Change {
         kind: OperationKind::Generate,

@@ -1,7 +1,7 @@
-//! SQLite's memory from mimalloc (the binary's allocator too) instead of
+//! `SQLite`'s memory from mimalloc (the binary's allocator too) instead of
 //! the C library's `malloc`.
 //!
-//! A replayed line runs in a savepoint, and SQLite keeps the savepoint's
+//! A replayed line runs in a savepoint, and `SQLite` keeps the savepoint's
 //! undo in 1 KiB chunks that it allocates and frees again for every line:
 //! some forty `malloc`/`free` pairs a line, just above the C library's
 //! per-thread cache, took a tenth of a replay's instructions.
@@ -33,7 +33,7 @@ unsafe extern "C" fn x_realloc(p: *mut c_void, n: c_int) -> *mut c_void {
     }
 }
 
-/// The block's usable size, which SQLite allows to exceed the size asked for.
+/// The block's usable size, which `SQLite` allows to exceed the size asked for.
 unsafe extern "C" fn x_size(p: *mut c_void) -> c_int {
     if p.is_null() {
         return 0;
@@ -53,11 +53,11 @@ unsafe extern "C" fn x_init(_: *mut c_void) -> c_int {
 
 unsafe extern "C" fn x_shutdown(_: *mut c_void) {}
 
-/// Hands SQLite's allocations to mimalloc.
+/// Hands `SQLite`'s allocations to mimalloc.
 ///
 /// # Safety
-/// Must run before SQLite is initialised (before any connection opens);
-/// afterwards SQLite refuses the change and keeps its own allocator.
+/// Must run before `SQLite` is initialised (before any connection opens);
+/// afterwards `SQLite` refuses the change and keeps its own allocator.
 pub(super) unsafe fn use_mimalloc() {
     let methods = ffi::sqlite3_mem_methods {
         xMalloc: Some(x_malloc),

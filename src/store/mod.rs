@@ -1,4 +1,4 @@
-//! The one place that talks to SQLite: opening (and creating) a wallet file,
+//! The one place that talks to `SQLite`: opening (and creating) a wallet file,
 //! its versioned schema, transactions, loading an account's rows, and
 //! applying a [`crate::rules::Change`].
 //!
@@ -54,7 +54,7 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
-/// How long one attempt to begin a write waits for other writers (SQLite's
+/// How long one attempt to begin a write waits for other writers (`SQLite`'s
 /// busy handler sleeps and retries within it), and how many attempts a
 /// command makes: only `BEGIN` is retried, never a half-done transaction.
 /// See benches/contention.sh for the waits measured under 8 writers.
@@ -86,8 +86,8 @@ fn begin_immediate(conn: &Connection) -> anyhow::Result<()> {
     }
 }
 
-/// An SQLite failure in the wallet's words: what went wrong with the file
-/// and what to do, instead of SQLite's bare codes ("Error code 1544").
+/// An `SQLite` failure in the wallet's words: what went wrong with the file
+/// and what to do, instead of `SQLite`'s bare codes ("Error code 1544").
 pub(crate) fn explain(e: rusqlite::Error, location: &str) -> anyhow::Error {
     use rusqlite::ErrorCode as Code;
     let (code, extended, detail) = match &e {
@@ -223,8 +223,8 @@ fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
 }
 
-/// Process-wide SQLite settings, applied once before the first connection:
-/// SQLite's memory from mimalloc (see [`alloc`]), and no global
+/// Process-wide `SQLite` settings, applied once before the first connection:
+/// `SQLite`'s memory from mimalloc (see [`alloc`]), and no global
 /// memory statistics (they take a mutex on every allocation and the wallet
 /// never reads them).
 fn tune_sqlite() {
@@ -264,7 +264,7 @@ fn persist_wal(conn: &Connection) {
 /// 2.6 times the writes and reads (benches/perf.py; README, Performance).
 const CACHE_KIB: i64 = 16 * 1024;
 const BATCH_CACHE_KIB: i64 = 24 * 1024;
-/// WAL pages between a batch's checkpoints (SQLite's default is 1,000): a
+/// WAL pages between a batch's checkpoints (`SQLite`'s default is 1,000): a
 /// page rewritten by several commits is copied into the wallet file once.
 /// The WAL grows to about 32 MiB between checkpoints, and is cut back after
 /// the batch.
@@ -389,7 +389,7 @@ impl Drop for Unenforced<'_> {
 /// get their turn), and at [`Batch::commit`]. Dropping an uncommitted batch
 /// rolls back its open part.
 ///
-/// A batch is a bulk load, and like SQLite's advice for one it runs with
+/// A batch is a bulk load, and like `SQLite`'s advice for one it runs with
 /// foreign keys unenforced (they cost a parent lookup per reference, a
 /// tenth of a replayed line). The references it writes are ids the store
 /// has just read or created in the same transaction, a debit still fails
@@ -434,24 +434,23 @@ impl Batch<'_> {
     where
         E: From<anyhow::Error>,
     {
-        let opened = match self.opened {
-            Some(t) => t,
-            None => {
-                begin_immediate(self.conn)?;
-                // Another connection's commit since this batch's last
-                // transaction makes what the batch remembers unreliable.
-                let version = match self.conn.query_row("PRAGMA data_version", [], |r| r.get(0)) {
-                    Ok(version) => version,
-                    Err(e) => {
-                        let _ = self.conn.execute_batch("ROLLBACK");
-                        return Err(anyhow!(e).context("cannot read the wallet's data version").into());
-                    }
-                };
-                if self.memo.data_version.replace(Some(version)) != Some(version) {
-                    self.memo.forget();
+        let opened = if let Some(t) = self.opened {
+            t
+        } else {
+            begin_immediate(self.conn)?;
+            // Another connection's commit since this batch's last
+            // transaction makes what the batch remembers unreliable.
+            let version = match self.conn.query_row("PRAGMA data_version", [], |r| r.get(0)) {
+                Ok(version) => version,
+                Err(e) => {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    return Err(anyhow!(e).context("cannot read the wallet's data version").into());
                 }
-                *self.opened.insert(std::time::Instant::now())
+            };
+            if self.memo.data_version.replace(Some(version)) != Some(version) {
+                self.memo.forget();
             }
+            *self.opened.insert(std::time::Instant::now())
         };
         let value = Db {
             conn: self.conn,
@@ -539,7 +538,7 @@ mod batch_tests {
     use crate::pricing::Pricing;
     use crate::rules::{self, Change, Effect, OperationKind, Style};
 
-    /// (foreign_keys, cache_size, wal_autocheckpoint) of the store's connection.
+    /// (`foreign_keys`, `cache_size`, `wal_autocheckpoint`) of the store's connection.
     fn settings(conn: &Connection) -> (i64, i64, i64) {
         let pragma = |name: &str| -> i64 { conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0)).expect(name) };
         (
@@ -553,7 +552,7 @@ mod batch_tests {
     fn a_unit_undone_in_a_batch_leaves_nothing_remembered() {
         let (t0, t1) = (at("2026-01-01T00:00:00Z"), at("2026-02-01T00:00:00Z"));
         let mut store = Store::open(&Location::Memory, t0).expect("open");
-        let mut batch = store.batch(1000, Duration::from_secs(60)).expect("batch");
+        let mut batch = store.batch(1000, Duration::from_mins(1)).expect("batch");
         let failed = batch.run(|db| -> anyhow::Result<()> {
             assert_eq!(db.clock()?, t0);
             let id = db.create_account("ann", t0)?;
@@ -594,7 +593,7 @@ mod batch_tests {
     fn a_unit_whose_transaction_sqlite_rolled_back_reports_its_own_failure() {
         let t0 = at("2026-01-01T00:00:00Z");
         let mut store = Store::open(&Location::Memory, t0).expect("open");
-        let mut batch = store.batch(1000, Duration::from_secs(60)).expect("batch");
+        let mut batch = store.batch(1000, Duration::from_mins(1)).expect("batch");
         batch
             .run(|db| db.create_account("ann", t0).map(|_| ()))
             .expect("first unit");
@@ -647,7 +646,7 @@ mod batch_tests {
     fn a_batch_keeps_the_lots_it_remembers_in_step_with_its_writes() {
         let t0 = at("2026-01-01T00:00:00Z");
         let mut store = Store::open(&Location::Memory, t0).expect("open");
-        let mut batch = store.batch(1000, Duration::from_secs(60)).expect("batch");
+        let mut batch = store.batch(1000, Duration::from_mins(1)).expect("batch");
         let id = batch.run(|db| customer(db, "ann", t0)).expect("customer");
         for (unit, count) in [4, 1, 3, 50, 2].into_iter().enumerate() {
             batch.run(|db| generate(db, id, count, t0)).expect("generate");
@@ -691,7 +690,7 @@ mod batch_tests {
         let t0 = at("2026-01-01T00:00:00Z");
         let mut ours = Store::open_published(&location, t0).expect("open");
         let mut theirs = Store::open_published(&location, t0).expect("open again");
-        let mut batch = ours.batch(1000, Duration::from_secs(60)).expect("batch");
+        let mut batch = ours.batch(1000, Duration::from_mins(1)).expect("batch");
         let id = batch.run(|db| customer(db, "ann", t0)).expect("customer");
         let before = batch
             .run(|db| -> anyhow::Result<_> {
@@ -717,7 +716,7 @@ mod batch_tests {
         let single = (1, -CACHE_KIB, CHECKPOINT_PAGES);
         assert_eq!(settings(&store.conn), single);
         {
-            let mut batch = store.batch(1000, Duration::from_secs(60)).expect("batch");
+            let mut batch = store.batch(1000, Duration::from_mins(1)).expect("batch");
             let inside = batch
                 .run(|db| -> anyhow::Result<_> { Ok(settings(db.conn)) })
                 .expect("unit");

@@ -11,7 +11,7 @@
 //! - **Upgrades happen under the write lock** (`BEGIN IMMEDIATE`), so racing
 //!   commands apply each migration once.
 //! - **One `--db` value, one place:** a path is always a path (opened through
-//!   an SQLite URI built from its absolute form), never an SQLite URI.
+//!   an `SQLite` URI built from its absolute form), never an `SQLite` URI.
 //! - **Reads never write**: no file, no upgrade, no companion file where the
 //!   wallet is read-only; a read either sees every committed change or fails
 //!   saying why.
@@ -114,7 +114,7 @@ fn wal_has_changes(path: &Path) -> bool {
     std::fs::metadata(companion(path, "-wal")).is_ok_and(|m| m.len() > 0)
 }
 
-/// An SQLite URI naming exactly this path: the path made absolute, with the
+/// An `SQLite` URI naming exactly this path: the path made absolute, with the
 /// characters URIs give a meaning escaped, after an empty authority.
 fn uri(path: &Path, query: &str) -> anyhow::Result<String> {
     let absolute =
@@ -440,7 +440,7 @@ impl Store {
     /// Opens an existing wallet read-only; `None` when there is no wallet
     /// yet — no file, or a file never written to (nothing is created).
     /// `:memory:` gives an empty wallet. A read never writes: an older
-    /// schema is read as it is, and where SQLite could only read the wallet
+    /// schema is read as it is, and where `SQLite` could only read the wallet
     /// by creating companion files that would outlive the read (a read-only
     /// wallet) it reads the file alone when that is exact, and otherwise fails.
     pub fn open_read_only(location: &Location, now: Instant) -> anyhow::Result<Option<Store>> {
@@ -488,7 +488,7 @@ impl Store {
     }
 
     /// Opens an existing wallet for a quick look that must leave no trace,
-    /// not even SQLite's WAL companion files (shell completion). Reads what
+    /// not even `SQLite`'s WAL companion files (shell completion). Reads what
     /// the last writer committed to the main file; `None` if unavailable.
     pub fn open_untouched(path: &Path) -> Option<Store> {
         tune_sqlite();
@@ -513,9 +513,9 @@ fn make_private(path: &Path) {
     }
 }
 
-/// Refuses to write where SQLite's companion files are read-only though the
+/// Refuses to write where `SQLite`'s companion files are read-only though the
 /// wallet is not (a read while the wallet itself was read-only can leave them
-/// so), naming the fix instead of SQLite's "readonly database".
+/// so), naming the fix instead of `SQLite`'s "readonly database".
 fn check_companions(path: &Path) -> anyhow::Result<()> {
     for suffix in ["-wal", "-shm"] {
         let file = companion(path, suffix);

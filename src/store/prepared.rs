@@ -33,12 +33,11 @@ impl Execute for Prepared<'_> {
     fn execute(&self, sql: &'static str, params: &[&dyn ToSql]) -> rusqlite::Result<usize> {
         let mut statements = self.statements.borrow_mut();
         // A handful of statements: a scan of addresses beats hashing the text.
-        let index = match statements.iter().position(|(known, _)| std::ptr::eq(*known, sql)) {
-            Some(index) => index,
-            None => {
-                statements.push((sql, self.conn.prepare(sql)?));
-                statements.len() - 1
-            }
+        let index = if let Some(index) = statements.iter().position(|(known, _)| std::ptr::eq(*known, sql)) {
+            index
+        } else {
+            statements.push((sql, self.conn.prepare(sql)?));
+            statements.len() - 1
         };
         statements[index].1.execute(params)
     }
@@ -50,11 +49,11 @@ mod tests {
 
     #[test]
     fn each_text_is_prepared_once_and_runs_with_its_own_parameters() {
+        const INSERT: &str = "INSERT INTO t (x) VALUES (?1)";
+        const DOUBLE: &str = "UPDATE t SET x = x * 2 WHERE x = ?1";
         let conn = Connection::open_in_memory().expect("open");
         conn.execute_batch("CREATE TABLE t (x INTEGER)").expect("table");
         let prepared = Prepared::new(&conn);
-        const INSERT: &str = "INSERT INTO t (x) VALUES (?1)";
-        const DOUBLE: &str = "UPDATE t SET x = x * 2 WHERE x = ?1";
         for x in [1i64, 2, 3] {
             assert_eq!(prepared.execute(INSERT, &[&x]).expect("insert"), 1);
         }

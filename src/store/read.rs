@@ -186,13 +186,6 @@ impl Db<'_> {
         Ok(id)
     }
 
-    pub fn account_handle(&self, id: i64) -> anyhow::Result<String> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT handle FROM accounts WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))?)
-    }
-
     /// Every account with its totals, by handle, handed to `each` one at a
     /// time (nothing holds them all): now, or as they stood at `as_of` (from
     /// the ledger, through each account's operations).
@@ -348,17 +341,6 @@ impl Db<'_> {
             )
             .optional()?;
         Ok(Some(sub.as_of(at, last_toggle == Some(OperationKind::Cancel))))
-    }
-
-    pub fn subscription(&self, id: i64) -> anyhow::Result<Subscription> {
-        Ok(self
-            .conn
-            .prepare_cached(concat!(
-                "SELECT ",
-                subscription_columns!(),
-                " FROM subscriptions WHERE id = ?1"
-            ))?
-            .query_row([id], subscription)?)
     }
 
     pub fn style_names(&self, account_id: i64) -> anyhow::Result<Vec<String>> {

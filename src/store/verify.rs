@@ -1,4 +1,4 @@
-//! `wallet verify`: SQLite's own checks, then the wallet's invariants.
+//! `wallet verify`: `SQLite`'s own checks, then the wallet's invariants.
 
 use rusqlite::params;
 

@@ -36,7 +36,7 @@ fn as_nobody(home: &Path, db: &Path, args: &[&str]) -> Run {
     Run::from(cmd.output().expect("run"))
 }
 
-/// A message for people: no SQLite code numbers.
+/// A message for people: no `SQLite` code numbers.
 #[track_caller]
 fn says(run: &Run, code: i32, words: &str) {
     assert_eq!(run.code, code, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
@@ -117,7 +117,7 @@ fn racing_inits_on_a_new_file_one_wins_the_others_are_refused() {
     w.ok(&["verify"]);
 }
 
-/// Issue: `--db file:u.db` wrote into u.db (an SQLite URI) and read the literal path.
+/// Issue: `--db file:u.db` wrote into u.db (an `SQLite` URI) and read the literal path.
 #[test]
 fn a_db_path_that_looks_like_a_uri_is_a_plain_path() {
     let w = Wallet::new();

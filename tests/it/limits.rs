@@ -83,7 +83,7 @@ fn reads_agree(w: &Wallet, p: &str, account: &str) -> (u64, u64) {
             e["licenses"].as_i64().expect("licenses"),
         );
         assert!(
-            (0..=LIMIT as i64).contains(&c) && (0..=LIMIT as i64).contains(&l),
+            (0..=LIMIT.cast_signed()).contains(&c) && (0..=LIMIT.cast_signed()).contains(&l),
             "a running balance out of range: {e}"
         );
     }

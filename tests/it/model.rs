@@ -8,14 +8,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Months, Utc};
 
-pub type Instant = DateTime<Utc>;
+pub(crate) type Instant = DateTime<Utc>;
 
 /// A command's result: `Err(code)` is a refusal with that exit code.
-pub type Outcome<T = ()> = Result<T, i32>;
+pub(crate) type Outcome<T = ()> = Result<T, i32>;
 /// SPEC §10: bad flags or numbers.
-pub const USAGE: i32 = 2;
+pub(crate) const USAGE: i32 = 2;
 /// SPEC §10: refused by a rule.
-pub const REFUSED: i32 = 3;
+pub(crate) const REFUSED: i32 = 3;
 
 /// `[actions.generate]`: base, agentic, private and artist all cost 1 per image (every pricing here).
 const GENERATE_PER_IMAGE: u64 = 1;
@@ -32,7 +32,7 @@ const EDITS: [(&str, u64, bool); 7] = [
 
 /// `[products.ID]` (SPEC §4): what one unit grants and costs.
 #[derive(Debug)]
-pub struct Product {
+pub(crate) struct Product {
     pub id: &'static str,
     pub credits: u64,
     pub licenses: u64,
@@ -41,7 +41,7 @@ pub struct Product {
 
 /// `[plans.ID]` (SPEC §5).
 #[derive(Debug)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub id: &'static str,
     /// 1 for `interval = "month"`, 12 for `"year"`.
     pub period_months: u32,
@@ -54,14 +54,14 @@ pub struct Plan {
 
 /// `rollover_cap_months`: months of allocation, or `"unlimited"`.
 #[derive(Clone, Copy, Debug)]
-pub enum Cap {
+pub(crate) enum Cap {
     Months(u64),
     Unlimited,
 }
 
 /// A pricing file (SPEC §13, README "Pricing features"), as the model reads it.
 #[derive(Debug)]
-pub struct Pricing {
+pub(crate) struct Pricing {
     /// `None`: the copy built into the binary (no `--pricing`).
     pub file_name: Option<&'static str>,
     pub currency: &'static str,
@@ -96,7 +96,7 @@ const fn plan(id: &'static str, period_months: u32, licenses: u64, credits: u64,
 }
 
 /// The default pricing.toml (SPEC §13), hard-coded on purpose.
-pub const DEFAULT_PRICING: Pricing = Pricing {
+pub(crate) const DEFAULT_PRICING: Pricing = Pricing {
     file_name: None,
     currency: "USD",
     signup_credits: 10,
@@ -115,13 +115,13 @@ pub const DEFAULT_PRICING: Pricing = Pricing {
         plan("licenses-5-monthly", 1, 5, 0, 5500),
         plan("licenses-5-yearly", 12, 5, 0, 54000),
         plan("licenses-20-monthly", 1, 20, 0, 20000),
-        plan("licenses-20-yearly", 12, 20, 0, 192000),
+        plan("licenses-20-yearly", 12, 20, 0, 192_000),
     ],
 };
 
 /// Edited pricings: another currency, a cap of 2 months, no free first
 /// style, plans with `credits_per_month`, a credits-only plan, short one-time expiry.
-pub const CAP_2_EUR: Pricing = Pricing {
+pub(crate) const CAP_2_EUR: Pricing = Pricing {
     file_name: Some("cap-2-eur.toml"),
     currency: "EUR",
     signup_credits: 25,
@@ -140,14 +140,14 @@ pub const CAP_2_EUR: Pricing = Pricing {
         plan("licenses-5-monthly", 1, 5, 250, 5000),
         plan("licenses-5-yearly", 12, 5, 0, 50000),
         plan("licenses-20-monthly", 1, 20, 0, 19000),
-        plan("licenses-20-yearly", 12, 20, 7, 180000),
+        plan("licenses-20-yearly", 12, 20, 7, 180_000),
         plan("credits-300-monthly", 1, 0, 300, 900),
     ],
 };
 
 /// Edited pricing: no rollover cap but one plan with its own cap of 2 and
 /// one with a cap of 1, yen without minor units in the amounts.
-pub const UNLIMITED_JPY: Pricing = Pricing {
+pub(crate) const UNLIMITED_JPY: Pricing = Pricing {
     file_name: Some("unlimited-jpy.toml"),
     currency: "JPY",
     signup_credits: 10,
@@ -172,7 +172,7 @@ pub const UNLIMITED_JPY: Pricing = Pricing {
             rollover_cap: Some(Cap::Months(1)),
             ..plan("licenses-20-monthly", 1, 20, 0, 20000)
         },
-        plan("licenses-20-yearly", 12, 20, 0, 192000),
+        plan("licenses-20-yearly", 12, 20, 0, 192_000),
         Plan {
             rollover_cap: Some(Cap::Unlimited),
             ..plan("credits-300-monthly", 1, 0, 300, 900)
@@ -191,7 +191,7 @@ impl Cap {
 
 impl Pricing {
     /// The pricing file for `--pricing`, written from these values.
-    pub fn toml(&self) -> String {
+    pub(crate) fn toml(&self) -> String {
         let mut t = format!(
             "currency = \"{}\"\n\n[policy]\nsignup_credits = {}\nlicense_bonus_credits = {}\n\
              one_time_expiry_months = {}\nrollover_cap_months = {}\nfirst_private_style_free = {}\n\n\
@@ -238,18 +238,18 @@ impl Pricing {
 }
 
 /// "N months after t", clamped to the month's last day (SPEC §2).
-pub fn months_after(t: Instant, n: u32) -> Instant {
+pub(crate) fn months_after(t: Instant, n: u32) -> Instant {
     t.checked_add_months(Months::new(n)).expect("instant in range")
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Asset {
+pub(crate) enum Asset {
     Credits,
     Licenses,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
+pub(crate) enum Source {
     Signup,
     CreditPack,
     LicensePack,
@@ -258,7 +258,7 @@ pub enum Source {
 }
 
 impl Asset {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Asset::Credits => "credits",
             Asset::Licenses => "licenses",
@@ -267,7 +267,7 @@ impl Asset {
 }
 
 impl Source {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Source::Signup => "signup",
             Source::CreditPack => "credit_pack",
@@ -279,7 +279,7 @@ impl Source {
 }
 
 #[derive(Clone, Debug)]
-pub struct Lot {
+pub(crate) struct Lot {
     pub id: u64,
     pub asset: Asset,
     pub source: Source,
@@ -291,7 +291,7 @@ pub struct Lot {
 
 /// A ledger entry (SPEC §3): what moved, when, and why.
 #[derive(Clone, Debug)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub at: Instant,
     pub reason: &'static str,
     pub asset: Asset,
@@ -300,7 +300,7 @@ pub struct Entry {
 
 /// An order (SPEC §4): what was bought and the price paid.
 #[derive(Clone, Debug)]
-pub struct Order {
+pub(crate) struct Order {
     pub account: String,
     pub product: &'static str,
     pub quantity: u64,
@@ -311,7 +311,7 @@ pub struct Order {
 
 /// A subscription charge (SPEC §5): at the start and at every renewal.
 #[derive(Clone, Debug)]
-pub struct Charge {
+pub(crate) struct Charge {
     pub account: String,
     pub amount_cents: i64,
     pub currency: &'static str,
@@ -321,14 +321,14 @@ pub struct Charge {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
+pub(crate) enum Status {
     Active,
     Cancelling,
     Ended,
 }
 
 #[derive(Clone, Debug)]
-pub struct Subscription {
+pub(crate) struct Subscription {
     pub plan: &'static Plan,
     /// The policy's values, copied when it starts (SPEC §5).
     pub license_bonus_credits: u64,
@@ -344,13 +344,13 @@ pub struct Subscription {
 }
 
 impl Subscription {
-    pub fn running(&self) -> bool {
+    pub(crate) fn running(&self) -> bool {
         self.status != Status::Ended
     }
-    pub fn next_delivery(&self) -> Instant {
+    pub(crate) fn next_delivery(&self) -> Instant {
         months_after(self.anchor, self.deliveries)
     }
-    pub fn period_end(&self) -> Instant {
+    pub(crate) fn period_end(&self) -> Instant {
         months_after(self.anchor, self.periods * self.plan.period_months)
     }
     /// The monthly allocation (SPEC §5).
@@ -363,7 +363,7 @@ impl Subscription {
 }
 
 #[derive(Clone, Debug, Default)]
-pub struct Account {
+pub(crate) struct Account {
     pub lots: Vec<Lot>,
     pub ledger: Vec<Entry>,
     pub subscription: Option<Subscription>,
@@ -371,14 +371,14 @@ pub struct Account {
 }
 
 #[derive(Clone, Debug)]
-pub struct Image {
+pub(crate) struct Image {
     pub account: String,
     pub needs_license: bool,
     pub licensed: bool,
 }
 
 #[derive(Clone, Debug)]
-pub struct Model {
+pub(crate) struct Model {
     pub pricing: &'static Pricing,
     pub clock: Instant,
     pub accounts: BTreeMap<String, Account>,
@@ -415,7 +415,7 @@ impl Account {
         lots
     }
 
-    pub fn balance(&self, asset: Asset, clock: Instant) -> u64 {
+    pub(crate) fn balance(&self, asset: Asset, clock: Instant) -> u64 {
         (self.lots.iter())
             .filter(|l| l.asset == asset && clock < l.expires_at)
             .map(|l| l.remaining)
@@ -571,7 +571,7 @@ fn take(lots: Vec<&mut Lot>, mut amount: u64) {
 
 impl Model {
     /// An empty wallet after `init --now clock`, with `pricing`.
-    pub fn new(clock: Instant, pricing: &'static Pricing) -> Model {
+    pub(crate) fn new(clock: Instant, pricing: &'static Pricing) -> Model {
         Model {
             pricing,
             clock,
@@ -596,7 +596,7 @@ impl Model {
     }
 
     /// `account add` (SPEC §10): the signup lot.
-    pub fn add_account(&mut self, handle: &str) -> Outcome {
+    pub(crate) fn add_account(&mut self, handle: &str) -> Outcome {
         if !valid_name(handle) || self.accounts.contains_key(handle) {
             return Err(REFUSED);
         }
@@ -609,7 +609,7 @@ impl Model {
 
     /// `buy` (SPEC §4): one lot per asset of the order, plus the license
     /// bonus, and the order with its price and the pricing's currency.
-    pub fn buy(&mut self, handle: &str, product: &str, quantity: u64) -> Outcome {
+    pub(crate) fn buy(&mut self, handle: &str, product: &str, quantity: u64) -> Outcome {
         if !(1..=1000).contains(&quantity) {
             return Err(USAGE);
         }
@@ -638,7 +638,7 @@ impl Model {
     }
 
     /// `subscribe` (SPEC §5): the first charge and delivery happen now.
-    pub fn subscribe(&mut self, handle: &str, plan: &str) -> Outcome {
+    pub(crate) fn subscribe(&mut self, handle: &str, plan: &str) -> Outcome {
         let (pricing, now) = (self.pricing, self.clock);
         let plan = pricing.plans.iter().find(|p| p.id == plan).ok_or(REFUSED)?;
         let account = self.account(handle)?;
@@ -671,11 +671,12 @@ impl Model {
     }
 
     /// `cancel [--undo]` (SPEC §5).
-    pub fn cancel(&mut self, handle: &str, undo: bool) -> Outcome {
+    pub(crate) fn cancel(&mut self, handle: &str, undo: bool) -> Outcome {
         let sub = self.account(handle)?.subscription.as_mut().ok_or(REFUSED)?;
-        let (from, to) = match undo {
-            false => (Status::Active, Status::Cancelling),
-            true => (Status::Cancelling, Status::Active),
+        let (from, to) = if undo {
+            (Status::Cancelling, Status::Active)
+        } else {
+            (Status::Active, Status::Cancelling)
         };
         if sub.status != from {
             return Err(REFUSED);
@@ -685,7 +686,7 @@ impl Model {
     }
 
     /// `generate` (SPEC §6): returns the new image ids.
-    pub fn generate(&mut self, handle: &str, style: &str, count: u64) -> Outcome<Vec<String>> {
+    pub(crate) fn generate(&mut self, handle: &str, style: &str, count: u64) -> Outcome<Vec<String>> {
         if !(1..=100).contains(&count) {
             return Err(USAGE);
         }
@@ -708,11 +709,13 @@ impl Model {
                 licensed: false,
             });
         }
-        Ok((first..first + count as usize).map(|n| format!("img-{n}")).collect())
+        Ok((first..first + usize::try_from(count).expect("count"))
+            .map(|n| format!("img-{n}"))
+            .collect())
     }
 
     /// `edit` (SPEC §6, §7).
-    pub fn edit(&mut self, handle: &str, image: &str, op: &str) -> Outcome {
+    pub(crate) fn edit(&mut self, handle: &str, image: &str, op: &str) -> Outcome {
         let &(_, cost, gated) = EDITS.iter().find(|e| e.0 == op).ok_or(USAGE)?;
         let clock = self.clock;
         self.account(handle)?;
@@ -724,7 +727,7 @@ impl Model {
     }
 
     /// `train` (SPEC §6): the first successful training is free when the policy says so.
-    pub fn train(&mut self, handle: &str, style: &str) -> Outcome {
+    pub(crate) fn train(&mut self, handle: &str, style: &str) -> Outcome {
         let (pricing, clock) = (self.pricing, self.clock);
         let account = self.account(handle)?;
         if !valid_name(style) || account.styles.contains(style) {
@@ -742,7 +745,7 @@ impl Model {
     }
 
     /// `license` (SPEC §6, §7): one license on an image that needs one.
-    pub fn license(&mut self, handle: &str, image: &str) -> Outcome {
+    pub(crate) fn license(&mut self, handle: &str, image: &str) -> Outcome {
         let clock = self.clock;
         self.account(handle)?;
         let n = self.image(handle, image)?;
@@ -756,7 +759,7 @@ impl Model {
 
     /// `advance-clock` (SPEC §2, §8): every event due at or before `to`, in
     /// chronological order, each at its own instant; across accounts by handle.
-    pub fn advance(&mut self, to: Instant) -> Outcome {
+    pub(crate) fn advance(&mut self, to: Instant) -> Outcome {
         if to < self.clock {
             return Err(REFUSED);
         }

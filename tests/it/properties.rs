@@ -597,8 +597,8 @@ fn run(start: &str, pricing: &'static Pricing, steps: &[Step]) -> Result<(), Str
             if actual != expected {
                 return Err(fail(format!(
                     "balance {handle}\n  wallet: {}\n  model:  {}",
-                    show(&actual),
-                    show(&expected)
+                    show(actual.as_ref()),
+                    show(expected.as_ref())
                 )));
             }
         }
@@ -639,9 +639,8 @@ fn run(start: &str, pricing: &'static Pricing, steps: &[Step]) -> Result<(), Str
     Ok(())
 }
 
-fn show(v: &Option<Value>) -> String {
-    v.as_ref()
-        .map_or("no such account (exit 3)".to_owned(), Value::to_string)
+fn show(v: Option<&Value>) -> String {
+    v.map_or("no such account (exit 3)".to_owned(), Value::to_string)
 }
 
 /// `run`, with a panic on either side reported as a difference too.

@@ -287,12 +287,12 @@ fn a_replay_killed_at_random_moments_stays_exact() {
             .spawn()
             .expect("spawn");
         let stdout = child.stdout.take().expect("stdout");
-        let (mut seen, mut since_commit) = (0u64, None);
+        let (mut outputs, mut since_commit) = (0u64, None);
         for line in BufReader::new(stdout).lines() {
             if !line.expect("line").starts_with('}') {
                 continue;
             }
-            seen += 1;
+            outputs += 1;
             match since_commit.as_mut() {
                 None if committed_images(&w) > committed => since_commit = Some(0),
                 None => {}
@@ -304,7 +304,7 @@ fn a_replay_killed_at_random_moments_stays_exact() {
         }
         assert!(
             since_commit.is_some_and(|n| n >= kill_after),
-            "round {round}: the replay ended after {seen} outputs, before the kill ({kill_after} outputs after its first commit)"
+            "round {round}: the replay ended after {outputs} outputs, before the kill ({kill_after} outputs after its first commit)"
         );
         assert!(
             matches!(child.try_wait(), Ok(None)),

@@ -12,15 +12,15 @@ const RULES: &str = include_str!("../../docs/rules.md");
 /// The fenced blocks of the rules text marked `scenario`, with the topic each is under.
 fn examples() -> Vec<(String, String)> {
     let mut examples = Vec::new();
-    let mut topic = String::new();
+    let mut topic = "";
     let mut block: Option<String> = None;
     for line in RULES.lines() {
         if let Some(heading) = line.strip_prefix("## ") {
-            topic = heading.split(" — ").next().unwrap_or_default().to_owned();
+            topic = heading.split(" — ").next().unwrap_or_default();
         }
         match (&mut block, line.trim()) {
             (None, "```scenario") => block = Some(String::new()),
-            (Some(_), "```") => examples.push((topic.clone(), block.take().unwrap_or_default())),
+            (Some(_), "```") => examples.push((topic.to_owned(), block.take().unwrap_or_default())),
             (Some(text), _) => *text += &format!("{line}\n"),
             (None, _) => {}
         }

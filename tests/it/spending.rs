@@ -46,7 +46,7 @@ fn pricing_with(w: &Wallet, name: &str, edits: &[(&str, &str)]) -> String {
     path.to_str().expect("utf-8 temp path").to_owned()
 }
 
-/// `generate --json`: (image ids, credits_spent).
+/// `generate --json`: (image ids, `credits_spent`).
 #[track_caller]
 fn generate(w: &Wallet, args: &[&str]) -> (Vec<String>, u64) {
     let mut all = vec!["generate"];
@@ -105,7 +105,7 @@ fn edit_ops(img: &Value) -> Vec<String> {
         .collect()
 }
 
-/// The lots of `balance ACCOUNT --json` as sorted (source, asset, remaining, expires_at).
+/// The lots of `balance ACCOUNT --json` as sorted (source, asset, remaining, `expires_at`).
 fn sorted_lots(w: &Wallet, account: &str) -> Vec<(String, String, u64, String)> {
     let mut l = lots(&w.json(&["balance", account]));
     l.sort();

@@ -7,19 +7,19 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use tempfile::TempDir;
 
-pub struct Wallet {
+pub(crate) struct Wallet {
     pub dir: TempDir,
     pub db: PathBuf,
 }
 
-pub struct Run {
+pub(crate) struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
 }
 
 impl Run {
-    pub fn from(output: Output) -> Run {
+    pub(crate) fn from(output: Output) -> Run {
         Run {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -30,12 +30,12 @@ impl Run {
 
 /// The `wallet` binary with a clean environment: no wallet or pricing from
 /// the developer's machine, config and data folders inside `home`.
-pub fn command(home: &Path) -> Command {
+pub(crate) fn command(home: &Path) -> Command {
     command_of(Path::new(env!("CARGO_BIN_EXE_wallet")), home)
 }
 
 /// [`command`] for another build of the binary.
-pub fn command_of(binary: &Path, home: &Path) -> Command {
+pub(crate) fn command_of(binary: &Path, home: &Path) -> Command {
     let mut cmd = Command::new(binary);
     cmd.env_remove("WALLET_DB")
         .env_remove("WALLET_PRICING")
@@ -49,24 +49,24 @@ pub fn command_of(binary: &Path, home: &Path) -> Command {
 
 impl Wallet {
     /// A wallet path in a fresh temp folder; the file does not exist yet.
-    pub fn new() -> Wallet {
+    pub(crate) fn new() -> Wallet {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("wallet.sqlite3");
         Wallet { dir, db }
     }
 
     /// A wallet initialised at `now`.
-    pub fn at(now: &str) -> Wallet {
+    pub(crate) fn at(now: &str) -> Wallet {
         let w = Wallet::new();
         w.ok(&["init", "--now", now]);
         w
     }
 
-    pub fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         self.run_with(args, |_| {})
     }
 
-    pub fn run_with(&self, args: &[&str], setup: impl FnOnce(&mut Command)) -> Run {
+    pub(crate) fn run_with(&self, args: &[&str], setup: impl FnOnce(&mut Command)) -> Run {
         let mut cmd = command(self.dir.path());
         cmd.arg("--db").arg(&self.db).args(args);
         setup(&mut cmd);
@@ -75,7 +75,7 @@ impl Wallet {
 
     /// Runs a command that must succeed; returns its stdout.
     #[track_caller]
-    pub fn ok(&self, args: &[&str]) -> String {
+    pub(crate) fn ok(&self, args: &[&str]) -> String {
         let r = self.run(args);
         assert_eq!(
             r.code, 0,
@@ -87,7 +87,7 @@ impl Wallet {
 
     /// Runs a command with `--json` that must succeed; returns the parsed value.
     #[track_caller]
-    pub fn json(&self, args: &[&str]) -> Value {
+    pub(crate) fn json(&self, args: &[&str]) -> Value {
         let mut all = vec!["--json"];
         all.extend_from_slice(args);
         let out = self.ok(&all);
@@ -97,7 +97,7 @@ impl Wallet {
     /// Runs a command that must fail with `code` and change nothing;
     /// returns its stderr.
     #[track_caller]
-    pub fn refused(&self, args: &[&str], code: i32) -> String {
+    pub(crate) fn refused(&self, args: &[&str], code: i32) -> String {
         let before = self.dump();
         let r = self.run(args);
         assert_eq!(
@@ -125,7 +125,7 @@ impl Wallet {
 
     /// (credits, licenses) from `balance --json`.
     #[track_caller]
-    pub fn balance(&self, account: &str) -> (u64, u64) {
+    pub(crate) fn balance(&self, account: &str) -> (u64, u64) {
         let v = self.json(&["balance", account]);
         (
             v["credits"].as_u64().expect("credits"),
@@ -134,7 +134,7 @@ impl Wallet {
     }
 
     /// Every row of every table, as text: equal dumps mean nothing changed.
-    pub fn dump(&self) -> String {
+    pub(crate) fn dump(&self) -> String {
         if !self.db.exists() {
             return String::new();
         }
@@ -165,8 +165,8 @@ impl Wallet {
     }
 }
 
-/// The lots of a `balance --json` value, as (source, asset, remaining, expires_at).
-pub fn lots(balance: &Value) -> Vec<(String, String, u64, String)> {
+/// The lots of a `balance --json` value, as (source, asset, remaining, `expires_at`).
+pub(crate) fn lots(balance: &Value) -> Vec<(String, String, u64, String)> {
     balance["lots"]
         .as_array()
         .expect("lots")
@@ -183,7 +183,7 @@ pub fn lots(balance: &Value) -> Vec<(String, String, u64, String)> {
 }
 
 /// The topics of `wallet help rules`, as the rules text lists them.
-pub fn rule_topics() -> Vec<&'static str> {
+pub(crate) fn rule_topics() -> Vec<&'static str> {
     include_str!("../../docs/rules.md")
         .lines()
         .filter_map(|l| l.strip_prefix("## "))
@@ -193,7 +193,7 @@ pub fn rule_topics() -> Vec<&'static str> {
 
 /// A refusal names the topic of the rules text that explains it.
 #[track_caller]
-pub fn assert_names_its_rule(stderr: &str) {
+pub(crate) fn assert_names_its_rule(stderr: &str) {
     let named = stderr
         .split("(see: wallet help rules ")
         .nth(1)

@@ -148,7 +148,7 @@ fn upcoming_renewal_shows_its_charge() {
     let v = w.json(&["account", "show", "dan"]);
     let r = event(&v, "renewal");
     assert_eq!(r["at"], "2027-01-31T10:00:00Z");
-    assert_eq!(r["price_cents"], 192000);
+    assert_eq!(r["price_cents"], 192_000);
     assert_eq!(r["currency"], "USD");
     assert!(r["message"].as_str().is_some_and(|m| m.contains("$1920.00")), "{r}");
 }
