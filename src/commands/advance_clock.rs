@@ -209,17 +209,16 @@ fn subscription_change(
         ClockStep::Renewal => rules::renew(sub, at),
         ClockStep::Delivery => {
             let change = rules::deliver(sub, &db.subscription_lots(account, sub.id)?)?;
-            rules::within_holding_limit(
-                handle,
-                &db.live_lots(account)?,
-                &change,
-                &format!("the delivery of {} at {}", sub.plan, format_instant(at)),
-                &format!(
-                    "the clock was not moved; advance it to before {} and spend some first, \
-                     or cancel the subscription (wallet cancel {handle})",
-                    format_instant(at)
-                ),
-            )?;
+            rules::within_holding_limit(handle, &db.live_lots(account)?, &change, || {
+                (
+                    format!("the delivery of {} at {}", sub.plan, format_instant(at)),
+                    format!(
+                        "the clock was not moved; advance it to before {} and spend some first, \
+                             or cancel the subscription (wallet cancel {handle})",
+                        format_instant(at)
+                    ),
+                )
+            })?;
             change
         }
     };

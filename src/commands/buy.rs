@@ -12,13 +12,12 @@ pub(super) fn run(db: &Db<'_>, ctx: &Context, handle: &str, product: &str, quant
     let applied = apply(db, ctx, handle, |id, now| {
         let subscribed = db.latest_subscription(id)?.is_some_and(|s| s.is_running());
         let change = rules::buy(handle, product, quantity, subscribed, pricing, now)?;
-        rules::within_holding_limit(
-            handle,
-            &db.live_lots(id)?,
-            &change,
-            &format!("buying {quantity} × {product}"),
-            "spend some first, or buy a smaller quantity or a smaller product",
-        )?;
+        rules::within_holding_limit(handle, &db.live_lots(id)?, &change, || {
+            (
+                format!("buying {quantity} × {product}"),
+                "spend some first, or buy a smaller quantity or a smaller product".to_owned(),
+            )
+        })?;
         Ok(change)
     })?;
     Ok(applied.output(handle))

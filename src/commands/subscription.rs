@@ -11,13 +11,12 @@ pub(super) fn subscribe(db: &Db<'_>, ctx: &Context, handle: &str, plan: &str) ->
     let pricing = ctx.pricing()?;
     let applied = apply(db, ctx, handle, |id, now| {
         let change = rules::subscribe(handle, db.latest_subscription(id)?.as_ref(), plan, pricing, now)?;
-        rules::within_holding_limit(
-            handle,
-            &db.live_lots(id)?,
-            &change,
-            &format!("the first delivery of {plan}"),
-            "spend some first, or choose a plan that delivers less",
-        )?;
+        rules::within_holding_limit(handle, &db.live_lots(id)?, &change, || {
+            (
+                format!("the first delivery of {plan}"),
+                "spend some first, or choose a plan that delivers less".to_owned(),
+            )
+        })?;
         Ok(change)
     })?;
     Ok(applied.output(handle))
