@@ -13,8 +13,9 @@ use crate::store::{Location, Store};
 use crate::terminal::Terminal;
 
 pub struct Session {
-    /// Open for writing from the first command that writes, as the binary
-    /// opens it; dropped after a failed command, as the binary's process ends.
+    /// Open for writing from the first command that writes to an existing
+    /// wallet (a new one is put in place by that command, as the binary
+    /// does, and opened by the next), then kept for the commands after it.
     writer: Option<Store>,
     ctx: Context,
     parser: commands::replay::LineParser,

@@ -213,8 +213,7 @@ fn subscription_change(
                 (
                     format!("the delivery of {} at {}", sub.plan, format_instant(at)),
                     format!(
-                        "the clock was not moved; advance it to before {} and spend some first, \
-                             or cancel the subscription (wallet cancel {handle})",
+                        "the clock was not moved; advance it to before {}, then have {handle} spend some first",
                         format_instant(at)
                     ),
                 )

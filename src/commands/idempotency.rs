@@ -21,7 +21,7 @@ pub(super) fn execute_line(db: &Db<'_>, ctx: &Context, cli: &Cli) -> Result<Outp
     let Some(key) = cli.idempotency_key.as_deref().filter(|_| access(&cli.command).writes()) else {
         return execute(db, ctx, &cli.command);
     };
-    if key.is_empty() || key.len() > LONGEST_KEY {
+    if key.is_empty() || key.chars().count() > LONGEST_KEY {
         return Err(Error::usage("an idempotency key is 1 to 200 characters"));
     }
     // The command as data, defaults filled in, so that spelling (`--quantity 1`

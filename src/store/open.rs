@@ -26,6 +26,7 @@ use super::{
     MIGRATIONS, Store, begin_immediate, configure, explain, latest_version, persist_wal, tune_sqlite, user_version,
 };
 use crate::clock::{self, Instant};
+use crate::shown::shown_path;
 
 /// The oldest schema a read answers from as it is, without upgrading it (a
 /// read never writes). Schemas 2 and 3 only added a table reads do not use
@@ -53,7 +54,7 @@ impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Location::Memory => f.write_str(":memory:"),
-            Location::File(p) => write!(f, "{}", p.display()),
+            Location::File(p) => f.write_str(&shown_path(p)),
         }
     }
 }
@@ -72,28 +73,28 @@ fn look(path: &Path) -> anyhow::Result<Found> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Missing),
         Err(e) => bail!(
             "cannot reach the wallet {} ({e}); make its folder readable and enterable, or point --db elsewhere",
-            path.display()
+            shown_path(path)
         ),
         Ok(_) => {}
     }
     let meta = std::fs::metadata(path).map_err(|e| {
-        let target = std::fs::read_link(path).map(|t| t.display().to_string()).unwrap_or_default();
+        let target = std::fs::read_link(path).map(|t| shown_path(&t)).unwrap_or_default();
         anyhow!(
             "the wallet path {} is a symbolic link to {target}, which cannot be reached ({e}); point --db at the wallet file itself",
-            path.display()
+            shown_path(path)
         )
     })?;
     if meta.is_dir() {
         bail!(
             "{} is a folder, not a wallet file; point --db at a file, e.g. {}",
-            path.display(),
-            path.join("wallet.sqlite3").display()
+            shown_path(path),
+            shown_path(&path.join("wallet.sqlite3"))
         );
     }
     if !meta.is_file() {
         bail!(
             "{} is not a regular file, so it cannot be a wallet; point --db at a wallet file",
-            path.display()
+            shown_path(path)
         );
     }
     Ok(Found::File {
@@ -118,11 +119,11 @@ fn wal_has_changes(path: &Path) -> bool {
 /// characters URIs give a meaning escaped, after an empty authority.
 fn uri(path: &Path, query: &str) -> anyhow::Result<String> {
     let absolute =
-        std::path::absolute(path).with_context(|| format!("cannot find the absolute path of {}", path.display()))?;
+        std::path::absolute(path).with_context(|| format!("cannot find the absolute path of {}", shown_path(path)))?;
     let text = absolute.to_str().ok_or_else(|| {
         anyhow!(
             "the wallet path {} is not valid UTF-8; choose another --db",
-            absolute.display()
+            shown_path(&absolute)
         )
     })?;
     let mut out = String::from("file://");
@@ -145,7 +146,7 @@ fn open_uri(path: &Path, query: &str, flags: OpenFlags) -> anyhow::Result<Connec
         uri,
         flags | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .map_err(|e| explain(e, &path.display().to_string()))
+    .map_err(|e| explain(e, &shown_path(path)))
 }
 
 /// A new wallet not yet in place: its private file, the place it will take,
@@ -185,7 +186,7 @@ fn make_folders(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
         match std::fs::symlink_metadata(folder) {
             Ok(_) => break,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => missing.push(folder.to_path_buf()),
-            Err(e) => bail!("cannot reach the folder {} ({e})", folder.display()),
+            Err(e) => bail!("cannot reach the folder {} ({e})", shown_path(folder)),
         }
         at = folder.parent();
     }
@@ -204,7 +205,7 @@ fn make_folders(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
                 for folder in made.iter().rev() {
                     let _ = std::fs::remove_dir(folder);
                 }
-                bail!("cannot create the folder {} ({e})", folder.display());
+                bail!("cannot create the folder {} ({e})", shown_path(&folder));
             }
         }
     }
@@ -215,7 +216,7 @@ fn make_folders(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
 fn create_private(place: &Path) -> anyhow::Result<Unpublished> {
     let name = place
         .file_name()
-        .ok_or_else(|| anyhow!("--db {} names no file; point it at a file", place.display()))?;
+        .ok_or_else(|| anyhow!("--db {} names no file; point it at a file", shown_path(place)))?;
     // Another command may remove a folder it made just as this one finds it: try again.
     let mut attempt = 0;
     loop {
@@ -244,18 +245,36 @@ fn create_private(place: &Path) -> anyhow::Result<Unpublished> {
             Ok(_) => return Ok(unpublished),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && attempt < 3 => {}
             Err(e) => {
-                let folder = place
-                    .parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."));
+                let folder = folder_of(place);
                 bail!(
                     "cannot create the wallet {} ({e}); make the folder {} writable or point --db elsewhere",
-                    place.display(),
-                    folder.display()
+                    shown_path(place),
+                    shown_path(folder)
                 );
             }
         }
     }
+}
+
+/// Whether `SQLite` failed because it cannot open or create the wallet's
+/// shared-memory file (a read-only folder or companion file).
+fn cannot_share(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::SystemIoFailure)
+    )
+}
+
+/// The folder a path is in (`.` for a bare file name).
+fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Makes a folder's entries durable, as far as the system allows.
+fn sync_folder(folder: &Path) {
+    let _ = std::fs::File::open(folder).and_then(|f| f.sync_all());
 }
 
 /// Removes a wallet file with its WAL and shared-memory companions.
@@ -412,19 +431,38 @@ impl Store {
         let Some(new) = unpublished else {
             return Ok(Published::Done);
         };
-        // Closing the only connection folds the WAL into the file.
-        conn.close()
-            .map_err(|(_, e)| explain(e, &new.place.display().to_string()))?;
+        let place = shown_path(&new.place);
+        // Everything committed must be in the file itself before it is linked
+        // into place: the private WAL is not linked with it. A checkpoint
+        // that cannot finish (a full disk, a size limit) publishes nothing.
+        let (busy, frames, copied): (i64, i64, i64) = conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .map_err(|e| explain(e, &place))?;
+        if busy != 0 || frames != copied {
+            bail!(
+                "cannot finish the new wallet {place}: its changes could not all be written into the file; nothing was changed"
+            );
+        }
+        conn.close().map_err(|(_, e)| explain(e, &place))?;
+        if wal_has_changes(&new.private) {
+            bail!(
+                "cannot finish the new wallet {place}: its changes could not all be written into the file; nothing was changed"
+            );
+        }
         for suffix in ["-wal", "-shm"] {
             let _ = std::fs::remove_file(companion(&new.private, suffix));
         }
         match std::fs::hard_link(&new.private, &new.place) {
             Ok(()) => {
-                let folder = new.place.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-                // The new name must survive a power cut like the commit it holds.
-                std::fs::File::open(folder)
-                    .and_then(|f| f.sync_all())
-                    .with_context(|| format!("cannot sync the folder {}", folder.display()))?;
+                // The new names must survive a power cut like the commit they
+                // hold. The wallet is in place already: a failed sync is not a
+                // failed command (a retry would apply it twice).
+                sync_folder(folder_of(&new.place));
+                for folder in &new.made_folders {
+                    sync_folder(folder_of(folder));
+                }
                 let mut published = new;
                 published.made_folders.clear();
                 Ok(Published::Done)
@@ -432,7 +470,7 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(Published::Raced),
             Err(e) => Err(anyhow!(e).context(format!(
                 "cannot put the new wallet in place at {} (its file system must support hard links); nothing was changed",
-                new.place.display()
+                shown_path(&new.place)
             ))),
         }
     }
@@ -464,10 +502,11 @@ impl Store {
             match user_version(&conn) {
                 Ok(_) => conn,
                 // SQLite reads a WAL wallet through a shared-memory file beside it.
+                Err(e) if !cannot_share(&e) => return Err(explain(e, &name)),
                 Err(_) if !wal_has_changes(path) => open_uri(path, "immutable=1", flags)?,
                 Err(_) => bail!(
                     "cannot read {name}: its latest changes are in {0}-wal, which SQLite can only read by creating {0}-shm beside it; make the folder writable, or copy the wallet with its -wal file to a writable folder",
-                    path.display()
+                    shown_path(path)
                 ),
             }
         };
@@ -522,9 +561,9 @@ fn check_companions(path: &Path) -> anyhow::Result<()> {
         if file.exists() && OpenOptions::new().write(true).open(&file).is_err() {
             bail!(
                 "cannot write to the wallet {}: its companion file {} is read-only; make it writable like the wallet (chmod u+w {})",
-                path.display(),
-                file.display(),
-                file.display()
+                shown_path(path),
+                shown_path(&file),
+                shown_path(&file)
             );
         }
     }

@@ -8,8 +8,14 @@ use std::process::Command;
 
 use crate::support::{Run, Wallet, command};
 
-/// nobody: root ignores file modes, and CI runs as root.
+/// nobody: root ignores file modes, and CI runs as root. Anyone else runs
+/// these tests as themselves.
 const NOBODY: u32 = 65534;
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777
@@ -19,8 +25,11 @@ fn chmod(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
 }
 
-/// Gives `path` (and everything below it) to nobody.
+/// Gives `path` (and everything below it) to nobody, when running as root.
 fn give_to_nobody(path: &Path) {
+    if !is_root() {
+        return;
+    }
     std::os::unix::fs::chown(path, Some(NOBODY), Some(NOBODY)).expect("chown");
     if path.is_dir() {
         for entry in std::fs::read_dir(path).expect("read dir") {
@@ -29,10 +38,13 @@ fn give_to_nobody(path: &Path) {
     }
 }
 
-/// Runs the wallet as nobody on `db`.
+/// Runs the wallet as nobody on `db` (as the user running the tests, unless root).
 fn as_nobody(home: &Path, db: &Path, args: &[&str]) -> Run {
     let mut cmd = command(home);
-    cmd.arg("--db").arg(db).args(args).uid(NOBODY).gid(NOBODY);
+    cmd.arg("--db").arg(db).args(args);
+    if is_root() {
+        cmd.uid(NOBODY).gid(NOBODY);
+    }
     Run::from(cmd.output().expect("run"))
 }
 
