@@ -240,6 +240,9 @@ fn completion_leaves_an_existing_wallet_folder_untouched() {
 fn bash_reads_global_flags_before_and_between_positionals() {
     let w = populated();
     assert_eq!(bash(&w, "wallet --actor bob edit alice img-"), ["img-1", "img-2"]);
+    // Between the positionals too: the flag's value is not a positional.
+    assert_eq!(bash(&w, "wallet edit alice --actor bob img-"), ["img-1", "img-2"]);
+    assert_eq!(bash(&w, "wallet license bob --idempotency-key k1 img-"), ["img-3"]);
     assert_eq!(bash(&w, "wallet --idempotency-key k1 license bob img-"), ["img-3"]);
     let db = w.db.display().to_string();
     assert_eq!(
@@ -259,6 +262,7 @@ fn bash_reads_global_flags_before_and_between_positionals() {
 fn fish_reads_global_flags_before_and_between_positionals() {
     let w = populated();
     assert_eq!(fish(&w, "wallet --actor bob edit alice img-"), ["img-1", "img-2"]);
+    assert_eq!(fish(&w, "wallet edit alice --actor bob img-"), ["img-1", "img-2"]);
     let db = w.db.display().to_string();
     let offered = fish(&w, &format!("wallet edit --db {db} alice "));
     assert!(
@@ -281,6 +285,10 @@ fn fish_reads_global_flags_before_and_between_positionals() {
 fn zsh_reads_global_flags_before_and_between_positionals() {
     let w = populated();
     let shown = zsh(&w, "wallet --actor bob edit alice img-", "img-2");
+    let listing = shown.lines().last().unwrap_or_default();
+    assert!(listing.contains("img-1") && listing.contains("img-2"), "{shown}");
+    assert!(!shown.contains("img-3"), "bob's image offered for alice: {shown}");
+    let shown = zsh(&w, "wallet edit alice --actor bob img-", "img-2");
     let listing = shown.lines().last().unwrap_or_default();
     assert!(listing.contains("img-1") && listing.contains("img-2"), "{shown}");
     assert!(!shown.contains("img-3"), "bob's image offered for alice: {shown}");
