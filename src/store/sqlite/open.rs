@@ -22,9 +22,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow, bail};
 use rusqlite::{Connection, OpenFlags};
 
-use super::{
-    MIGRATIONS, Store, begin_immediate, configure, explain, latest_version, persist_wal, tune_sqlite, user_version,
-};
+use super::Store;
+use super::explain::explain;
+use super::schema::{MIGRATIONS, latest_version, user_version};
+use super::settings::{configure, persist_wal, tune_sqlite};
+use super::transaction::begin_immediate;
 use crate::clock::{self, Instant};
 use crate::shown::shown_path;
 
