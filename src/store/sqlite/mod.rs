@@ -16,6 +16,7 @@ mod memo;
 mod open;
 mod prepared;
 mod read;
+mod record;
 mod schema;
 mod settings;
 mod transaction;
@@ -30,8 +31,8 @@ use rusqlite::Connection;
 use memo::Memo;
 
 pub use open::{Location, Published};
+pub use record::Recorded;
 pub use transaction::Batch;
-pub use write::Recorded;
 
 /// An open wallet.
 pub struct Store {
