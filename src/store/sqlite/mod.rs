@@ -12,6 +12,7 @@
 
 mod alloc;
 mod explain;
+mod ledger;
 mod memo;
 mod open;
 mod prepared;
@@ -30,7 +31,7 @@ use rusqlite::Connection;
 
 use memo::Memo;
 
-pub use open::{Location, Published};
+pub use open::Published;
 pub use record::Recorded;
 pub use transaction::Batch;
 

@@ -226,7 +226,7 @@ impl Drop for Batch<'_> {
 impl Db<'_> {
     /// Runs `f` inside a savepoint: on error everything `f` did is undone
     /// and the surrounding transaction goes on.
-    pub fn atomically<T, E>(&self, f: impl FnOnce(&Db<'_>) -> Result<T, E>) -> Result<T, E>
+    pub fn atomically<T, E>(&self, f: impl FnOnce(&Self) -> Result<T, E>) -> Result<T, E>
     where
         E: From<anyhow::Error>,
     {
