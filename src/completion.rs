@@ -16,7 +16,7 @@ use clap_complete::env::{Bash, EnvCompleter, Fish, Zsh};
 use crate::cli::{Cli, ShellArg};
 use crate::command_line::Words;
 use crate::rules::Style;
-use crate::store::{Location, Store};
+use crate::store::{Location, Wallet};
 
 /// The environment variable that switches the binary into completion mode.
 pub const VAR: &str = "COMPLETE";
@@ -71,7 +71,7 @@ fn wallet() -> clap::Command {
     command
 }
 
-fn open_wallet(words: &Words<'_, '_>) -> Option<Store> {
+fn open_wallet(words: &Words<'_, '_>) -> Option<Wallet> {
     let location = match words
         .value("db")
         .map(str::to_owned)
@@ -80,10 +80,7 @@ fn open_wallet(words: &Words<'_, '_>) -> Option<Store> {
         Some(db) => Location::parse(&db),
         None => Location::File(crate::paths::default_wallet()?),
     };
-    match location {
-        Location::Memory => None,
-        Location::File(path) => Store::open_untouched(&path),
-    }
+    Wallet::open_for_a_look(&location)
 }
 
 fn pricing(words: &Words<'_, '_>) -> Option<crate::pricing::Pricing> {

@@ -9,14 +9,14 @@ use std::path::PathBuf;
 use crate::clock::Instant;
 use crate::commands::{self, Context};
 use crate::error::{Error, Result};
-use crate::store::{Location, Store};
+use crate::store::{Location, Wallet};
 use crate::terminal::Terminal;
 
 pub struct Session {
     /// Open for writing from the first command that writes to an existing
     /// wallet (a new one is put in place by that command, as the binary
     /// does, and opened by the next), then kept for the commands after it.
-    writer: Option<Store>,
+    writer: Option<Wallet>,
     ctx: Context,
     parser: commands::replay::LineParser,
 }

@@ -9,13 +9,13 @@ use crate::clock::Instant;
 use crate::error::Result;
 use crate::report::stream::{JsonRows, TableWriter, Widths};
 use crate::rules::{self, AccountSummary};
-use crate::store::Db;
+use crate::store::Ledger;
 
 use super::apply::Applied;
 use super::output::write_json;
 use super::{Context, Output};
 
-pub(super) fn add(db: &Db<'_>, ctx: &Context, handle: &str) -> Result<Output> {
+pub(super) fn add(db: &impl Ledger, ctx: &Context, handle: &str) -> Result<Output> {
     let now = db.clock()?;
     let change = rules::signup(handle, db.account_id(handle)?.is_some(), ctx.pricing()?, now)?;
     let id = db.create_account(handle, now)?;
@@ -29,7 +29,7 @@ pub(super) fn add(db: &Db<'_>, ctx: &Context, handle: &str) -> Result<Output> {
 }
 
 /// Every account, by handle, written as it is read.
-pub(super) fn list(db: &Db<'_>, json: bool, out: &mut dyn Write) -> Result<()> {
+pub(super) fn list(db: &impl Ledger, json: bool, out: &mut dyn Write) -> Result<()> {
     if json {
         let mut produce = |emit: &mut dyn FnMut(serde_json::Value) -> anyhow::Result<()>| {
             db.each_account(None, |r| {
@@ -62,7 +62,7 @@ pub(super) fn list(db: &Db<'_>, json: bool, out: &mut dyn Write) -> Result<()> {
 /// each, in two passes: the first measures the columns. False, and nothing
 /// written, when there are no accounts.
 pub(super) fn account_table(
-    db: &Db<'_>,
+    db: &impl Ledger,
     as_of: Option<Instant>,
     header: &[&str],
     cells: impl Fn(&AccountSummary) -> Vec<String>,

@@ -12,7 +12,7 @@ use crate::cli::AdvanceClockArgs;
 use crate::clock::{Instant, Step, format_instant, parse_instant};
 use crate::error::{Error, Result};
 use crate::rules::{self, Change, ClockStep, OperationKind, Refusal, Subscription};
-use crate::store::Db;
+use crate::store::Ledger;
 
 use super::{Context, Output};
 
@@ -92,7 +92,7 @@ fn progress(from: Instant, to: Instant) -> Option<ProgressBar> {
     Some(bar)
 }
 
-pub(super) fn run(db: &Db<'_>, ctx: &Context, args: &AdvanceClockArgs) -> Result<Output> {
+pub(super) fn run(db: &impl Ledger, ctx: &Context, args: &AdvanceClockArgs) -> Result<Output> {
     let now = db.clock()?;
     let to = target(args, now)?;
     if to < now {
@@ -157,7 +157,7 @@ pub(super) fn run(db: &Db<'_>, ctx: &Context, args: &AdvanceClockArgs) -> Result
 /// same-instant order); within each step, by account handle. The
 /// subscriptions due are read once; each step's change carries their new
 /// state into the next step, and each is saved once at the end.
-fn fire_events_at(db: &Db<'_>, ctx: &Context, at: Instant, fired: &mut Fired) -> Result<()> {
+fn fire_events_at(db: &impl Ledger, ctx: &Context, at: Instant, fired: &mut Fired) -> Result<()> {
     let mut due = db.subscriptions_due(at)?;
     let before: Vec<Subscription> = due.iter().map(|(_, _, sub)| sub.clone()).collect();
     for step in ClockStep::ALL {
@@ -192,7 +192,7 @@ fn fire_events_at(db: &Db<'_>, ctx: &Context, at: Instant, fired: &mut Fired) ->
 /// What `step` does to the due subscription `sub` of `account` at `at`, if
 /// it fires for it.
 fn subscription_change(
-    db: &Db<'_>,
+    db: &impl Ledger,
     step: ClockStep,
     account: i64,
     handle: &str,

@@ -7,12 +7,12 @@ use serde::Serialize;
 use crate::clock::Instant;
 use crate::error::Result;
 use crate::rules::{Asset, Change, Refusal};
-use crate::store::{Db, Recorded};
+use crate::store::{Ledger, Recorded};
 
 use super::{Context, Output};
 
 /// The id of a named account, or the refusal naming it.
-pub(crate) fn account_id(db: &Db<'_>, handle: &str) -> Result<i64> {
+pub(crate) fn account_id(db: &impl Ledger, handle: &str) -> Result<i64> {
     db.account_id(handle)?
         .ok_or_else(|| Refusal::UnknownAccount(handle.to_owned()).into())
 }
@@ -27,7 +27,7 @@ pub(crate) struct Applied {
 /// The shape every mutating account command shares: the named account, the
 /// wallet clock, the rule, then the change recorded as one operation.
 pub(crate) fn apply(
-    db: &Db<'_>,
+    db: &impl Ledger,
     ctx: &Context,
     handle: &str,
     rule: impl FnOnce(i64, Instant) -> Result<Change>,

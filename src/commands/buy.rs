@@ -2,12 +2,12 @@
 
 use crate::error::Result;
 use crate::rules;
-use crate::store::Db;
+use crate::store::Ledger;
 
 use super::apply::apply;
 use super::{Context, Output};
 
-pub(super) fn run(db: &Db<'_>, ctx: &Context, handle: &str, product: &str, quantity: u32) -> Result<Output> {
+pub(super) fn run(db: &impl Ledger, ctx: &Context, handle: &str, product: &str, quantity: u32) -> Result<Output> {
     let pricing = ctx.pricing()?;
     let applied = apply(db, ctx, handle, |id, now| {
         let subscribed = db.latest_subscription(id)?.is_some_and(|s| s.is_running());

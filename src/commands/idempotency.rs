@@ -6,7 +6,7 @@
 use crate::cli::Cli;
 use crate::error::{Error, Result};
 use crate::rules::Refusal;
-use crate::store::Db;
+use crate::store::Ledger;
 
 use super::{Context, Output, access, execute};
 
@@ -17,7 +17,7 @@ const LONGEST_KEY: usize = 200;
 /// its idempotency key: a key seen before with the same request returns the
 /// stored output and changes nothing; with another request it is refused.
 /// Commands that do not write ignore the key.
-pub(super) fn execute_line(db: &Db<'_>, ctx: &Context, cli: &Cli) -> Result<Output> {
+pub(super) fn execute_line(db: &impl Ledger, ctx: &Context, cli: &Cli) -> Result<Output> {
     let Some(key) = cli.idempotency_key.as_deref().filter(|_| access(&cli.command).writes()) else {
         return execute(db, ctx, &cli.command);
     };

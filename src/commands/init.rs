@@ -5,11 +5,11 @@ use serde_json::json;
 use crate::clock::{format_instant, parse_instant};
 use crate::error::{Error, Result};
 use crate::rules::{OperationKind, Refusal};
-use crate::store::Db;
+use crate::store::Ledger;
 
 use super::{Context, Output};
 
-pub(super) fn run(db: &Db<'_>, ctx: &Context, now: Option<&str>) -> Result<Output> {
+pub(super) fn run(db: &impl Ledger, ctx: &Context, now: Option<&str>) -> Result<Output> {
     let start = match now {
         Some(text) => parse_instant(text).map_err(Error::Usage)?,
         None => ctx.system_now,

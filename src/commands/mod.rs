@@ -28,13 +28,13 @@ use anyhow::Context as _;
 
 use crate::cli::{AccountCommand, Cli, Command, HelpArgs, PricingCommand, ShellArg};
 use crate::error::{Error, Result};
-use crate::store::{Db, Store};
+use crate::store::{Commit, Ledger, Wallet};
 
 pub use context::Context;
 pub use output::{Output, Stdout};
 
 use idempotency::execute_line;
-use open::Commit;
+
 use output::Streamed;
 
 /// How a command meets the wallet.
@@ -45,7 +45,7 @@ pub(crate) enum Access<'a> {
     Read,
     /// Reads every account, writing each to stdout as it is read.
     Stream(Streamed<'a>),
-    /// Changes the wallet in one `BEGIN IMMEDIATE` transaction.
+    /// Changes the wallet in one transaction.
     Write,
     /// Changes the wallet as a bulk write: a clock advance, which writes
     /// only rows made from the wallet's own.
@@ -118,7 +118,7 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<String> {
 pub(crate) fn dispatch(
     cli: &Cli,
     ctx: &Context,
-    writer: &mut Option<Store>,
+    writer: &mut Option<Wallet>,
     streamed: &mut dyn std::io::Write,
 ) -> Result<String> {
     let command = &cli.command;
@@ -136,7 +136,7 @@ pub(crate) fn dispatch(
             open::read(ctx, writer, |db| view.write(db, ctx.json, streamed))?;
             return Ok(String::new());
         }
-        Access::Write => Commit::Transaction,
+        Access::Write => Commit::One,
         Access::BulkWrite => Commit::Bulk,
     };
     let output = open::write(ctx, writer, commit, |db| execute_line(db, ctx, cli))?;
@@ -144,7 +144,7 @@ pub(crate) fn dispatch(
 }
 
 /// Runs one command inside the caller's transaction: what runs each command.
-pub fn execute(db: &Db<'_>, ctx: &Context, command: &Command) -> Result<Output> {
+pub fn execute(db: &impl Ledger, ctx: &Context, command: &Command) -> Result<Output> {
     match command {
         Command::Init { now } => init::run(db, ctx, now.as_deref()),
         Command::Account(AccountCommand::Add { account }) => account::add(db, ctx, account),

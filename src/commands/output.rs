@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::store::Db;
+use crate::store::Ledger;
 
 use super::{account, views};
 
@@ -66,7 +66,7 @@ pub(crate) enum Streamed<'a> {
 }
 
 impl Streamed<'_> {
-    pub(super) fn write(&self, db: &Db<'_>, json: bool, out: &mut dyn std::io::Write) -> Result<()> {
+    pub(super) fn write(&self, db: &impl Ledger, json: bool, out: &mut dyn std::io::Write) -> Result<()> {
         match self {
             Streamed::AccountList => account::list(db, json, out),
             Streamed::AllBalances { as_of } => views::all_balances(db, *as_of, json, out),

@@ -15,7 +15,7 @@ use crate::command_line::Words;
 use crate::error::{Error, Result};
 use crate::rules::{Asset, is_valid_handle, usable_total};
 use crate::shown::{shown, shown_lines, shown_path};
-use crate::store::{Batch, Db, Store};
+use crate::store::{Batch, Ledger, Wallet};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::apply::account_id;
@@ -146,7 +146,7 @@ pub(crate) const HELP_IN_A_SCENARIO: &str = "help and --version only print text 
      (see the commands with: wallet help, outside the scenario)";
 
 /// `expect ACCOUNT credits=N licenses=N` (either or both).
-fn check_expectation(db: &Db<'_>, words: &[String]) -> Result<()> {
+fn check_expectation(db: &impl Ledger, words: &[String]) -> Result<()> {
     let usage = || Error::usage("write expectations as: expect ACCOUNT credits=N licenses=N");
     let (handle, wanted) = words.split_first().ok_or_else(usage)?;
     if wanted.is_empty() {
@@ -189,7 +189,7 @@ fn check_expectation(db: &Db<'_>, words: &[String]) -> Result<()> {
 
 /// `expect-error [CODE] COMMAND…`: the command must be refused with CODE
 /// (3, refused by a rule, when no CODE is given); it changes nothing either way.
-fn check_refusal(db: &Db<'_>, ctx: &Context, parser: &mut LineParser, words: &[String]) -> Result<()> {
+fn check_refusal(db: &impl Ledger, ctx: &Context, parser: &mut LineParser, words: &[String]) -> Result<()> {
     let usage = || Error::usage("write refusals as: expect-error [CODE] COMMAND… (CODE 2 or 3; 3 when left out)");
     let (code, command) = match words.split_first() {
         // Only a refusal can be expected: by a rule (3) or as a usage error (2).
@@ -268,9 +268,9 @@ pub(crate) fn run(file: &Path, ctx: &Context, quiet: bool) -> Result<String> {
     // A replay is a bulk load that commits as it goes: a new wallet is put in
     // place when it starts (empty but for its clock), so every batch it
     // commits is in the wallet, as on an existing one.
-    let mut store = Store::open_published(&ctx.location, ctx.system_now)?;
+    let mut wallet = Wallet::open_in_place(&ctx.location, ctx.system_now)?;
     let mut tally = Tally::default();
-    let outcome = run_lines(&mut store, reader, &origin, bar.as_ref(), ctx, quiet, &mut tally);
+    let outcome = run_lines(&mut wallet, reader, &origin, bar.as_ref(), ctx, quiet, &mut tally);
     if let Err(e) = outcome {
         if let Some(bar) = &bar {
             bar.abandon();
@@ -299,7 +299,7 @@ pub(crate) fn run(file: &Path, ctx: &Context, quiet: bool) -> Result<String> {
 /// Runs every line, committing in batches; on a failure the accepted lines
 /// before it are committed and the failure is returned with its position.
 fn run_lines(
-    store: &mut Store,
+    wallet: &mut Wallet,
     reader: Box<dyn BufRead>,
     origin: &str,
     bar: Option<&ProgressBar>,
@@ -307,7 +307,7 @@ fn run_lines(
     quiet: bool,
     tally: &mut Tally,
 ) -> Result<()> {
-    let mut batch = store.batch(LINES_PER_COMMIT, COMMIT_AFTER)?;
+    let mut batch = wallet.units(LINES_PER_COMMIT, COMMIT_AFTER)?;
     let mut parser = LineParser::new();
     let mut bytes = 0u64;
     let stdout = std::io::stdout();

@@ -4,12 +4,12 @@ use serde_json::json;
 
 use crate::error::{Error, Result};
 use crate::rules::{self, Asset, BadStyle, EditOp, Image, Refusal, Style, image_id, parse_image_id};
-use crate::store::Db;
+use crate::store::Ledger;
 
 use super::apply::apply;
 use super::{Context, Output};
 
-pub(super) fn generate(db: &Db<'_>, ctx: &Context, handle: &str, style: &str, count: u32) -> Result<Output> {
+pub(super) fn generate(db: &impl Ledger, ctx: &Context, handle: &str, style: &str, count: u32) -> Result<Output> {
     let style = Style::parse(style).map_err(|bad| match bad {
         BadStyle::Form(message) => Error::Usage(message),
         BadStyle::Name(message) => Refusal::Style(message).into(),
@@ -36,7 +36,7 @@ pub(super) fn generate(db: &Db<'_>, ctx: &Context, handle: &str, style: &str, co
 
 /// The image, only if it is this account's: another account's image is
 /// reported exactly like a missing one, so nothing leaks across accounts.
-fn own_image(db: &Db<'_>, handle: &str, account: i64, text: &str) -> Result<Image> {
+fn own_image(db: &impl Ledger, handle: &str, account: i64, text: &str) -> Result<Image> {
     let unknown = || {
         Error::from(Refusal::UnknownImage {
             image: text.to_owned(),
@@ -47,7 +47,7 @@ fn own_image(db: &Db<'_>, handle: &str, account: i64, text: &str) -> Result<Imag
     db.image(account, number)?.ok_or_else(unknown)
 }
 
-pub(super) fn edit(db: &Db<'_>, ctx: &Context, handle: &str, image: &str, op: EditOp) -> Result<Output> {
+pub(super) fn edit(db: &impl Ledger, ctx: &Context, handle: &str, image: &str, op: EditOp) -> Result<Output> {
     let pricing = ctx.pricing()?;
     let applied = apply(db, ctx, handle, |id, now| {
         let image = own_image(db, handle, id, image)?;
@@ -56,7 +56,7 @@ pub(super) fn edit(db: &Db<'_>, ctx: &Context, handle: &str, image: &str, op: Ed
     Ok(applied.output(handle))
 }
 
-pub(super) fn train(db: &Db<'_>, ctx: &Context, handle: &str, style: &str) -> Result<Output> {
+pub(super) fn train(db: &impl Ledger, ctx: &Context, handle: &str, style: &str) -> Result<Output> {
     let pricing = ctx.pricing()?;
     let applied = apply(db, ctx, handle, |id, now| {
         Ok(rules::train(
@@ -71,7 +71,7 @@ pub(super) fn train(db: &Db<'_>, ctx: &Context, handle: &str, style: &str) -> Re
     Ok(applied.output(handle))
 }
 
-pub(super) fn license(db: &Db<'_>, ctx: &Context, handle: &str, image: &str) -> Result<Output> {
+pub(super) fn license(db: &impl Ledger, ctx: &Context, handle: &str, image: &str) -> Result<Output> {
     let pricing = ctx.pricing()?;
     let applied = apply(db, ctx, handle, |id, now| {
         let image = own_image(db, handle, id, image)?;

@@ -2,12 +2,12 @@
 
 use crate::error::Result;
 use crate::rules;
-use crate::store::Db;
+use crate::store::Ledger;
 
 use super::apply::apply;
 use super::{Context, Output};
 
-pub(super) fn subscribe(db: &Db<'_>, ctx: &Context, handle: &str, plan: &str) -> Result<Output> {
+pub(super) fn subscribe(db: &impl Ledger, ctx: &Context, handle: &str, plan: &str) -> Result<Output> {
     let pricing = ctx.pricing()?;
     let applied = apply(db, ctx, handle, |id, now| {
         let change = rules::subscribe(handle, db.latest_subscription(id)?.as_ref(), plan, pricing, now)?;
@@ -22,7 +22,7 @@ pub(super) fn subscribe(db: &Db<'_>, ctx: &Context, handle: &str, plan: &str) ->
     Ok(applied.output(handle))
 }
 
-pub(super) fn cancel(db: &Db<'_>, ctx: &Context, handle: &str, undo: bool) -> Result<Output> {
+pub(super) fn cancel(db: &impl Ledger, ctx: &Context, handle: &str, undo: bool) -> Result<Output> {
     let applied = apply(db, ctx, handle, |id, _| {
         let current = db.latest_subscription(id)?;
         Ok(if undo {

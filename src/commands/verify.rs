@@ -3,11 +3,11 @@
 use serde_json::json;
 
 use crate::error::{Error, Result};
-use crate::store::Db;
+use crate::store::Ledger;
 
 use super::Output;
 
-pub(super) fn run(db: &Db<'_>) -> Result<Output> {
+pub(super) fn run(db: &impl Ledger) -> Result<Output> {
     let problems = db.verify()?;
     if problems.is_empty() {
         return Ok(Output::new(

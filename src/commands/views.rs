@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::report::stream::{JsonRows, TableWriter, Widths};
 use crate::report::{self, HistoryFilter};
 use crate::rules::{AccountSummary, OperationKind, Reason, Refusal, Totals};
-use crate::store::Db;
+use crate::store::Ledger;
 
 use super::account::account_table;
 use super::apply::account_id;
@@ -27,7 +27,7 @@ fn instant(flag: &str, text: Option<&str>) -> Result<Option<Instant>> {
 
 /// The instant `--as-of` asks for (the clock without it), and whether it is
 /// in the past.
-fn balance_instant(db: &Db<'_>, as_of: Option<&str>) -> Result<(Instant, bool)> {
+fn balance_instant(db: &impl Ledger, as_of: Option<&str>) -> Result<(Instant, bool)> {
     let now = db.clock()?;
     let at = instant("--as-of", as_of)?.unwrap_or(now);
     if at > now {
@@ -42,7 +42,7 @@ fn balance_instant(db: &Db<'_>, as_of: Option<&str>) -> Result<(Instant, bool)> 
 }
 
 /// `balance` without an account: every account's totals, written as read.
-pub(super) fn all_balances(db: &Db<'_>, as_of: Option<&str>, json: bool, out: &mut dyn Write) -> Result<()> {
+pub(super) fn all_balances(db: &impl Ledger, as_of: Option<&str>, json: bool, out: &mut dyn Write) -> Result<()> {
     let (at, historical) = balance_instant(db, as_of)?;
     let as_of = historical.then_some(at);
     if json {
@@ -79,7 +79,7 @@ pub(super) fn all_balances(db: &Db<'_>, as_of: Option<&str>, json: bool, out: &m
     Ok(())
 }
 
-pub(super) fn balance(db: &Db<'_>, ctx: &Context, handle: &str, as_of: Option<&str>) -> Result<Output> {
+pub(super) fn balance(db: &impl Ledger, ctx: &Context, handle: &str, as_of: Option<&str>) -> Result<Output> {
     let (at, historical) = balance_instant(db, as_of)?;
     let id = account_id(db, handle)?;
     let (lots, sub) = if historical {
@@ -92,7 +92,7 @@ pub(super) fn balance(db: &Db<'_>, ctx: &Context, handle: &str, as_of: Option<&s
 }
 
 pub(super) fn history(
-    db: &Db<'_>,
+    db: &impl Ledger,
     ctx: &Context,
     handle: &str,
     since: Option<&str>,
@@ -131,13 +131,13 @@ pub(super) fn history(
     ))
 }
 
-pub(super) fn images(db: &Db<'_>, ctx: &Context, handle: &str) -> Result<Output> {
+pub(super) fn images(db: &impl Ledger, ctx: &Context, handle: &str) -> Result<Output> {
     let id = account_id(db, handle)?;
     let views = report::images(&db.images(id)?);
     Ok(Output::new(report::render_images(handle, &views, ctx.terminal), views))
 }
 
-pub(super) fn account_show(db: &Db<'_>, ctx: &Context, handle: &str) -> Result<Output> {
+pub(super) fn account_show(db: &impl Ledger, ctx: &Context, handle: &str) -> Result<Output> {
     let id = account_id(db, handle)?;
     let now = db.clock()?;
     let lots = db.live_lots(id)?;

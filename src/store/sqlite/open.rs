@@ -22,42 +22,19 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow, bail};
 use rusqlite::{Connection, OpenFlags};
 
-use super::{
-    MIGRATIONS, Store, begin_immediate, configure, explain, latest_version, persist_wal, tune_sqlite, user_version,
-};
+use super::Store;
+use super::explain::explain;
+use super::schema::{MIGRATIONS, latest_version, user_version};
+use super::settings::{configure, persist_wal, tune_sqlite};
+use super::transaction::begin_immediate;
 use crate::clock::{self, Instant};
 use crate::shown::shown_path;
+use crate::store::Location;
 
 /// The oldest schema a read answers from as it is, without upgrading it (a
 /// read never writes). Schemas 2 and 3 only added a table reads do not use
 /// and changed indexes; a migration that changes what reads query must raise this.
 const READABLE_SINCE: i64 = 1;
-
-/// Where the wallet lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Location {
-    Memory,
-    File(PathBuf),
-}
-
-impl Location {
-    pub fn parse(text: &str) -> Location {
-        if text == ":memory:" {
-            Location::Memory
-        } else {
-            Location::File(PathBuf::from(text))
-        }
-    }
-}
-
-impl std::fmt::Display for Location {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Location::Memory => f.write_str(":memory:"),
-            Location::File(p) => f.write_str(&shown_path(p)),
-        }
-    }
-}
 
 /// What is at a wallet's path.
 enum Found {

@@ -14,7 +14,8 @@ use crate::clock::parse_instant;
 use crate::commands::{Context, replay};
 use crate::terminal::Terminal;
 
-use super::{Location, Store};
+use super::Store;
+use crate::store::Location;
 
 static STATEMENTS: Mutex<Option<BTreeSet<String>>> = Mutex::new(None);
 

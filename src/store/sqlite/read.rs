@@ -579,7 +579,8 @@ impl Db<'_> {
 mod tests {
     use crate::clock::at;
     use crate::rules::{Change, OperationKind};
-    use crate::store::{Location, Store};
+    use crate::store::Location;
+    use crate::store::sqlite::Store;
 
     #[test]
     fn a_stored_operation_kind_is_read_back_and_unknown_text_is_an_error() {

@@ -1,0 +1,123 @@
+//! The wallet seen from inside one transaction, in the domain's words: what
+//! `commands/` asks of the store, whichever backend holds the wallet. Each
+//! backend implements [`Ledger`] on its own transaction view
+//! ([`super::sqlite`] on its `Db`); commands are generic over it, so a call
+//! costs what the backend's own method costs (no dynamic dispatch).
+
+use crate::clock::Instant;
+use crate::rules::{
+    AccountSummary, Change, HistoryLine, Image, ImageRecord, ImagesSummary, Lot, OperationKind, Subscription,
+};
+
+use super::Recorded;
+
+/// The queries and writes of one transaction (or savepoint) on the wallet.
+pub trait Ledger {
+    // --- the wallet ---
+
+    /// The wallet's clock.
+    fn clock(&self) -> anyhow::Result<Instant>;
+    /// Moves the wallet's clock to `at`.
+    fn set_clock(&self, at: Instant) -> anyhow::Result<()>;
+    /// True while nothing has happened: no account and no operation.
+    fn is_empty(&self) -> anyhow::Result<bool>;
+    /// Every violation of the wallet's invariants found, in words; empty when sound.
+    fn verify(&self) -> anyhow::Result<Vec<String>>;
+    /// Runs `f` as one unit: on error everything `f` did is undone and the
+    /// surrounding transaction goes on.
+    fn atomically<T, E>(&self, f: impl FnOnce(&Self) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<anyhow::Error>;
+
+    // --- idempotency keys ---
+
+    /// (request, human output, JSON output) stored under an idempotency key.
+    fn idempotency_key(&self, key: &str) -> anyhow::Result<Option<(String, String, String)>>;
+    /// Remembers the result of a command run under an idempotency key.
+    fn remember_key(
+        &self,
+        key: &str,
+        request: &str,
+        human: &str,
+        json: &str,
+        at: Instant,
+        actor: Option<&str>,
+    ) -> anyhow::Result<()>;
+
+    // --- accounts ---
+
+    /// The account's id, if there is one with this handle.
+    fn account_id(&self, handle: &str) -> anyhow::Result<Option<i64>>;
+    /// Opens an account; its id.
+    fn create_account(&self, handle: &str, at: Instant) -> anyhow::Result<i64>;
+    /// Every account with its totals, by handle, handed to `each` one at a
+    /// time (nothing holds them all): now, or as they stood at `as_of`.
+    fn each_account(
+        &self,
+        as_of: Option<Instant>,
+        each: impl FnMut(AccountSummary) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()>;
+    /// Account handles starting with `prefix`, for completion.
+    fn handles_with_prefix(&self, prefix: &str, limit: u32) -> anyhow::Result<Vec<String>>;
+
+    // --- lots ---
+
+    /// The account's live lots (those that still hold something), in id order.
+    fn live_lots(&self, account_id: i64) -> anyhow::Result<Vec<Lot>>;
+    /// The live lots of one of the account's subscriptions, in id order.
+    fn subscription_lots(&self, account_id: i64, subscription_id: i64) -> anyhow::Result<Vec<Lot>>;
+    /// The account's lots as they stood at `at`, from the ledger.
+    fn lots_as_of(&self, account_id: i64, at: Instant) -> anyhow::Result<Vec<Lot>>;
+
+    // --- changes ---
+
+    /// Records one operation for the account at `at` and applies every effect
+    /// of `change` in order.
+    fn record(&self, account_id: i64, at: Instant, change: &Change, actor: Option<&str>) -> anyhow::Result<Recorded>;
+    /// Records an operation with no account (init, advance-clock); its id.
+    fn record_wallet_operation(
+        &self,
+        at: Instant,
+        kind: OperationKind,
+        summary: &str,
+        actor: Option<&str>,
+    ) -> anyhow::Result<i64>;
+
+    // --- subscriptions and the clock's events ---
+
+    /// The account's latest subscription (running or ended), if any.
+    fn latest_subscription(&self, account_id: i64) -> anyhow::Result<Option<Subscription>>;
+    /// The subscription that had started by `at`, as it stood then.
+    fn subscription_as_of(&self, account_id: i64, at: Instant) -> anyhow::Result<Option<Subscription>>;
+    /// Saves a subscription's new state over `before`.
+    fn save_subscription(&self, before: &Subscription, after: &Subscription) -> anyhow::Result<()>;
+    /// The earliest clock event due at or before `until`.
+    fn next_due(&self, until: Instant) -> anyhow::Result<Option<Instant>>;
+    /// Accounts with one-time lots due to expire at or before `at`, by handle.
+    fn accounts_with_expiring_lots(&self, at: Instant) -> anyhow::Result<Vec<(i64, String)>>;
+    /// Running subscriptions due at the instant `at`, with their account id
+    /// and handle, by handle (SPEC §8).
+    fn subscriptions_due(&self, at: Instant) -> anyhow::Result<Vec<(i64, String, Subscription)>>;
+
+    // --- images and styles ---
+
+    /// The next image number (`img-N`), across the whole wallet.
+    fn next_image_number(&self) -> anyhow::Result<i64>;
+    /// One image, only if it belongs to the account.
+    fn image(&self, account_id: i64, number: i64) -> anyhow::Result<Option<Image>>;
+    /// The account's images with their edits, in creation order.
+    fn images(&self, account_id: i64) -> anyhow::Result<Vec<ImageRecord>>;
+    /// One account's images counted.
+    fn images_summary(&self, account_id: i64) -> anyhow::Result<ImagesSummary>;
+    /// Image ids of one account starting with `prefix`, for completion.
+    fn image_ids_with_prefix(&self, account_id: i64, prefix: &str, limit: u32) -> anyhow::Result<Vec<String>>;
+    /// The names of the account's trained styles.
+    fn style_names(&self, account_id: i64) -> anyhow::Result<Vec<String>>;
+
+    // --- history ---
+
+    /// Every operation of the account with its ledger entries, in order.
+    fn history(&self, account_id: i64) -> anyhow::Result<Vec<HistoryLine>>;
+    /// A page of history: the account's last `count` operations, in order.
+    fn history_tail(&self, account_id: i64, count: u32) -> anyhow::Result<Vec<HistoryLine>>;
+}
