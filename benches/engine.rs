@@ -7,9 +7,9 @@ use std::sync::LazyLock;
 
 use clap::Parser;
 use wallet::cli::Cli;
-use wallet::clock::{Instant, parse_instant};
 use wallet::commands::{self, Context};
 use wallet::pricing::{BUILTIN_TEXT, Pricing};
+use wallet::rules::clock::{Instant, parse_instant};
 use wallet::rules::{self, Asset, Lot, Source, Style, Subscription, SubscriptionStatus, Terms};
 use wallet::store::Location;
 use wallet::terminal::Terminal;

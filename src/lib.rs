@@ -2,7 +2,6 @@
 //! parses the command line and hands over to [`run`].
 
 pub mod cli;
-pub mod clock;
 pub mod command_line;
 pub mod commands;
 pub mod completion;
@@ -12,7 +11,6 @@ pub mod money;
 pub mod paths;
 pub mod pricing;
 pub mod report;
-pub mod request;
 pub mod rules;
 pub mod session;
 pub mod shown;
@@ -69,7 +67,7 @@ fn context(cli: &Cli) -> Result<Context, Error> {
             Error::usage("cannot find a home folder for the default wallet; pass --db PATH or set WALLET_DB")
         })?),
     };
-    let system_now = clock::from_unix(Utc::now().timestamp()).unwrap_or_else(Utc::now);
+    let system_now = rules::clock::from_unix(Utc::now().timestamp()).unwrap_or_else(Utc::now);
     let actor = match &cli.actor {
         Some(actor) if is_valid_actor(actor) => Some(actor.clone()),
         Some(actor) => {

@@ -3,8 +3,8 @@
 
 use proptest::prelude::*;
 
-use crate::clock::{Step, latest_instant, parse_instant};
 use crate::pricing::{BUILTIN_TEXT, Pricing};
+use crate::rules::clock::{Step, latest_instant, parse_instant};
 use crate::rules::{Style, is_valid_handle, parse_image_id};
 
 proptest! {

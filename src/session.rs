@@ -6,9 +6,9 @@
 
 use std::path::PathBuf;
 
-use crate::clock::Instant;
 use crate::commands::{self, Context};
 use crate::error::{Error, Result};
+use crate::rules::clock::Instant;
 use crate::store::{Location, Wallet};
 use crate::terminal::Terminal;
 
@@ -62,7 +62,7 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::at;
+    use crate::rules::clock::at;
 
     #[test]
     fn runs_commands_atomically_and_reports_refusals_with_their_codes() {

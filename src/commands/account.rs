@@ -5,9 +5,9 @@ use std::io::Write;
 use anyhow::Context as _;
 use serde_json::json;
 
-use crate::clock::Instant;
 use crate::error::Result;
 use crate::report::stream::{JsonRows, TableWriter, Widths};
+use crate::rules::clock::Instant;
 use crate::rules::{self, AccountSummary};
 use crate::store::Ledger;
 
@@ -35,7 +35,7 @@ pub(super) fn list(db: &impl Ledger, json: bool, out: &mut dyn Write) -> Result<
             db.each_account(None, |r| {
                 emit(json!({
                     "account": r.handle,
-                    "created_at": crate::clock::format_instant(r.created_at),
+                    "created_at": crate::rules::clock::format_instant(r.created_at),
                     "credits": r.held.credits,
                     "licenses": r.held.licenses,
                 }))
@@ -46,7 +46,7 @@ pub(super) fn list(db: &impl Ledger, json: bool, out: &mut dyn Write) -> Result<
     let cells = |r: &AccountSummary| {
         vec![
             r.handle.clone(),
-            crate::clock::format_instant(r.created_at),
+            crate::rules::clock::format_instant(r.created_at),
             r.held.credits.to_string(),
             r.held.licenses.to_string(),
         ]

@@ -9,8 +9,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use crate::cli::AdvanceClockArgs;
-use crate::clock::{Instant, Step, format_instant, parse_instant};
 use crate::error::{Error, Result};
+use crate::rules::clock::{Instant, Step, format_instant, parse_instant};
 use crate::rules::{self, Change, ClockStep, OperationKind, Refusal, Subscription};
 use crate::store::Ledger;
 

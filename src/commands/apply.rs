@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use crate::clock::Instant;
 use crate::error::Result;
+use crate::rules::clock::Instant;
 use crate::rules::{Asset, Change, Refusal};
 use crate::store::{Ledger, Recorded};
 
@@ -60,7 +60,7 @@ impl Applied {
                 account,
                 operation: self.recorded.operation_id,
                 kind: self.change.kind.as_str(),
-                at: crate::clock::format_instant(self.at),
+                at: crate::rules::clock::format_instant(self.at),
                 summary: &self.change.summary,
                 credits_change: self.change.net(Asset::Credits).unwrap_or(0),
                 licenses_change: self.change.net(Asset::Licenses).unwrap_or(0),

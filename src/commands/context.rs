@@ -5,9 +5,9 @@
 use std::cell::OnceCell;
 use std::path::PathBuf;
 
-use crate::clock::Instant;
 use crate::error::Result;
 use crate::pricing::Pricing;
+use crate::rules::clock::Instant;
 use crate::store::Location;
 use crate::terminal::Terminal;
 

@@ -26,7 +26,7 @@ pub(super) fn execute_line(db: &impl Ledger, ctx: &Context, cli: &Cli) -> Result
     }
     // The command as data, defaults filled in, so that spelling (`--quantity 1`
     // or nothing) does not matter and an upgrade does not change it.
-    let Some(request) = crate::request::identity(&cli.command) else {
+    let Some(request) = crate::rules::idempotency::identity(&cli.command) else {
         return execute(db, ctx, &cli.command);
     };
     if let Some((original, human, json)) = db.idempotency_key(key)? {

@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
-use crate::clock::{format_instant, parse_instant};
 use crate::error::{Error, Result};
+use crate::rules::clock::{format_instant, parse_instant};
 use crate::rules::{OperationKind, Refusal};
 use crate::store::Ledger;
 

@@ -8,10 +8,10 @@ use anyhow::Context as _;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::clock::{Instant, format_instant, parse_instant};
 use crate::error::{Error, Result};
 use crate::report::stream::{JsonRows, TableWriter, Widths};
 use crate::report::{self, HistoryFilter};
+use crate::rules::clock::{Instant, format_instant, parse_instant};
 use crate::rules::{AccountSummary, OperationKind, Reason, Refusal, Totals};
 use crate::store::Ledger;
 

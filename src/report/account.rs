@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use crate::clock::{Instant, format_instant};
 use crate::money::format_money;
+use crate::rules::clock::{Instant, format_instant};
 use crate::rules::{ImagesSummary, Lot, Source, Subscription, Totals};
 use crate::terminal::Terminal;
 

@@ -13,8 +13,8 @@ pub use upcoming::{UpcomingEvent, upcoming};
 use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, presets};
 use serde::Serialize;
 
-use crate::clock::{Instant, format_instant};
 use crate::money::format_money;
+use crate::rules::clock::{Instant, format_instant};
 use crate::rules::{
     self, Asset, ClockStep, CommercialUse, HistoryLine, ImageRecord, Lot, MaxDownload, OperationKind, Subscription,
     SubscriptionStatus, Totals, image_id, rights,
@@ -578,8 +578,8 @@ pub fn render_images(account: &str, views: &[ImageView], terminal: Terminal) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::at;
     use crate::rules::SubscriptionStatus;
+    use crate::rules::clock::at;
     use crate::rules::fixtures::{lot, subscription};
 
     #[test]

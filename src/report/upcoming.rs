@@ -5,8 +5,8 @@
 
 use serde::Serialize;
 
-use crate::clock::{Instant, format_instant, latest_instant, within_calendar};
 use crate::money::format_money;
+use crate::rules::clock::{Instant, format_instant, latest_instant, within_calendar};
 use crate::rules::{self, ClockStep, Lot, Subscription, SubscriptionStatus, Totals};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -190,8 +190,8 @@ fn held_at_period_end(sub: &Subscription, mut lots: Vec<Lot>, period_end: Instan
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::at;
     use crate::rules::Asset;
+    use crate::rules::clock::at;
     use crate::rules::fixtures::{lot, subscription};
 
     #[test]
@@ -299,7 +299,7 @@ mod tests {
             "9999-01-01T00:00:00Z",
             None,
         );
-        never_lot.expires_at = crate::clock::never();
+        never_lot.expires_at = crate::rules::clock::never();
         let s = crate::rules::Subscription {
             anchor: at("9998-12-20T00:00:00Z"),
             ..subscription(SubscriptionStatus::Active, 1, 12, 12)

@@ -1,9 +1,9 @@
 //! SPEC §1 and §4: opening an account (the signup grant) and one-time
 //! purchases with their license bonus.
 
-use crate::clock::{Instant, add_months_or_never, never};
 use crate::money::format_money;
 use crate::pricing::Pricing;
+use crate::rules::clock::{Instant, add_months_or_never, never};
 
 use super::model::{Asset, Reason, Source, is_valid_handle};
 use super::{Change, Effect, OperationKind, Refusal};
@@ -141,7 +141,7 @@ pub(crate) fn known_ids<'a>(ids: impl Iterator<Item = &'a String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::at;
+    use crate::rules::clock::at;
 
     fn grants(change: &Change) -> Vec<(Asset, Source, u64, Instant)> {
         change
@@ -189,7 +189,7 @@ mod tests {
     fn one_time_lots_whose_term_ends_past_the_calendar_never_expire() {
         let pricing = Pricing::builtin().expect("the built-in pricing is valid");
         let change = signup("late", false, &pricing, at("9998-12-31T23:59:59Z")).expect("signup");
-        assert_eq!(grants(&change)[0].3, crate::clock::latest_instant());
+        assert_eq!(grants(&change)[0].3, crate::rules::clock::latest_instant());
         let change = signup("later", false, &pricing, at("9999-01-01T00:00:00Z")).expect("signup");
         assert_eq!(grants(&change)[0].3, never());
         let change = buy("later", "licenses-10", 1, false, &pricing, at("9999-12-31T23:59:59Z")).expect("buy");

@@ -3,7 +3,7 @@
 
 use std::cmp::Ordering;
 
-use crate::clock::Instant;
+use crate::rules::clock::Instant;
 
 use super::model::{Asset, Lot};
 use super::totals::Totals;
@@ -43,7 +43,7 @@ pub fn burn_down(lots: &[Lot], asset: Asset, amount: u64, now: Instant) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::at;
+    use crate::rules::clock::at;
     use crate::rules::fixtures::lot;
 
     #[test]

@@ -1,6 +1,6 @@
 //! SPEC §2–§3: one-time lots expire at their `expires_at`, whatever remains.
 
-use crate::clock::{Instant, format_instant};
+use crate::rules::clock::{Instant, format_instant};
 
 use super::model::{Lot, Reason};
 use super::{Change, Effect, OperationKind};
@@ -38,7 +38,7 @@ pub fn expire_one_time_lots(lots: &[Lot], at: Instant) -> Option<Change> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::at;
+    use crate::rules::clock::at;
     use crate::rules::model::{Asset, Source};
 
     #[test]
@@ -81,10 +81,10 @@ mod tests {
             granted: 10,
             remaining: 10,
             granted_at: at("9999-06-01T00:00:00Z"),
-            expires_at: crate::clock::never(),
+            expires_at: crate::rules::clock::never(),
             subscription_id: None,
         };
-        let last = crate::clock::latest_instant();
+        let last = crate::rules::clock::latest_instant();
         assert_eq!(expire_one_time_lots(std::slice::from_ref(&lot), last), None);
         assert!(lot.usable_at(last));
     }

@@ -1,6 +1,6 @@
 //! Test values shared by the rules' and the reports' unit tests.
 
-use crate::clock::at;
+use crate::rules::clock::at;
 
 use super::model::{Asset, Lot, Source, Subscription, SubscriptionStatus, Terms};
 

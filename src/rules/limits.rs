@@ -67,8 +67,8 @@ pub fn within_holding_limit(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::at;
     use crate::rules::OperationKind;
+    use crate::rules::clock::at;
     use crate::rules::fixtures::lot;
     use crate::rules::model::{Reason, Source};
 

@@ -6,9 +6,11 @@
 
 mod accounts;
 mod burn_down;
+pub mod clock;
 mod expiry;
 #[cfg(test)]
 pub(crate) mod fixtures;
+pub mod idempotency;
 mod limits;
 mod model;
 mod operation;
@@ -34,7 +36,7 @@ pub use subscription::{cancel, deliver, forfeit, renew, rollover_cut, subscribe,
 pub use topic::Topic;
 pub use totals::Totals;
 
-use crate::clock::Instant;
+use crate::rules::clock::Instant;
 
 /// Which subscription a grant belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

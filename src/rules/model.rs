@@ -2,7 +2,7 @@
 //! the reasons a ledger entry can carry. Plain data, no behaviour beyond
 //! naming and the few derived facts SPEC defines (usable, next delivery …).
 
-use crate::clock::{Instant, nth_month};
+use crate::rules::clock::{Instant, nth_month};
 use crate::shown::shown;
 
 use super::totals::Totals;

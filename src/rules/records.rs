@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::clock::Instant;
+use crate::rules::clock::Instant;
 
 use super::model::{Asset, Image};
 use super::operation::OperationKind;

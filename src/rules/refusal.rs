@@ -1,7 +1,7 @@
 //! Why a rule refused a command. Every message says what was wrong and what
 //! would fix it, in words a support engineer can read to a customer.
 
-use crate::clock::{Instant, format_instant};
+use crate::rules::clock::{Instant, format_instant};
 use crate::shown::shown;
 
 use super::topic::Topic;

@@ -5,7 +5,7 @@
 
 use serde::{Serialize, Serializer};
 
-use crate::clock::Instant;
+use crate::rules::clock::Instant;
 
 use super::Subscription;
 
@@ -87,8 +87,8 @@ mod tests {
 
     #[test]
     fn at_a_period_end_a_cancelling_subscription_forfeits_and_an_active_one_renews() {
-        use crate::clock::at;
         use crate::rules::SubscriptionStatus;
+        use crate::rules::clock::at;
         use crate::rules::fixtures::subscription;
         // licenses-5-monthly after its first delivery and period: the period
         // ends, and the next delivery falls, one month after the anchor.

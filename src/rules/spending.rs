@@ -1,8 +1,8 @@
 //! SPEC §6 and §7: spending credits on generations, edits and style
 //! training, spending licenses on images, and the rights each image has.
 
-use crate::clock::Instant;
 use crate::pricing::Pricing;
+use crate::rules::clock::Instant;
 
 use super::burn_down::{burn_down, usable_total};
 use super::model::{Asset, EditOp, Image, ImageId, Lot, Reason, Style, image_id};
@@ -381,7 +381,7 @@ pub fn rights(style: &Style, licensed: bool) -> ImageRights {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::at;
+    use crate::rules::clock::at;
     use crate::rules::model::Source;
 
     fn lots() -> Vec<Lot> {

@@ -2,9 +2,9 @@
 //! rollover cut, renewals at each period end, cancel at period end and the
 //! forfeiture that ends a cancelled subscription.
 
-use crate::clock::{Instant, format_instant, latest_instant, never, nth_month};
 use crate::money::format_money;
 use crate::pricing::Pricing;
+use crate::rules::clock::{Instant, format_instant, latest_instant, never, nth_month};
 
 use super::accounts::known_ids;
 use super::model::{Asset, Lot, Reason, Source, Subscription, SubscriptionStatus, Terms};
@@ -366,7 +366,7 @@ pub fn deliver(sub: &Subscription, sub_lots: &[Lot]) -> Result<Change, Refusal> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::at;
+    use crate::rules::clock::at;
     use crate::rules::fixtures::subscription;
 
     fn sub_lot(id: i64, asset: Asset, granted: u64, remaining: u64, granted_at: &str) -> Lot {

@@ -4,7 +4,7 @@
 //! ([`super::sqlite`] on its `Db`); commands are generic over it, so a call
 //! costs what the backend's own method costs (no dynamic dispatch).
 
-use crate::clock::Instant;
+use crate::rules::clock::Instant;
 use crate::rules::{
     AccountSummary, Change, HistoryLine, Image, ImageRecord, ImagesSummary, Lot, OperationKind, Subscription,
 };

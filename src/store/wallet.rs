@@ -39,7 +39,7 @@ pub struct Wallet(sqlite::Store);
 impl Wallet {
     /// The wallet at `location` opened for reading; a missing wallet reads
     /// as an empty one (its clock at `now`) and nothing is created.
-    pub fn open_for_reading(location: &Location, now: crate::clock::Instant) -> anyhow::Result<Wallet> {
+    pub fn open_for_reading(location: &Location, now: crate::rules::clock::Instant) -> anyhow::Result<Wallet> {
         Ok(Wallet(match sqlite::Store::open_read_only(location, now)? {
             Some(store) => store,
             None => sqlite::Store::open(&Location::Memory, now)?,
@@ -58,7 +58,7 @@ impl Wallet {
     /// The wallet at `location` opened for writing, created in place at once
     /// (empty but for its clock, at `created_clock`) when it is missing: for
     /// work that commits as it goes ([`Wallet::units`]).
-    pub fn open_in_place(location: &Location, created_clock: crate::clock::Instant) -> anyhow::Result<Wallet> {
+    pub fn open_in_place(location: &Location, created_clock: crate::rules::clock::Instant) -> anyhow::Result<Wallet> {
         sqlite::Store::open_published(location, created_clock).map(Wallet)
     }
 
@@ -70,7 +70,7 @@ impl Wallet {
     /// more writes unless it was new.
     pub fn write_at<T, E>(
         location: &Location,
-        created_clock: crate::clock::Instant,
+        created_clock: crate::rules::clock::Instant,
         commit: Commit,
         change: impl Fn(&Transaction<'_>) -> Result<T, E>,
     ) -> Result<(T, Option<Wallet>), E>

@@ -151,7 +151,7 @@ impl Step {
             }
             Step::AdvanceTo(..) => {
                 let to = words[2];
-                let to = wallet::clock::parse_instant(to).expect("the test writes valid instants");
+                let to = wallet::rules::clock::parse_instant(to).expect("the test writes valid instants");
                 m.advance(to)
             }
         }
@@ -462,7 +462,7 @@ fn actual_money(db: &std::path::Path) -> Result<Vec<String>, String> {
     }
     let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| format!("open {}: {e}", db.display()))?;
-    let instant = |secs: i64| wallet::clock::from_unix(secs).map_or(format!("<{secs}>"), rfc3339);
+    let instant = |secs: i64| wallet::rules::clock::from_unix(secs).map_or(format!("<{secs}>"), rfc3339);
     let query = |sql: &str, row: &dyn Fn(&rusqlite::Row) -> rusqlite::Result<String>| -> Result<Vec<String>, String> {
         let mut stmt = conn.prepare(sql).map_err(|e| e.to_string())?;
         let rows = stmt.query_map([], |r| row(r)).map_err(|e| e.to_string())?;
@@ -545,7 +545,7 @@ fn binary_agrees(s: &mut Session, db: &std::path::Path, pricing: Option<&std::pa
 
 /// Runs `steps` on both sides; `Err` describes the first difference.
 fn run(start: &str, pricing: &'static Pricing, steps: &[Step]) -> Result<(), String> {
-    let now = wallet::clock::parse_instant(start).expect("start instant");
+    let now = wallet::rules::clock::parse_instant(start).expect("start instant");
     // A file wallet, so reads take the binary's read-only opens (in memory,
     // where fsync costs nothing, when the machine has a /dev/shm).
     let dir = tempfile::tempdir_in("/dev/shm")

@@ -1,7 +1,7 @@
 //! The [`Ledger`] of a `SQLite` transaction: each method is the `Db` query or
 //! write of the same name (read.rs, write.rs, record.rs, verify.rs), statically dispatched.
 
-use crate::clock::Instant;
+use crate::rules::clock::Instant;
 use crate::rules::{
     AccountSummary, Change, HistoryLine, Image, ImageRecord, ImagesSummary, Lot, OperationKind, Subscription,
 };

@@ -1,7 +1,7 @@
 //! What a write transaction or a batch remembers instead of reading it again.
 
-use crate::clock::Instant;
 use crate::rules::Lot;
+use crate::rules::clock::Instant;
 
 /// Values a write transaction or a [`Batch`] remembers instead of reading
 /// them again: the clock, account ids by handle, the next image number and the

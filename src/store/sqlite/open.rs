@@ -27,7 +27,7 @@ use super::explain::explain;
 use super::schema::{MIGRATIONS, latest_version, user_version};
 use super::settings::{configure, persist_wal, tune_sqlite};
 use super::transaction::begin_immediate;
-use crate::clock::{self, Instant};
+use crate::rules::clock::{self, Instant};
 use crate::shown::shown_path;
 use crate::store::Location;
 

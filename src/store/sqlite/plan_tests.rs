@@ -10,8 +10,8 @@ use std::sync::Mutex;
 use rusqlite::Connection;
 use rusqlite::trace::{TraceEvent, TraceEventCodes};
 
-use crate::clock::parse_instant;
 use crate::commands::{Context, replay};
+use crate::rules::clock::parse_instant;
 use crate::terminal::Terminal;
 
 use super::Store;

@@ -7,7 +7,7 @@
 use anyhow::{Context, anyhow, ensure};
 use rusqlite::{OptionalExtension, Row, params};
 
-use crate::clock::{self, Instant};
+use crate::rules::clock::{self, Instant};
 use crate::rules::{
     AccountSummary, Asset, EditRecord, HistoryLine, Image, ImageRecord, ImagesSummary, LedgerEntry, Lot, OperationKind,
     Source, Style, Subscription, SubscriptionStatus, Terms, Totals,
@@ -577,7 +577,7 @@ impl Db<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::clock::at;
+    use crate::rules::clock::at;
     use crate::rules::{Change, OperationKind};
     use crate::store::Location;
     use crate::store::sqlite::Store;

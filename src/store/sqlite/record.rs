@@ -5,7 +5,7 @@
 use anyhow::{Context, anyhow, bail, ensure};
 use rusqlite::params;
 
-use crate::clock::{self, Instant};
+use crate::rules::clock::{self, Instant};
 use crate::rules::{
     Asset, Change, EditOp, Effect, Lot, Reason, Source, Style, Subscription, SubscriptionRef, SubscriptionStatus, Terms,
 };

@@ -258,9 +258,9 @@ impl Db<'_> {
 #[cfg(test)]
 mod batch_tests {
     use super::*;
-    use crate::clock::Instant;
-    use crate::clock::at;
     use crate::pricing::Pricing;
+    use crate::rules::clock::Instant;
+    use crate::rules::clock::at;
     use crate::rules::{self, Change, Effect, OperationKind, Style};
     use crate::store::Location;
 

@@ -2,7 +2,7 @@
 
 use rusqlite::params;
 
-use crate::clock;
+use crate::rules::clock;
 
 use super::Db;
 

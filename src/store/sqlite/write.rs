@@ -5,7 +5,7 @@
 use anyhow::{anyhow, bail, ensure};
 use rusqlite::{OptionalExtension, params};
 
-use crate::clock::{self, Instant};
+use crate::rules::clock::{self, Instant};
 use crate::rules::{OperationKind, Subscription};
 
 use super::Db;
@@ -149,7 +149,7 @@ impl Db<'_> {
 }
 
 /// Schema 4's migration: converts every idempotency request stored in the
-/// debug notation of schemas 2 and 3 to its canonical form (src/request.rs),
+/// debug notation of schemas 2 and 3 to its canonical form (src/rules/idempotency.rs),
 /// so a retry after the upgrade is still recognised. A request that is no
 /// known command is left as it is: a retry with its key stays refused.
 pub(super) fn canonical_requests(tx: &rusqlite::Connection) -> anyhow::Result<()> {
@@ -159,7 +159,7 @@ pub(super) fn canonical_requests(tx: &rusqlite::Connection) -> anyhow::Result<()
         .collect::<rusqlite::Result<_>>()?;
     let mut update = tx.prepare("UPDATE idempotency_keys SET request = ?2 WHERE key = ?1")?;
     for (key, request) in legacy {
-        if let Some(canonical) = crate::request::from_legacy(&request) {
+        if let Some(canonical) = crate::rules::idempotency::from_legacy(&request) {
             update.execute(params![key, canonical])?;
         }
     }

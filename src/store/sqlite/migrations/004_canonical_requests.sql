@@ -1,5 +1,5 @@
 -- Schema 4: the request an idempotency key remembers is stored in its
--- canonical, versioned form (src/request.rs: the command and its arguments as
+-- canonical, versioned form (src/rules/idempotency.rs: the command and its arguments as
 -- JSON), not in the program's debug notation, so an upgrade of the program no
 -- longer changes it. The keys already stored are converted by Rust code run
 -- with this migration (`canonical_requests` in src/store/write.rs); this file

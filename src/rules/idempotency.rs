@@ -12,8 +12,8 @@
 use serde_json::{Value, json};
 
 use crate::cli::{AccountCommand, AdvanceClockArgs, Command};
-use crate::clock::{Step, format_instant, parse_instant};
 use crate::rules::EditOp;
+use crate::rules::clock::{Step, format_instant, parse_instant};
 
 /// The version of the canonical form; a new form gets a new number, and a
 /// migration converts the stored ones.
