@@ -2,10 +2,7 @@
 //! example in it replayed by the real binary, so the help cannot drift from
 //! what the code does.
 
-use std::io::Write as _;
-use std::process::Stdio;
-
-use crate::support::{Wallet, command, rule_topics};
+use crate::support::{Wallet, command, rule_topics, with_stdin};
 
 const RULES: &str = include_str!("../../docs/rules.md");
 
@@ -34,20 +31,9 @@ fn every_example_in_the_rules_text_replays() {
     assert!(examples.len() >= rule_topics().len(), "one example a topic at least");
     let w = Wallet::new();
     for (topic, scenario) in examples {
-        let mut child = command(w.dir.path())
-            .args(["--db", ":memory:", "replay", "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(scenario.as_bytes())
-            .expect("write");
-        let out = child.wait_with_output().expect("wait");
+        let mut cmd = command(w.dir.path());
+        cmd.args(["--db", ":memory:", "replay", "-"]);
+        let out = with_stdin(cmd, scenario.as_bytes());
         assert!(
             out.status.success(),
             "the example under '{topic}' fails:\n{scenario}\n{}",

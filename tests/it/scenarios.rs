@@ -239,23 +239,13 @@ fn a_100000_line_scenario_streams_instead_of_loading_the_file() {
 
 #[test]
 fn replay_reads_stdin_and_quiet_prints_only_failures() {
-    use std::io::Write;
-    use std::process::Stdio;
     let w = Wallet::new();
-    let mut child = crate::support::command(w.dir.path())
-        .args(["--db", w.db.to_str().expect("path"), "replay", "--quiet", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"init --now 2026-01-15T10:00:00Z\naccount add 'alice'  # quoted\nbalance alice\nexpect alice credits=10 licenses=0\n")
-        .expect("write");
-    let out = child.wait_with_output().expect("wait");
+    let mut cmd = crate::support::command(w.dir.path());
+    cmd.args(["--db", w.db.to_str().expect("path"), "replay", "--quiet", "-"]);
+    let out = crate::support::with_stdin(
+        cmd,
+        b"init --now 2026-01-15T10:00:00Z\naccount add 'alice'  # quoted\nbalance alice\nexpect alice credits=10 licenses=0\n",
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(
         out.stdout.is_empty(),

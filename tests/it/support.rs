@@ -203,3 +203,17 @@ pub(crate) fn assert_names_its_rule(stderr: &str) {
         "a refusal names the rule that refused it and its topic: {stderr}"
     );
 }
+
+/// Runs `cmd` with `input` on its standard input; returns what it did.
+pub(crate) fn with_stdin(mut cmd: Command, input: &[u8]) -> Output {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child.stdin.take().expect("stdin").write_all(input).expect("write");
+    child.wait_with_output().expect("wait")
+}
