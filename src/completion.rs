@@ -16,7 +16,7 @@ use clap_complete::env::{Bash, EnvCompleter, Fish, Zsh};
 use crate::cli::{Cli, ShellArg};
 use crate::command_line::Words;
 use crate::rules::Style;
-use crate::store::{Location, Wallet};
+use crate::store::{Ledger, Location, Wallet};
 
 /// The environment variable that switches the binary into completion mode.
 pub const VAR: &str = "COMPLETE";
@@ -77,7 +77,7 @@ fn open_wallet(words: &Words<'_, '_>) -> Option<Wallet> {
         .map(str::to_owned)
         .or_else(|| std::env::var("WALLET_DB").ok())
     {
-        Some(db) => Location::parse(&db),
+        Some(db) => Location::parse(&db).ok()?,
         None => Location::File(crate::paths::default_wallet()?),
     };
     Wallet::open_for_a_look(&location)

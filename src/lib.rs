@@ -62,7 +62,7 @@ fn is_valid_actor(name: &str) -> bool {
 
 fn context(cli: &Cli) -> Result<Context, Error> {
     let location = match &cli.db {
-        Some(db) => Location::parse(db),
+        Some(db) => Location::parse(db).map_err(|e| Error::usage(format!("{e:#}")))?,
         None => Location::File(paths::default_wallet().ok_or_else(|| {
             Error::usage("cannot find a home folder for the default wallet; pass --db PATH or set WALLET_DB")
         })?),

@@ -27,7 +27,7 @@ impl Session {
     /// wallet is created by the first command that writes, and a new wallet's
     /// clock starts at `created_clock`.
     pub fn open(db: &str, pricing: Option<PathBuf>, created_clock: Instant) -> Result<Session> {
-        let location = Location::parse(db);
+        let location = Location::parse(db)?;
         let ctx = Context::new(
             location,
             pricing,

@@ -1,22 +1,16 @@
 //! Opening a wallet by its location and running transactions on it, in
 //! words that fit any backend: a read, a write (one change, or a bulk one),
 //! many units committed together, a wallet created only once its first
-//! write has landed. Today every location is a `SQLite` file or `:memory:`.
+//! write has landed.
 
 use std::time::Duration;
 
 use anyhow::anyhow;
 
-use super::Location;
+use crate::rules::clock::Instant;
+
 use super::sqlite::{self, Published};
-
-/// The wallet seen from inside one transaction: what [`Wallet::read`],
-/// [`Wallet::write`] and a [`Batch`] hand to their work. Commands use it
-/// through [`super::Ledger`] only.
-pub type Transaction<'c> = sqlite::Db<'c>;
-
-/// Many small units of work committed together (see [`Wallet::units`]).
-pub type Batch<'w> = sqlite::Batch<'w>;
+use super::{Location, Transaction, postgres};
 
 /// How a write is committed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,16 +28,30 @@ pub enum Commit {
 const CREATE_ATTEMPTS: u32 = 3;
 
 /// An open wallet.
-pub struct Wallet(sqlite::Store);
+pub enum Wallet {
+    Sqlite(sqlite::Store),
+    Postgres {
+        store: postgres::Store,
+        /// The clock a wallet created by this connection's first write starts at.
+        created_clock: Instant,
+    },
+}
 
 impl Wallet {
     /// The wallet at `location` opened for reading; a missing wallet reads
     /// as an empty one (its clock at `now`) and nothing is created.
-    pub fn open_for_reading(location: &Location, now: crate::rules::clock::Instant) -> anyhow::Result<Wallet> {
-        Ok(Wallet(match sqlite::Store::open_read_only(location, now)? {
-            Some(store) => store,
-            None => sqlite::Store::open(&Location::Memory, now)?,
-        }))
+    pub fn open_for_reading(location: &Location, now: Instant) -> anyhow::Result<Wallet> {
+        let found = match location {
+            Location::Server(server) => postgres::Store::open_read_only(server)?.map(|store| Wallet::Postgres {
+                store,
+                created_clock: now,
+            }),
+            _ => sqlite::Store::open_read_only(location, now)?.map(Wallet::Sqlite),
+        };
+        match found {
+            Some(wallet) => Ok(wallet),
+            None => Ok(Wallet::Sqlite(sqlite::Store::open(&Location::Memory, now)?)),
+        }
     }
 
     /// The wallet at `location` opened for a quick look that leaves no trace
@@ -51,39 +59,73 @@ impl Wallet {
     pub fn open_for_a_look(location: &Location) -> Option<Wallet> {
         match location {
             Location::Memory => None,
-            Location::File(path) => sqlite::Store::open_untouched(path).map(Wallet),
+            Location::File(path) => sqlite::Store::open_untouched(path).map(Wallet::Sqlite),
+            Location::Server(server) => {
+                let store = postgres::Store::open_read_only(server).ok().flatten()?;
+                Some(Wallet::Postgres {
+                    store,
+                    created_clock: crate::rules::clock::from_unix(0)?,
+                })
+            }
         }
     }
 
     /// The wallet at `location` opened for writing, created in place at once
     /// (empty but for its clock, at `created_clock`) when it is missing: for
     /// work that commits as it goes ([`Wallet::units`]).
-    pub fn open_in_place(location: &Location, created_clock: crate::rules::clock::Instant) -> anyhow::Result<Wallet> {
-        sqlite::Store::open_published(location, created_clock).map(Wallet)
+    pub fn open_in_place(location: &Location, created_clock: Instant) -> anyhow::Result<Wallet> {
+        match location {
+            Location::Server(server) => {
+                let mut store = postgres::Store::connect(server)?;
+                store.create_if_missing(created_clock)?;
+                Ok(Wallet::Postgres { store, created_clock })
+            }
+            _ => sqlite::Store::open_published(location, created_clock).map(Wallet::Sqlite),
+        }
     }
 
     /// Runs `change` as one write of the wallet at `location`, committed as
     /// `commit` says. A missing wallet is created (its clock at
     /// `created_clock`) and appears whole, only once the write has landed; if
     /// another command created it meanwhile, `change` runs again against that
-    /// one. Returns what `change` returned, and the wallet still open for
-    /// more writes unless it was new.
+    /// one; so does a write the server could not serialise with another.
+    /// Returns what `change` returned, and the wallet still open for more
+    /// writes unless it was new.
     pub fn write_at<T, E>(
         location: &Location,
-        created_clock: crate::rules::clock::Instant,
+        created_clock: Instant,
         commit: Commit,
         change: impl Fn(&Transaction<'_>) -> Result<T, E>,
     ) -> Result<(T, Option<Wallet>), E>
     where
         E: From<anyhow::Error>,
     {
-        for _ in 0..CREATE_ATTEMPTS {
-            let mut wallet = Wallet(sqlite::Store::open(location, created_clock)?);
-            let value = wallet.write(commit, &change)?;
-            if !wallet.0.is_new() {
-                return Ok((value, Some(wallet)));
+        if let Location::Server(server) = location {
+            let mut wallet = Wallet::Postgres {
+                store: postgres::Store::connect(server)?,
+                created_clock,
+            };
+            let mut attempt = 1;
+            loop {
+                match wallet.write(commit, &change) {
+                    Err(_) if wallet.should_retry() && attempt < postgres::WRITE_ATTEMPTS => attempt += 1,
+                    Err(_) if wallet.should_retry() => {
+                        return Err(anyhow!(
+                            "the server could not fit this write between other commands' writes in {attempt} attempts; nothing was changed — run the command again"
+                        )
+                        .into());
+                    }
+                    outcome => return outcome.map(|value| (value, Some(wallet))),
+                }
             }
-            if let Published::Done = wallet.0.publish()? {
+        }
+        for _ in 0..CREATE_ATTEMPTS {
+            let mut store = sqlite::Store::open(location, created_clock)?;
+            let value = store.write(|db| change(&Transaction::Sqlite(*db)))?;
+            if !store.is_new() {
+                return Ok((value, Some(Wallet::Sqlite(store))));
+            }
+            if let Published::Done = store.publish()? {
                 return Ok((value, None));
             }
         }
@@ -93,12 +135,20 @@ impl Wallet {
         .into())
     }
 
+    /// True when the last failure was one the server asks to retry.
+    fn should_retry(&self) -> bool {
+        matches!(self, Wallet::Postgres { store, .. } if store.should_retry())
+    }
+
     /// Runs `f` in one short read transaction.
     pub fn read<T, E>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
     where
         E: From<anyhow::Error>,
     {
-        self.0.read(f)
+        match self {
+            Wallet::Sqlite(store) => store.read(|db| f(&Transaction::Sqlite(*db))),
+            Wallet::Postgres { store, .. } => store.read(|tx| f(&Transaction::Postgres(*tx))),
+        }
     }
 
     /// Runs `f` in one write transaction, committed as `commit` says: all of
@@ -107,9 +157,12 @@ impl Wallet {
     where
         E: From<anyhow::Error>,
     {
-        match commit {
-            Commit::One => self.0.write(f),
-            Commit::Bulk => self.0.write_bulk(f),
+        match (self, commit) {
+            (Wallet::Sqlite(store), Commit::One) => store.write(|db| f(&Transaction::Sqlite(*db))),
+            (Wallet::Sqlite(store), Commit::Bulk) => store.write_bulk(|db| f(&Transaction::Sqlite(*db))),
+            (Wallet::Postgres { store, created_clock }, _) => {
+                store.write(*created_clock, |tx| f(&Transaction::Postgres(*tx)))
+            }
         }
     }
 
@@ -118,6 +171,47 @@ impl Wallet {
     /// first, and when the batch is committed; a bulk load (as
     /// [`Commit::Bulk`]).
     pub fn units(&mut self, every: usize, max_open: Duration) -> anyhow::Result<Batch<'_>> {
-        self.0.batch(every, max_open)
+        Ok(match self {
+            Wallet::Sqlite(store) => Batch::Sqlite(store.batch(every, max_open)?),
+            Wallet::Postgres { store, created_clock } => {
+                let created_clock = *created_clock;
+                Batch::Postgres(store.batch(created_clock, every, max_open))
+            }
+        })
+    }
+}
+
+/// Many small units of work committed together (see [`Wallet::units`]).
+pub enum Batch<'w> {
+    Sqlite(sqlite::Batch<'w>),
+    Postgres(postgres::Batch<'w>),
+}
+
+impl Batch<'_> {
+    /// Runs one unit atomically inside the batch's transaction.
+    pub fn run<T, E>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<anyhow::Error>,
+    {
+        match self {
+            Batch::Sqlite(batch) => batch.run(|db| f(&Transaction::Sqlite(*db))),
+            Batch::Postgres(batch) => batch.run(|tx| f(&Transaction::Postgres(*tx))),
+        }
+    }
+
+    /// Units run since the last commit (0 right after one).
+    pub fn uncommitted(&self) -> usize {
+        match self {
+            Batch::Sqlite(batch) => batch.uncommitted(),
+            Batch::Postgres(batch) => batch.uncommitted(),
+        }
+    }
+
+    /// Commits every unit run so far.
+    pub fn commit(&mut self) -> anyhow::Result<()> {
+        match self {
+            Batch::Sqlite(batch) => batch.commit(),
+            Batch::Postgres(batch) => batch.commit(),
+        }
     }
 }

@@ -5,19 +5,17 @@
 //! Main types: [`Store`] (an open wallet file) and [`Db`] (a view of it inside
 //! a transaction, through which every query and write goes). One home per job:
 //! [`settings`] (connection settings and tuning), [`transaction`] (writes,
-//! reads, batches, savepoints), [`memo`] (what a write remembers), [`explain`]
+//! reads, batches, savepoints), [`explain`]
 //! (failures in the wallet's words), [`schema`] (the migrations), [`open`]
-//! (finding and creating the file), [`read`], [`write`] and [`verify`] (the
-//! queries), [`prepared`] and [`alloc`] (tuning of statements and memory).
+//! (finding and creating the file), [`read`], [`write`], [`rows`] and [`verify`] (the
+//! queries and writes), [`prepared`] and [`alloc`] (tuning of statements and memory).
 
 mod alloc;
 mod explain;
-mod ledger;
-mod memo;
 mod open;
 mod prepared;
 mod read;
-mod record;
+mod rows;
 mod schema;
 mod settings;
 mod transaction;
@@ -29,10 +27,9 @@ mod plan_tests;
 
 use rusqlite::Connection;
 
-use memo::Memo;
+use crate::store::memo::Memo;
 
 pub use open::Published;
-pub use record::Recorded;
 pub use transaction::Batch;
 
 /// An open wallet.
@@ -43,6 +40,7 @@ pub struct Store {
 }
 
 /// The wallet seen from inside one transaction (or savepoint).
+#[derive(Clone, Copy)]
 pub struct Db<'c> {
     conn: &'c Connection,
     /// What a write or a batch has already read, if this is one.

@@ -343,6 +343,7 @@ impl Store {
                     unpublished: None,
                 });
             }
+            Location::Server(server) => anyhow::bail!("{server} is not a wallet file"),
             Location::File(path) => path,
         };
         let name = location.to_string();
@@ -463,6 +464,7 @@ impl Store {
         let path = match location {
             Location::Memory => return Store::open(location, now).map(Some),
             Location::File(path) => path,
+            Location::Server(server) => anyhow::bail!("{server} is not a wallet file"),
         };
         let name = location.to_string();
         let writable = match look(path)? {

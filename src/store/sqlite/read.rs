@@ -13,6 +13,8 @@ use crate::rules::{
     Source, Style, Subscription, SubscriptionStatus, Terms, Totals,
 };
 
+use crate::store::history::merged;
+
 use super::Db;
 
 pub(super) fn instant(secs: i64) -> rusqlite::Result<Instant> {
@@ -517,23 +519,7 @@ impl Db<'_> {
                 entry: None,
             })
         })?;
-        let mut entries = entries.into_iter().peekable();
-        let mut rows = Vec::new();
-        for op in ops {
-            let op = op?;
-            let mut any = false;
-            while let Some((_, entry)) = entries.next_if(|(op_id, _)| *op_id == op.operation_id) {
-                rows.push(HistoryLine {
-                    entry: Some(entry),
-                    ..op.clone()
-                });
-                any = true;
-            }
-            if !any {
-                rows.push(op);
-            }
-        }
-        Ok(rows)
+        Ok(merged(ops, entries)?)
     }
 
     /// The earliest clock event due at or before `until`: a one-time lot's

@@ -7,10 +7,10 @@ use anyhow::{Context, anyhow};
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::explain::{explain, is_busy};
-use super::memo::Memo;
 use super::prepared;
 use super::settings::{BATCH_CACHE_KIB, BATCH_CHECKPOINT_PAGES, BUSY_TIMEOUT, CACHE_KIB, CHECKPOINT_PAGES, Unenforced};
 use super::{Db, Store};
+use crate::store::memo::Memo;
 
 const BEGIN_ATTEMPTS: u32 = 3;
 

@@ -2,17 +2,15 @@
 //! subscriptions' schedules, and the account check run after a change is
 //! recorded (the change itself: [`super::record`]).
 
-use anyhow::{anyhow, bail, ensure};
-use rusqlite::{OptionalExtension, params};
+use anyhow::ensure;
+use rusqlite::params;
 
 use crate::rules::clock::{self, Instant};
 use crate::rules::{OperationKind, Subscription};
 
-use super::Db;
+use crate::store::record::Rows;
 
-pub(super) fn signed(amount: u64) -> anyhow::Result<i64> {
-    i64::try_from(amount).map_err(|_| anyhow!("amount {amount} is too large to record"))
-}
+use super::Db;
 
 impl Db<'_> {
     pub fn set_clock(&self, at: Instant) -> anyhow::Result<()> {
@@ -57,22 +55,7 @@ impl Db<'_> {
         summary: &str,
         actor: Option<&str>,
     ) -> anyhow::Result<i64> {
-        self.insert_operation(None, at, kind, summary, actor)
-    }
-
-    pub(super) fn insert_operation(
-        &self,
-        account_id: Option<i64>,
-        at: Instant,
-        kind: OperationKind,
-        summary: &str,
-        actor: Option<&str>,
-    ) -> anyhow::Result<i64> {
-        self.execute(
-            "INSERT INTO operations (account_id, at, kind, summary, actor) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![account_id, clock::to_unix(at), kind.as_str(), summary, actor],
-        )?;
-        Ok(self.conn.last_insert_rowid())
+        self.insert_operation(None, clock::to_unix(at), kind, summary, actor)
     }
 
     /// Saves a subscription's new state over `before`. When only the
@@ -81,7 +64,7 @@ impl Db<'_> {
     /// is left alone.
     pub fn save_subscription(&self, before: &Subscription, after: &Subscription) -> anyhow::Result<()> {
         if (before.status, before.ended_at) != (after.status, after.ended_at) {
-            return self.save_schedule(after);
+            return Rows::save_schedule(self, after);
         }
         let changed = self.execute(
             "UPDATE subscriptions SET deliveries = ?2, periods = ?3, next_event_at = ?4 WHERE id = ?1",
@@ -93,57 +76,6 @@ impl Db<'_> {
             ],
         )?;
         ensure!(changed == 1, "subscription {} is missing", after.id);
-        Ok(())
-    }
-
-    pub(super) fn save_schedule(&self, sub: &Subscription) -> anyhow::Result<()> {
-        let changed = self.execute(
-            "UPDATE subscriptions SET deliveries = ?2, periods = ?3, status = ?4, ended_at = ?5, next_event_at = ?6
-             WHERE id = ?1",
-            params![
-                sub.id,
-                sub.deliveries,
-                sub.periods,
-                sub.status.as_str(),
-                sub.ended_at.map(clock::to_unix),
-                sub.next_event().map(clock::to_unix),
-            ],
-        )?;
-        ensure!(changed == 1, "subscription {} is missing", sub.id);
-        Ok(())
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn insert_entry(
-        &self,
-        op: i64,
-        account_id: i64,
-        lot: i64,
-        asset: &str,
-        delta: i64,
-        reason: &str,
-        at: i64,
-        note: Option<&str>,
-    ) -> anyhow::Result<()> {
-        self.execute(
-            "INSERT INTO ledger (operation_id, account_id, lot_id, asset, delta, reason, at, note)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![op, account_id, lot, asset, delta, reason, at, note],
-        )?;
-        Ok(())
-    }
-
-    /// The invariants of one account (SPEC §1): every lot's remaining equals
-    /// its ledger entries, so the balance equals the ledger.
-    pub fn check_account(&self, account_id: i64) -> anyhow::Result<()> {
-        let broken: Option<String> = self
-            .conn
-            .prepare_cached(super::verify::LOT_LEDGER_MISMATCHES)?
-            .query_row([account_id], |r| r.get(0))
-            .optional()?;
-        if let Some(problem) = broken {
-            bail!("internal error: {problem}; nothing was changed");
-        }
         Ok(())
     }
 }

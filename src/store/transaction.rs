@@ -1,49 +1,64 @@
-//! The [`Ledger`] of a `SQLite` transaction: each method is the `Db` query or
-//! write of the same name (read.rs, write.rs, record.rs, verify.rs), statically dispatched.
+//! The wallet seen from inside one transaction, whichever backend holds it:
+//! [`Transaction`] implements [`Ledger`] by handing each call to the
+//! backend's view of the same name (a branch per call, no dynamic dispatch).
 
 use crate::rules::clock::Instant;
 use crate::rules::{
     AccountSummary, Change, HistoryLine, Image, ImageRecord, ImagesSummary, Lot, OperationKind, Subscription,
 };
-use crate::store::{Ledger, Recorded};
 
-use super::Db;
+use super::{Ledger, Recorded, postgres, sqlite};
 
-impl Ledger for Db<'_> {
-    #[inline]
+/// The wallet seen from inside one transaction: what [`super::Wallet::read`],
+/// [`super::Wallet::write`] and a [`super::Batch`] hand to their work.
+/// Commands use it through [`Ledger`] only.
+#[derive(Clone, Copy)]
+pub enum Transaction<'c> {
+    Sqlite(sqlite::Db<'c>),
+    Postgres(postgres::Tx<'c>),
+}
+
+/// `$call` on the backend's own view.
+macro_rules! on_backend {
+    ($self:ident, $t:ident => $call:expr) => {
+        match $self {
+            Transaction::Sqlite($t) => $call,
+            Transaction::Postgres($t) => $call,
+        }
+    };
+}
+
+impl Ledger for Transaction<'_> {
     fn clock(&self) -> anyhow::Result<Instant> {
-        Db::clock(self)
+        on_backend!(self, t => t.clock())
     }
 
-    #[inline]
     fn set_clock(&self, at: Instant) -> anyhow::Result<()> {
-        Db::set_clock(self, at)
+        on_backend!(self, t => t.set_clock(at))
     }
 
-    #[inline]
     fn is_empty(&self) -> anyhow::Result<bool> {
-        Db::is_empty(self)
+        on_backend!(self, t => t.is_empty())
     }
 
-    #[inline]
     fn verify(&self) -> anyhow::Result<Vec<String>> {
-        Db::verify(self)
+        on_backend!(self, t => t.verify())
     }
 
-    #[inline]
     fn atomically<T, E>(&self, f: impl FnOnce(&Self) -> Result<T, E>) -> Result<T, E>
     where
         E: From<anyhow::Error>,
     {
-        Db::atomically(self, f)
+        match self {
+            Transaction::Sqlite(t) => t.atomically(|t| f(&Transaction::Sqlite(*t))),
+            Transaction::Postgres(t) => t.atomically(|t| f(&Transaction::Postgres(*t))),
+        }
     }
 
-    #[inline]
     fn idempotency_key(&self, key: &str) -> anyhow::Result<Option<(String, String, String)>> {
-        Db::idempotency_key(self, key)
+        on_backend!(self, t => t.idempotency_key(key))
     }
 
-    #[inline]
     fn remember_key(
         &self,
         key: &str,
@@ -53,54 +68,45 @@ impl Ledger for Db<'_> {
         at: Instant,
         actor: Option<&str>,
     ) -> anyhow::Result<()> {
-        Db::remember_key(self, key, request, human, json, at, actor)
+        on_backend!(self, t => t.remember_key(key, request, human, json, at, actor))
     }
 
-    #[inline]
     fn account_id(&self, handle: &str) -> anyhow::Result<Option<i64>> {
-        Db::account_id(self, handle)
+        on_backend!(self, t => t.account_id(handle))
     }
 
-    #[inline]
     fn create_account(&self, handle: &str, at: Instant) -> anyhow::Result<i64> {
-        Db::create_account(self, handle, at)
+        on_backend!(self, t => t.create_account(handle, at))
     }
 
-    #[inline]
     fn each_account(
         &self,
         as_of: Option<Instant>,
         each: impl FnMut(AccountSummary) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        Db::each_account(self, as_of, each)
+        on_backend!(self, t => t.each_account(as_of, each))
     }
 
-    #[inline]
     fn handles_with_prefix(&self, prefix: &str, limit: u32) -> anyhow::Result<Vec<String>> {
-        Db::handles_with_prefix(self, prefix, limit)
+        on_backend!(self, t => t.handles_with_prefix(prefix, limit))
     }
 
-    #[inline]
     fn live_lots(&self, account_id: i64) -> anyhow::Result<Vec<Lot>> {
-        Db::live_lots(self, account_id)
+        on_backend!(self, t => t.live_lots(account_id))
     }
 
-    #[inline]
     fn subscription_lots(&self, account_id: i64, subscription_id: i64) -> anyhow::Result<Vec<Lot>> {
-        Db::subscription_lots(self, account_id, subscription_id)
+        on_backend!(self, t => t.subscription_lots(account_id, subscription_id))
     }
 
-    #[inline]
     fn lots_as_of(&self, account_id: i64, at: Instant) -> anyhow::Result<Vec<Lot>> {
-        Db::lots_as_of(self, account_id, at)
+        on_backend!(self, t => t.lots_as_of(account_id, at))
     }
 
-    #[inline]
     fn record(&self, account_id: i64, at: Instant, change: &Change, actor: Option<&str>) -> anyhow::Result<Recorded> {
-        Db::record(self, account_id, at, change, actor)
+        on_backend!(self, t => t.record(account_id, at, change, actor))
     }
 
-    #[inline]
     fn record_wallet_operation(
         &self,
         at: Instant,
@@ -108,76 +114,62 @@ impl Ledger for Db<'_> {
         summary: &str,
         actor: Option<&str>,
     ) -> anyhow::Result<i64> {
-        Db::record_wallet_operation(self, at, kind, summary, actor)
+        on_backend!(self, t => t.record_wallet_operation(at, kind, summary, actor))
     }
 
-    #[inline]
     fn latest_subscription(&self, account_id: i64) -> anyhow::Result<Option<Subscription>> {
-        Db::latest_subscription(self, account_id)
+        on_backend!(self, t => t.latest_subscription(account_id))
     }
 
-    #[inline]
     fn subscription_as_of(&self, account_id: i64, at: Instant) -> anyhow::Result<Option<Subscription>> {
-        Db::subscription_as_of(self, account_id, at)
+        on_backend!(self, t => t.subscription_as_of(account_id, at))
     }
 
-    #[inline]
     fn save_subscription(&self, before: &Subscription, after: &Subscription) -> anyhow::Result<()> {
-        Db::save_subscription(self, before, after)
+        on_backend!(self, t => t.save_subscription(before, after))
     }
 
-    #[inline]
     fn next_due(&self, until: Instant) -> anyhow::Result<Option<Instant>> {
-        Db::next_due(self, until)
+        on_backend!(self, t => t.next_due(until))
     }
 
-    #[inline]
     fn accounts_with_expiring_lots(&self, at: Instant) -> anyhow::Result<Vec<(i64, String)>> {
-        Db::accounts_with_expiring_lots(self, at)
+        on_backend!(self, t => t.accounts_with_expiring_lots(at))
     }
 
-    #[inline]
     fn subscriptions_due(&self, at: Instant) -> anyhow::Result<Vec<(i64, String, Subscription)>> {
-        Db::subscriptions_due(self, at)
+        on_backend!(self, t => t.subscriptions_due(at))
     }
 
-    #[inline]
     fn next_image_number(&self) -> anyhow::Result<i64> {
-        Db::next_image_number(self)
+        on_backend!(self, t => t.next_image_number())
     }
 
-    #[inline]
     fn image(&self, account_id: i64, number: i64) -> anyhow::Result<Option<Image>> {
-        Db::image(self, account_id, number)
+        on_backend!(self, t => t.image(account_id, number))
     }
 
-    #[inline]
     fn images(&self, account_id: i64) -> anyhow::Result<Vec<ImageRecord>> {
-        Db::images(self, account_id)
+        on_backend!(self, t => t.images(account_id))
     }
 
-    #[inline]
     fn images_summary(&self, account_id: i64) -> anyhow::Result<ImagesSummary> {
-        Db::images_summary(self, account_id)
+        on_backend!(self, t => t.images_summary(account_id))
     }
 
-    #[inline]
     fn image_ids_with_prefix(&self, account_id: i64, prefix: &str, limit: u32) -> anyhow::Result<Vec<String>> {
-        Db::image_ids_with_prefix(self, account_id, prefix, limit)
+        on_backend!(self, t => t.image_ids_with_prefix(account_id, prefix, limit))
     }
 
-    #[inline]
     fn style_names(&self, account_id: i64) -> anyhow::Result<Vec<String>> {
-        Db::style_names(self, account_id)
+        on_backend!(self, t => t.style_names(account_id))
     }
 
-    #[inline]
     fn history(&self, account_id: i64) -> anyhow::Result<Vec<HistoryLine>> {
-        Db::history(self, account_id)
+        on_backend!(self, t => t.history(account_id))
     }
 
-    #[inline]
     fn history_tail(&self, account_id: i64, count: u32) -> anyhow::Result<Vec<HistoryLine>> {
-        Db::history_tail(self, account_id, count)
+        on_backend!(self, t => t.history_tail(account_id, count))
     }
 }

@@ -1,0 +1,291 @@
+//! Writes: each one added to the pending text (see [`super::sql`]) with the
+//! id the writer hands out, sent with the next read or the commit. A change
+//! the rules made is recorded by [`crate::store::record`] through [`Rows`].
+
+use anyhow::bail;
+
+use crate::rules::clock::{self, Instant};
+use crate::rules::{Change, EditOp, OperationKind, Style, Subscription, Terms};
+use crate::store::Recorded;
+use crate::store::memo::Memo;
+use crate::store::record::{self, NewCharge, NewLot, NewOrder, Rows, signed};
+
+use super::Tx;
+use super::sql::{OptInt, OptText, Text, storable};
+
+impl Rows for Tx<'_> {
+    fn memo(&self) -> Option<&Memo> {
+        self.memo
+    }
+
+    fn insert_operation(
+        &self,
+        account_id: Option<i64>,
+        at: i64,
+        kind: OperationKind,
+        summary: &str,
+        actor: Option<&str>,
+    ) -> anyhow::Result<i64> {
+        storable(&[summary, actor.unwrap_or("")])?;
+        let id = self.conn.next_id(|ids| &mut ids.operations)?;
+        self.conn.push(format_args!(
+            "INSERT INTO operations (id, account_id, at, kind, summary, actor) VALUES ({id}, {}, {at}, {}, {}, {})",
+            OptInt(account_id),
+            Text(kind.as_str()),
+            Text(summary),
+            OptText(actor)
+        ))?;
+        Ok(id)
+    }
+
+    fn insert_lot(&self, lot: &NewLot<'_>) -> anyhow::Result<i64> {
+        let id = self.conn.next_id(|ids| &mut ids.lots)?;
+        self.conn.push(format_args!(
+            "INSERT INTO lots (id, account_id, operation_id, asset, source, granted, remaining, granted_at, expires_at, subscription_id)
+             VALUES ({id}, {}, {}, {}, {}, {amount}, {amount}, {}, {}, {})",
+            lot.account_id,
+            lot.op,
+            Text(lot.asset),
+            Text(lot.source),
+            lot.at,
+            lot.expires_at,
+            OptInt(lot.subscription_id),
+            amount = lot.amount,
+        ))?;
+        Ok(id)
+    }
+
+    fn insert_entry(
+        &self,
+        op: i64,
+        account_id: i64,
+        lot: i64,
+        asset: &str,
+        delta: i64,
+        reason: &str,
+        at: i64,
+        note: Option<&str>,
+    ) -> anyhow::Result<()> {
+        storable(&[note.unwrap_or("")])?;
+        let id = self.conn.next_id(|ids| &mut ids.ledger)?;
+        self.conn.push(format_args!(
+            "INSERT INTO ledger (id, operation_id, account_id, lot_id, asset, delta, reason, at, note)
+             VALUES ({id}, {op}, {account_id}, {lot}, {}, {delta}, {}, {at}, {})",
+            Text(asset),
+            Text(reason),
+            OptText(note)
+        ))
+    }
+
+    fn take_from_lot(&self, lot_id: i64, account_id: i64, asset: &str, amount: i64) -> anyhow::Result<()> {
+        // The lot's CHECK (remaining >= 0) refuses taking more than it holds.
+        self.conn.push(format_args!(
+            "UPDATE lots SET remaining = remaining - {amount} WHERE id = {lot_id} AND account_id = {account_id} AND asset = {}",
+            Text(asset)
+        ))
+    }
+
+    fn set_lot_expiry(&self, lot_id: i64, account_id: i64, expires_at: i64) -> anyhow::Result<()> {
+        self.conn.push(format_args!(
+            "UPDATE lots SET expires_at = {expires_at} WHERE id = {lot_id} AND account_id = {account_id}"
+        ))
+    }
+
+    fn insert_order(&self, o: &NewOrder<'_>) -> anyhow::Result<()> {
+        storable(&[o.product, o.currency])?;
+        let id = self.conn.next_id(|ids| &mut ids.orders)?;
+        self.conn.push(format_args!(
+            "INSERT INTO orders (id, operation_id, account_id, product, quantity, price_cents, currency, at)
+             VALUES ({id}, {}, {}, {}, {}, {}, {}, {})",
+            o.op,
+            o.account_id,
+            Text(o.product),
+            o.quantity,
+            o.price_cents,
+            Text(o.currency),
+            o.at
+        ))
+    }
+
+    fn insert_charge(&self, c: &NewCharge<'_>) -> anyhow::Result<()> {
+        storable(&[c.currency])?;
+        let id = self.conn.next_id(|ids| &mut ids.charges)?;
+        self.conn.push(format_args!(
+            "INSERT INTO charges (id, operation_id, account_id, subscription_id, amount_cents, currency, period_start, period_end, at)
+             VALUES ({id}, {}, {}, {}, {}, {}, {}, {}, {})",
+            c.op,
+            c.account_id,
+            c.subscription_id,
+            c.amount_cents,
+            Text(c.currency),
+            c.period_start,
+            c.period_end,
+            c.at
+        ))
+    }
+
+    fn insert_subscription(
+        &self,
+        account_id: i64,
+        op: i64,
+        plan: &str,
+        terms: &Terms,
+        anchor: i64,
+    ) -> anyhow::Result<i64> {
+        storable(&[plan, &terms.currency])?;
+        let id = self.conn.next_id(|ids| &mut ids.subscriptions)?;
+        self.conn.push(format_args!(
+            "INSERT INTO subscriptions (id, account_id, operation_id, plan, interval_months, licenses_per_month,
+                credits_per_month, license_bonus_credits, rollover_cap_months, price_cents, currency, anchor,
+                deliveries, periods, status)
+             VALUES ({id}, {account_id}, {op}, {}, {}, {}, {}, {}, {}, {}, {}, {anchor}, 1, 1, 'active')",
+            Text(plan),
+            terms.interval_months,
+            signed(terms.licenses_per_month)?,
+            signed(terms.credits_per_month)?,
+            signed(terms.license_bonus_credits)?,
+            OptInt(terms.rollover_cap_months.map(i64::from)),
+            terms.price_cents,
+            Text(&terms.currency),
+        ))?;
+        Ok(id)
+    }
+
+    fn save_schedule(&self, sub: &Subscription) -> anyhow::Result<()> {
+        self.conn.push(format_args!(
+            "UPDATE subscriptions SET deliveries = {}, periods = {}, status = {}, ended_at = {}, next_event_at = {} WHERE id = {}",
+            sub.deliveries,
+            sub.periods,
+            Text(sub.status.as_str()),
+            OptInt(sub.ended_at.map(clock::to_unix)),
+            OptInt(sub.next_event().map(clock::to_unix)),
+            sub.id
+        ))
+    }
+
+    fn insert_image(&self, number: i64, account_id: i64, op: i64, style: &Style, at: i64) -> anyhow::Result<()> {
+        storable(&[style.name().unwrap_or("")])?;
+        // Images are numbered by the rules from `next_image_number`; the
+        // writer's count follows them.
+        self.conn.next_id(|ids| {
+            ids.images = ids.images.max(number);
+            &mut ids.images
+        })?;
+        self.conn.push(format_args!(
+            "INSERT INTO images (id, account_id, operation_id, style_kind, style_name, created_at)
+             VALUES ({number}, {account_id}, {op}, {}, {}, {at})",
+            Text(style.kind()),
+            OptText(style.name())
+        ))
+    }
+
+    fn insert_edit(&self, image_number: i64, op: i64, edit: EditOp, credits: i64, at: i64) -> anyhow::Result<()> {
+        let id = self.conn.next_id(|ids| &mut ids.edits)?;
+        self.conn.push(format_args!(
+            "INSERT INTO edits (id, image_id, operation_id, op, credits, at) VALUES ({id}, {image_number}, {op}, {}, {credits}, {at})",
+            Text(edit.as_str())
+        ))
+    }
+
+    fn license_image(&self, image_number: i64, account_id: i64, at: i64, op: i64) -> anyhow::Result<()> {
+        self.conn.push(format_args!(
+            "UPDATE images SET licensed_at = {at}, license_operation_id = {op}
+             WHERE id = {image_number} AND account_id = {account_id} AND licensed_at IS NULL"
+        ))
+    }
+
+    fn insert_style(&self, account_id: i64, op: i64, name: &str, credits: i64, at: i64) -> anyhow::Result<()> {
+        storable(&[name])?;
+        let id = self.conn.next_id(|ids| &mut ids.styles)?;
+        self.conn.push(format_args!(
+            "INSERT INTO styles (id, account_id, operation_id, name, credits, trained_at)
+             VALUES ({id}, {account_id}, {op}, {}, {credits}, {at})",
+            Text(name)
+        ))
+    }
+
+    fn check_account(&self, account_id: i64) -> anyhow::Result<()> {
+        let rows = self.conn.query(
+            super::verify::LOT_LEDGER_MISMATCHES,
+            &[(&account_id, postgres::types::Type::INT8)],
+        )?;
+        if let Some(row) = rows.first() {
+            let problem: String = row.try_get(0)?;
+            bail!("internal error: {problem}; nothing was changed");
+        }
+        Ok(())
+    }
+}
+
+impl Tx<'_> {
+    pub fn record(
+        &self,
+        account_id: i64,
+        at: Instant,
+        change: &Change,
+        actor: Option<&str>,
+    ) -> anyhow::Result<Recorded> {
+        record::record(self, account_id, at, change, actor)
+    }
+
+    pub fn set_clock(&self, at: Instant) -> anyhow::Result<()> {
+        self.conn.push(format_args!(
+            "UPDATE wallet SET clock = {} WHERE id = 1",
+            clock::to_unix(at)
+        ))?;
+        if let Some(memo) = self.memo {
+            memo.clock.set(Some(at));
+        }
+        Ok(())
+    }
+
+    pub fn remember_key(
+        &self,
+        key: &str,
+        request: &str,
+        human: &str,
+        json: &str,
+        at: Instant,
+        actor: Option<&str>,
+    ) -> anyhow::Result<()> {
+        storable(&[key, request, human, json, actor.unwrap_or("")])?;
+        self.conn.push(format_args!(
+            "INSERT INTO idempotency_keys (key, request, human, json, operation_at, actor) VALUES ({}, {}, {}, {}, {}, {})",
+            Text(key),
+            Text(request),
+            Text(human),
+            Text(json),
+            clock::to_unix(at),
+            OptText(actor)
+        ))
+    }
+
+    pub fn create_account(&self, handle: &str, at: Instant) -> anyhow::Result<i64> {
+        storable(&[handle])?;
+        let id = self.conn.next_id(|ids| &mut ids.accounts)?;
+        self.conn.push(format_args!(
+            "INSERT INTO accounts (id, handle, created_at) VALUES ({id}, {}, {})",
+            Text(handle),
+            clock::to_unix(at)
+        ))?;
+        if let Some(memo) = self.memo {
+            memo.remember_account(handle, id);
+        }
+        Ok(id)
+    }
+
+    pub fn record_wallet_operation(
+        &self,
+        at: Instant,
+        kind: OperationKind,
+        summary: &str,
+        actor: Option<&str>,
+    ) -> anyhow::Result<i64> {
+        self.insert_operation(None, clock::to_unix(at), kind, summary, actor)
+    }
+
+    /// Saves a subscription's new state over `before`.
+    pub fn save_subscription(&self, _before: &Subscription, after: &Subscription) -> anyhow::Result<()> {
+        self.save_schedule(after)
+    }
+}

@@ -1,0 +1,121 @@
+//! `wallet verify` on PostgreSQL: the wallet's invariants, the same as a
+//! wallet file's (the server itself keeps every reference and check).
+
+use postgres::types::Type;
+
+use crate::rules::clock;
+
+use super::Tx;
+
+/// Invariant queries: each returns one row per violation, as text (`$1`,
+/// where used, is the clock).
+const INVARIANTS: &[(&str, &str)] = &[
+    (
+        "lot remaining out of range",
+        "SELECT 'lot ' || id || ' has remaining ' || remaining || ' of ' || granted FROM lots WHERE remaining < 0 OR remaining > granted",
+    ),
+    (
+        "ledger entry on another account's lot",
+        "SELECT 'ledger entry ' || e.id || ' belongs to account ' || e.account_id || ' but lot ' || l.id || ' to account ' || l.account_id
+         FROM ledger e JOIN lots l ON l.id = e.lot_id WHERE e.account_id <> l.account_id OR e.asset <> l.asset",
+    ),
+    (
+        "usable lot past its expiry",
+        "SELECT 'lot ' || id || ' still holds ' || remaining || ' ' || asset || ' after its expiry' FROM lots
+         WHERE remaining > 0 AND expires_at <= $1",
+    ),
+    (
+        "subscription lot after its subscription ended",
+        "SELECT 'lot ' || l.id || ' still holds ' || l.remaining || ' after subscription ' || s.id || ' ended'
+         FROM lots l JOIN subscriptions s ON s.id = l.subscription_id WHERE l.remaining > 0 AND s.status = 'ended'",
+    ),
+    (
+        "ledger entry unlike its operation",
+        "SELECT 'ledger entry ' || e.id || ' of account ' || e.account_id || ' belongs to operation ' || o.id
+              || ' of account ' || coalesce(o.account_id::text, 'none') || CASE WHEN o.at <> e.at THEN ' at another instant' ELSE '' END
+         FROM ledger e JOIN operations o ON o.id = e.operation_id WHERE o.account_id IS DISTINCT FROM e.account_id OR o.at <> e.at",
+    ),
+    (
+        "image unlike its operation",
+        "SELECT 'image img-' || i.id || ' of account ' || i.account_id || ' belongs to operation ' || o.id
+              || ' of account ' || coalesce(o.account_id::text, 'none')
+         FROM images i JOIN operations o ON o.id = i.operation_id WHERE o.account_id IS DISTINCT FROM i.account_id",
+    ),
+    (
+        "a license operation that spent no license and no credits",
+        "SELECT 'operation ' || o.id || ' licensed an image but spent nothing' FROM operations o
+         WHERE o.kind = 'license' AND NOT EXISTS (SELECT 1 FROM ledger e WHERE e.operation_id = o.id AND e.reason = 'license')",
+    ),
+    (
+        "clock behind an entry",
+        "SELECT 'operation ' || id || ' is at ' || to_char(to_timestamp(at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') || ', after the clock'
+         FROM operations WHERE at > $1
+         UNION ALL SELECT 'ledger entry ' || id || ' is at ' || to_char(to_timestamp(at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') || ', after the clock'
+         FROM ledger WHERE at > $1",
+    ),
+];
+
+/// Invariants of one account (`$1` is its id), checked account by account.
+const ACCOUNT_INVARIANTS: &[(&str, &str)] = &[
+    ("lot differs from its ledger", LOT_LEDGER_MISMATCHES),
+    (
+        "account over the holding limit",
+        "SELECT 'account ' || a.handle || ' holds ' || t.held || ' ' || t.asset || ', more than 1000000000000000000'
+         FROM accounts a, (SELECT asset, sum(remaining) AS held FROM lots WHERE account_id = $1 AND remaining > 0 GROUP BY asset) t
+         WHERE a.id = $1 AND t.held > 1000000000000000000",
+    ),
+    (
+        "licensed images differ from license spends",
+        "SELECT 'account ' || a.handle || ' has ' || i.licensed || ' licensed images but ' || o.licenses || ' license operations'
+         FROM accounts a,
+              (SELECT count(*) AS licensed FROM operations o JOIN images i ON i.operation_id = o.id
+               WHERE o.account_id = $1 AND i.licensed_at IS NOT NULL) i,
+              (SELECT count(*) AS licenses FROM operations WHERE account_id = $1 AND kind = 'license') o
+         WHERE a.id = $1 AND i.licensed <> o.licenses",
+    ),
+];
+
+/// The account's lots whose remaining differs from the sum of their ledger
+/// entries, one line each. Also run after every recorded operation in debug builds.
+pub(super) const LOT_LEDGER_MISMATCHES: &str =
+    "SELECT 'lot ' || l.id || ' holds ' || l.remaining || ' but its ledger sums to ' || coalesce(t.total, 0)
+     FROM lots l LEFT JOIN (SELECT e.lot_id, sum(e.delta) AS total FROM operations o JOIN ledger e ON e.operation_id = o.id
+                            WHERE o.account_id = $1 GROUP BY e.lot_id) t ON t.lot_id = l.id
+     WHERE l.account_id = $1 AND l.remaining <> coalesce(t.total, 0)";
+
+impl Tx<'_> {
+    /// Every violation found, in words; empty when the wallet is sound.
+    pub fn verify(&self) -> anyhow::Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let now = clock::to_unix(self.clock()?);
+        for (name, sql) in INVARIANTS {
+            let rows = if sql.contains("$1") {
+                self.conn.query(sql, &[(&now, Type::INT8)])?
+            } else {
+                self.conn.query(sql, &[])?
+            };
+            for row in rows {
+                problems.push(format!("{name}: {}", row.try_get::<_, String>(0)?));
+            }
+        }
+        let mut after = 0i64;
+        loop {
+            let ids = self.conn.query(
+                "SELECT id FROM accounts WHERE id > $1 ORDER BY id LIMIT 1000",
+                &[(&after, Type::INT8)],
+            )?;
+            if ids.is_empty() {
+                return Ok(problems);
+            }
+            for row in &ids {
+                let account: i64 = row.try_get(0)?;
+                after = account;
+                for (name, sql) in ACCOUNT_INVARIANTS {
+                    for row in self.conn.query(sql, &[(&account, Type::INT8)])? {
+                        problems.push(format!("{name}: {}", row.try_get::<_, String>(0)?));
+                    }
+                }
+            }
+        }
+    }
+}
