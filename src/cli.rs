@@ -68,6 +68,7 @@ impl Command {
             | Command::Pricing(_)
             | Command::Completions { .. }
             | Command::Verify
+            | Command::Copy { .. }
             | Command::Manpage
             | Command::Help(_) => None,
         }
@@ -190,6 +191,12 @@ pub enum Command {
     Completions { shell: ShellArg },
     /// Check the wallet's integrity and invariants
     Verify,
+    /// Copy the whole wallet, ids and all, into a new file or an empty PostgreSQL database
+    Copy {
+        /// Where the copy goes: a file path, or postgres://USER@HOST/DATABASE
+        #[arg(long, value_name = "DEST")]
+        to: String,
+    },
     /// Print the man page (roff), as completions/wallet.1 holds it
     #[command(hide = true)]
     Manpage,

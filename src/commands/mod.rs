@@ -10,6 +10,7 @@ mod advance_clock;
 mod apply;
 mod buy;
 mod context;
+mod copy;
 mod idempotency;
 mod init;
 mod open;
@@ -58,7 +59,14 @@ pub(crate) enum NoWallet<'a> {
     Completions(ShellArg),
     Manpage,
     Help(&'a HelpArgs),
-    Replay { file: &'a Path, quiet: bool },
+    Replay {
+        file: &'a Path,
+        quiet: bool,
+    },
+    /// Opens the wallet and its copy's destination itself.
+    Copy {
+        to: &'a str,
+    },
 }
 
 impl Access<'_> {
@@ -97,6 +105,7 @@ pub(crate) fn access(command: &Command) -> Access<'_> {
         Command::Manpage => Access::NoWallet(NoWallet::Manpage),
         Command::Help(args) => Access::NoWallet(NoWallet::Help(args)),
         Command::Replay { file, quiet } => Access::NoWallet(NoWallet::Replay { file, quiet: *quiet }),
+        Command::Copy { to } => Access::NoWallet(NoWallet::Copy { to }),
     }
 }
 
@@ -128,6 +137,7 @@ pub(crate) fn dispatch(
         Access::NoWallet(NoWallet::Manpage) => return Ok(crate::completion::manpage()),
         Access::NoWallet(NoWallet::Help(args)) => return crate::help::run(args),
         Access::NoWallet(NoWallet::Replay { file, quiet }) => return replay::run(file, ctx, quiet),
+        Access::NoWallet(NoWallet::Copy { to }) => return copy::run(ctx, to).map(|o| o.render(ctx.json)),
         Access::Read => {
             let output = open::read(ctx, writer, |db| execute(db, ctx, command))?;
             return Ok(output.render(ctx.json));
@@ -184,6 +194,9 @@ pub fn execute(db: &impl Ledger, ctx: &Context, command: &Command) -> Result<Out
         Command::Help(_) => Err(Error::usage(replay::HELP_IN_A_SCENARIO)),
         Command::Replay { .. } => Err(Error::usage(
             "a scenario cannot replay another scenario; run them one after the other",
+        )),
+        Command::Copy { .. } => Err(Error::usage(
+            "a scenario cannot copy the wallet; copy it after the replay with: wallet copy --to DEST",
         )),
     }
 }

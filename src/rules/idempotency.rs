@@ -57,6 +57,7 @@ pub fn identity(command: &Command) -> Option<String> {
         | Command::Pricing(_)
         | Command::Completions { .. }
         | Command::Verify
+        | Command::Copy { .. }
         | Command::Manpage
         | Command::Help(_) => return None,
     };

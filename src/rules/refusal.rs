@@ -124,6 +124,11 @@ pub enum Refusal {
     )]
     KeyReused { key: String, original: String },
 
+    #[error(
+        "{destination} already holds a wallet with accounts or operations; a copy goes only into a new file or an empty database, so that nothing of either wallet is mixed or lost"
+    )]
+    NotEmpty { destination: String },
+
     #[error("{0}")]
     HoldingLimit(Box<OverLimit>),
 
@@ -144,6 +149,7 @@ impl Refusal {
             Refusal::ClockBackwards { .. } | Refusal::Clock(_) | Refusal::AlreadyInitialised { .. } => Topic::Time,
             Refusal::KeyReused { .. } => Topic::Idempotency,
             Refusal::HoldingLimit(_) | Refusal::TooLarge { .. } => Topic::Limits,
+            Refusal::NotEmpty { .. } => Topic::WalletFiles,
         }
     }
 }

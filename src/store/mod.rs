@@ -7,6 +7,7 @@
 //! server). What both share: recording a change ([`record`]), what a write
 //! remembers ([`memo`]) and putting a history together ([`history`]).
 
+mod copy;
 mod history;
 mod ledger;
 mod location;
@@ -17,6 +18,7 @@ pub mod sqlite;
 mod transaction;
 mod wallet;
 
+pub use copy::{Copied, copy};
 pub use ledger::Ledger;
 pub use location::Location;
 pub use record::Recorded;

@@ -12,6 +12,7 @@
 //! reads, batches, savepoints), [`read`], [`rows`] and [`verify`] (the
 //! queries and writes).
 
+mod copy;
 mod ids;
 mod read;
 mod rows;

@@ -11,6 +11,7 @@
 //! queries and writes), [`prepared`] and [`alloc`] (tuning of statements and memory).
 
 mod alloc;
+mod copy;
 mod explain;
 mod open;
 mod prepared;
