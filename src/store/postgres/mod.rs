@@ -6,14 +6,15 @@
 //! whole: the clock is single, ids are handed out by the writer
 //! ([`ids`]: dense, unique, kept by a copy) and nothing is lost or doubled.
 //! Writes are sent in batches: each one is added to the transaction's
-//! pending text ([`sql`]) and sent with the next read or the commit, in one
-//! round trip. One home per job: [`server`] (the address, connecting, TLS,
+//! pending writes ([`pending`], as SQL text: [`sql`]) and sent with the next
+//! read or the commit, in one round trip. One home per job: [`server`] (the address, connecting, TLS,
 //! failures in words), [`schema`] (the migrations), [`transaction`] (writes,
 //! reads, batches, savepoints), [`read`], [`rows`] and [`verify`] (the
 //! queries and writes).
 
 mod copy;
 mod ids;
+mod pending;
 mod read;
 mod rows;
 mod schema;
@@ -40,11 +41,13 @@ pub struct Store {
 struct Conn {
     client: RefCell<Client>,
     server: Server,
-    /// Writes not yet sent, as SQL text (see [`sql`]).
-    pending: RefCell<String>,
-    /// How many times pending text has been sent: a savepoint whose unit
-    /// sent nothing can be undone by forgetting its text.
+    /// Writes not yet sent (see [`pending`]).
+    pending: RefCell<pending::Pending>,
+    /// How many times pending text has been sent.
     sent: Cell<u64>,
+    /// The units of work open inside the transaction, outermost first (see
+    /// [`Tx::atomically`]).
+    units: RefCell<Vec<transaction::Unit>>,
     /// The next id of each table, read once the write needs one.
     ids: RefCell<Option<ids::Ids>>,
     /// True when the last failure was one the server asks to retry.

@@ -1,5 +1,5 @@
-//! Writes: each one added to the pending text (see [`super::sql`]) with the
-//! id the writer hands out, sent with the next read or the commit. A change
+//! Writes: each one added to the pending writes (see [`super::pending`]) with
+//! the id the writer hands out, sent with the next read or the commit. A change
 //! the rules made is recorded by [`crate::store::record`] through [`Rows`].
 
 use anyhow::bail;
@@ -11,6 +11,7 @@ use crate::store::memo::Memo;
 use crate::store::record::{self, NewCharge, NewLot, NewOrder, Rows, signed};
 
 use super::Tx;
+use super::pending::Table;
 use super::sql::{OptInt, OptText, Text, storable};
 
 impl Rows for Tx<'_> {
@@ -28,30 +29,35 @@ impl Rows for Tx<'_> {
     ) -> anyhow::Result<i64> {
         storable(&[summary, actor.unwrap_or("")])?;
         let id = self.conn.next_id(|ids| &mut ids.operations)?;
-        self.conn.push(format_args!(
-            "INSERT INTO operations (id, account_id, at, kind, summary, actor) VALUES ({id}, {}, {at}, {}, {}, {})",
-            OptInt(account_id),
-            Text(kind.as_str()),
-            Text(summary),
-            OptText(actor)
-        ))?;
+        self.conn.row(
+            Table::Operations,
+            format_args!(
+                "({id}, {}, {at}, {}, {}, {})",
+                OptInt(account_id),
+                Text(kind.as_str()),
+                Text(summary),
+                OptText(actor)
+            ),
+        )?;
         Ok(id)
     }
 
     fn insert_lot(&self, lot: &NewLot<'_>) -> anyhow::Result<i64> {
         let id = self.conn.next_id(|ids| &mut ids.lots)?;
-        self.conn.push(format_args!(
-            "INSERT INTO lots (id, account_id, operation_id, asset, source, granted, remaining, granted_at, expires_at, subscription_id)
-             VALUES ({id}, {}, {}, {}, {}, {amount}, {amount}, {}, {}, {})",
-            lot.account_id,
-            lot.op,
-            Text(lot.asset),
-            Text(lot.source),
-            lot.at,
-            lot.expires_at,
-            OptInt(lot.subscription_id),
-            amount = lot.amount,
-        ))?;
+        self.conn.row(
+            Table::Lots,
+            format_args!(
+                "({id}, {}, {}, {}, {}, {amount}, {amount}, {}, {}, {})",
+                lot.account_id,
+                lot.op,
+                Text(lot.asset),
+                Text(lot.source),
+                lot.at,
+                lot.expires_at,
+                OptInt(lot.subscription_id),
+                amount = lot.amount,
+            ),
+        )?;
         Ok(id)
     }
 
@@ -68,21 +74,21 @@ impl Rows for Tx<'_> {
     ) -> anyhow::Result<()> {
         storable(&[note.unwrap_or("")])?;
         let id = self.conn.next_id(|ids| &mut ids.ledger)?;
-        self.conn.push(format_args!(
-            "INSERT INTO ledger (id, operation_id, account_id, lot_id, asset, delta, reason, at, note)
-             VALUES ({id}, {op}, {account_id}, {lot}, {}, {delta}, {}, {at}, {})",
-            Text(asset),
-            Text(reason),
-            OptText(note)
-        ))
+        self.conn.row(
+            Table::Ledger,
+            format_args!(
+                "({id}, {op}, {account_id}, {lot}, {}, {delta}, {}, {at}, {})",
+                Text(asset),
+                Text(reason),
+                OptText(note)
+            ),
+        )
     }
 
-    fn take_from_lot(&self, lot_id: i64, account_id: i64, asset: &str, amount: i64) -> anyhow::Result<()> {
-        // The lot's CHECK (remaining >= 0) refuses taking more than it holds.
-        self.conn.push(format_args!(
-            "UPDATE lots SET remaining = remaining - {amount} WHERE id = {lot_id} AND account_id = {account_id} AND asset = {}",
-            Text(asset)
-        ))
+    fn take_from_lot(&self, lot_id: i64, account_id: i64, _asset: &str, amount: i64) -> anyhow::Result<()> {
+        // The lot's CHECK (remaining >= 0) refuses taking more than it holds;
+        // the asset is the lot's own (verify checks entries against their lots).
+        self.conn.debit(lot_id, account_id, amount)
     }
 
     fn set_lot_expiry(&self, lot_id: i64, account_id: i64, expires_at: i64) -> anyhow::Result<()> {
@@ -94,34 +100,38 @@ impl Rows for Tx<'_> {
     fn insert_order(&self, o: &NewOrder<'_>) -> anyhow::Result<()> {
         storable(&[o.product, o.currency])?;
         let id = self.conn.next_id(|ids| &mut ids.orders)?;
-        self.conn.push(format_args!(
-            "INSERT INTO orders (id, operation_id, account_id, product, quantity, price_cents, currency, at)
-             VALUES ({id}, {}, {}, {}, {}, {}, {}, {})",
-            o.op,
-            o.account_id,
-            Text(o.product),
-            o.quantity,
-            o.price_cents,
-            Text(o.currency),
-            o.at
-        ))
+        self.conn.row(
+            Table::Orders,
+            format_args!(
+                "({id}, {}, {}, {}, {}, {}, {}, {})",
+                o.op,
+                o.account_id,
+                Text(o.product),
+                o.quantity,
+                o.price_cents,
+                Text(o.currency),
+                o.at
+            ),
+        )
     }
 
     fn insert_charge(&self, c: &NewCharge<'_>) -> anyhow::Result<()> {
         storable(&[c.currency])?;
         let id = self.conn.next_id(|ids| &mut ids.charges)?;
-        self.conn.push(format_args!(
-            "INSERT INTO charges (id, operation_id, account_id, subscription_id, amount_cents, currency, period_start, period_end, at)
-             VALUES ({id}, {}, {}, {}, {}, {}, {}, {}, {})",
-            c.op,
-            c.account_id,
-            c.subscription_id,
-            c.amount_cents,
-            Text(c.currency),
-            c.period_start,
-            c.period_end,
-            c.at
-        ))
+        self.conn.row(
+            Table::Charges,
+            format_args!(
+                "({id}, {}, {}, {}, {}, {}, {}, {}, {})",
+                c.op,
+                c.account_id,
+                c.subscription_id,
+                c.amount_cents,
+                Text(c.currency),
+                c.period_start,
+                c.period_end,
+                c.at
+            ),
+        )
     }
 
     fn insert_subscription(
@@ -171,20 +181,22 @@ impl Rows for Tx<'_> {
             ids.images = ids.images.max(number);
             &mut ids.images
         })?;
-        self.conn.push(format_args!(
-            "INSERT INTO images (id, account_id, operation_id, style_kind, style_name, created_at)
-             VALUES ({number}, {account_id}, {op}, {}, {}, {at})",
-            Text(style.kind()),
-            OptText(style.name())
-        ))
+        self.conn.row(
+            Table::Images,
+            format_args!(
+                "({number}, {account_id}, {op}, {}, {}, {at})",
+                Text(style.kind()),
+                OptText(style.name())
+            ),
+        )
     }
 
     fn insert_edit(&self, image_number: i64, op: i64, edit: EditOp, credits: i64, at: i64) -> anyhow::Result<()> {
         let id = self.conn.next_id(|ids| &mut ids.edits)?;
-        self.conn.push(format_args!(
-            "INSERT INTO edits (id, image_id, operation_id, op, credits, at) VALUES ({id}, {image_number}, {op}, {}, {credits}, {at})",
-            Text(edit.as_str())
-        ))
+        self.conn.row(
+            Table::Edits,
+            format_args!("({id}, {image_number}, {op}, {}, {credits}, {at})", Text(edit.as_str())),
+        )
     }
 
     fn license_image(&self, image_number: i64, account_id: i64, at: i64, op: i64) -> anyhow::Result<()> {
@@ -197,11 +209,10 @@ impl Rows for Tx<'_> {
     fn insert_style(&self, account_id: i64, op: i64, name: &str, credits: i64, at: i64) -> anyhow::Result<()> {
         storable(&[name])?;
         let id = self.conn.next_id(|ids| &mut ids.styles)?;
-        self.conn.push(format_args!(
-            "INSERT INTO styles (id, account_id, operation_id, name, credits, trained_at)
-             VALUES ({id}, {account_id}, {op}, {}, {credits}, {at})",
-            Text(name)
-        ))
+        self.conn.row(
+            Table::Styles,
+            format_args!("({id}, {account_id}, {op}, {}, {credits}, {at})", Text(name)),
+        )
     }
 
     fn check_account(&self, account_id: i64) -> anyhow::Result<()> {
@@ -249,25 +260,27 @@ impl Tx<'_> {
         actor: Option<&str>,
     ) -> anyhow::Result<()> {
         storable(&[key, request, human, json, actor.unwrap_or("")])?;
-        self.conn.push(format_args!(
-            "INSERT INTO idempotency_keys (key, request, human, json, operation_at, actor) VALUES ({}, {}, {}, {}, {}, {})",
-            Text(key),
-            Text(request),
-            Text(human),
-            Text(json),
-            clock::to_unix(at),
-            OptText(actor)
-        ))
+        self.conn.row(
+            Table::IdempotencyKeys,
+            format_args!(
+                "({}, {}, {}, {}, {}, {})",
+                Text(key),
+                Text(request),
+                Text(human),
+                Text(json),
+                clock::to_unix(at),
+                OptText(actor)
+            ),
+        )
     }
 
     pub fn create_account(&self, handle: &str, at: Instant) -> anyhow::Result<i64> {
         storable(&[handle])?;
         let id = self.conn.next_id(|ids| &mut ids.accounts)?;
-        self.conn.push(format_args!(
-            "INSERT INTO accounts (id, handle, created_at) VALUES ({id}, {}, {})",
-            Text(handle),
-            clock::to_unix(at)
-        ))?;
+        self.conn.row(
+            Table::Accounts,
+            format_args!("({id}, {}, {})", Text(handle), clock::to_unix(at)),
+        )?;
         if let Some(memo) = self.memo {
             memo.remember_account(handle, id);
         }

@@ -4,7 +4,6 @@
 //! database has none yet); its writes wait in the pending text and go to the
 //! server with the next read or with the `COMMIT`.
 
-use std::fmt::Write as _;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail};
@@ -16,6 +15,7 @@ use crate::rules::clock::{self, Instant};
 use crate::store::memo::Memo;
 
 use super::ids::{self, Ids};
+use super::pending::{Mark, Table};
 use super::server::{Server, reason};
 use super::{Conn, Store, Tx, schema, sql};
 
@@ -26,29 +26,63 @@ pub const WRITE_ATTEMPTS: u32 = 4;
 /// The advisory lock taken by the one command that creates the schema.
 const CREATING: i64 = 0x7761_6c6c_6574;
 
+/// A unit of work open inside a transaction: it lands whole or not at all.
+/// Its savepoint reaches the server only with the first of its writes that
+/// does (a unit whose writes are all still pending is undone by forgetting
+/// them): a server slows down with every savepoint a transaction takes.
+pub(super) struct Unit {
+    /// Where the unit's writes begin among the pending ones.
+    mark: Mark,
+    /// True once its savepoint is on the server.
+    on_server: bool,
+}
+
 /// A parameter of a query with its type.
 pub(super) type Param<'a> = (&'a (dyn ToSql + Sync), Type);
 
 impl Conn {
-    /// Adds one write to the pending text; sends it all once it is large.
+    /// Adds one statement to the pending writes; sends them once they are many.
     pub(super) fn push(&self, statement: std::fmt::Arguments<'_>) -> anyhow::Result<()> {
-        let full = {
-            let mut pending = self.pending.borrow_mut();
-            pending
-                .write_fmt(statement)
-                .map_err(|_| anyhow!("cannot write a statement"))?;
-            pending.push_str(";\n");
-            pending.len() >= sql::SEND_AT
-        };
+        self.pending.borrow_mut().statement(statement)?;
+        self.send_if_full()
+    }
+
+    /// Adds one new row of `table` to the pending writes.
+    pub(super) fn row(&self, table: Table, values: std::fmt::Arguments<'_>) -> anyhow::Result<()> {
+        self.pending.borrow_mut().row(table, values)?;
+        self.send_if_full()
+    }
+
+    /// Adds one debit from a lot to the pending writes.
+    pub(super) fn debit(&self, lot: i64, account: i64, amount: i64) -> anyhow::Result<()> {
+        self.pending.borrow_mut().debit(lot, account, amount);
+        self.send_if_full()
+    }
+
+    fn send_if_full(&self) -> anyhow::Result<()> {
+        let full = self.pending.borrow().size() >= sql::SEND_AT;
         if full { self.send() } else { Ok(()) }
     }
 
-    /// Sends the pending text, if any, in one round trip.
+    /// Sends the pending writes, if any, in one round trip. An open unit
+    /// with writes among them gets its savepoint on the server first.
     pub(super) fn send(&self) -> anyhow::Result<()> {
-        let text = std::mem::take(&mut *self.pending.borrow_mut());
-        if text.is_empty() {
+        let pending = std::mem::take(&mut *self.pending.borrow_mut());
+        if pending.is_empty() {
             return Ok(());
         }
+        let mut text = String::with_capacity(pending.size() + 1024);
+        let mut from = Mark::default();
+        for unit in self.units.borrow_mut().iter_mut() {
+            if !unit.on_server && pending.written_since(&unit.mark) {
+                pending.text(&from, &unit.mark, &mut text);
+                text.push_str("SAVEPOINT line;\n");
+                from = unit.mark.clone();
+                unit.on_server = true;
+            }
+            unit.mark = Mark::default();
+        }
+        pending.text(&from, &pending.mark(), &mut text);
         self.sent.set(self.sent.get() + 1);
         self.client
             .borrow_mut()
@@ -95,6 +129,7 @@ impl Conn {
     /// Ends the open transaction, keeping nothing of it.
     fn roll_back(&self) {
         self.pending.borrow_mut().clear();
+        self.units.borrow_mut().clear();
         *self.ids.borrow_mut() = None;
         let _ = self.client.borrow_mut().batch_execute("ROLLBACK");
     }
@@ -176,6 +211,7 @@ impl Store {
                 server: server.clone(),
                 pending: std::cell::RefCell::default(),
                 sent: std::cell::Cell::new(0),
+                units: std::cell::RefCell::default(),
                 ids: std::cell::RefCell::new(None),
                 retry: std::cell::Cell::new(false),
             },
@@ -370,19 +406,27 @@ impl Drop for Batch<'_> {
 }
 
 impl Tx<'_> {
-    /// Runs `f` inside a savepoint: on error everything `f` did is undone
-    /// and the surrounding transaction goes on.
+    /// Runs `f` as one unit (see [`Unit`]): on error everything `f` did is
+    /// undone and the surrounding transaction goes on.
     pub fn atomically<T, E>(&self, f: impl FnOnce(&Self) -> Result<T, E>) -> Result<T, E>
     where
         E: From<anyhow::Error>,
     {
         let conn = self.conn;
-        let mark = conn.pending.borrow().len();
-        let (sent, ids) = (conn.sent.get(), *conn.ids.borrow());
-        conn.push(format_args!("SAVEPOINT line"))?;
-        match f(self) {
+        let ids = *conn.ids.borrow();
+        let mark = conn.pending.borrow().mark();
+        conn.units.borrow_mut().push(Unit { mark, on_server: false });
+        let value = f(self);
+        let unit = conn
+            .units
+            .borrow_mut()
+            .pop()
+            .ok_or_else(|| anyhow!("internal error: a unit of work was closed twice"))?;
+        match value {
             Ok(value) => {
-                conn.push(format_args!("RELEASE SAVEPOINT line"))?;
+                if unit.on_server {
+                    conn.push(format_args!("RELEASE SAVEPOINT line"))?;
+                }
                 Ok(value)
             }
             Err(e) => {
@@ -390,13 +434,12 @@ impl Tx<'_> {
                     memo.forget();
                 }
                 *conn.ids.borrow_mut() = ids;
-                if conn.sent.get() == sent {
-                    // Nothing of the unit reached the server.
-                    conn.pending.borrow_mut().truncate(mark);
-                } else {
+                if unit.on_server {
                     conn.pending.borrow_mut().clear();
                     conn.push(format_args!("ROLLBACK TO SAVEPOINT line"))?;
                     conn.push(format_args!("RELEASE SAVEPOINT line"))?;
+                } else {
+                    conn.pending.borrow_mut().truncate(&unit.mark);
                 }
                 Err(e)
             }
