@@ -193,7 +193,7 @@ pub enum Command {
     Verify,
     /// Copy the whole wallet, ids and all, into a new file or an empty PostgreSQL database
     Copy {
-        /// Where the copy goes: a file path, or postgres://USER@HOST/DATABASE
+        /// Where the copy goes: a file path, or `postgres://USER@HOST/DATABASE`
         #[arg(long, value_name = "DEST")]
         to: String,
     },

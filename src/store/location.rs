@@ -12,7 +12,7 @@ use super::postgres::Server;
 pub enum Location {
     Memory,
     File(PathBuf),
-    Server(Server),
+    Server(Box<Server>),
 }
 
 impl Location {
@@ -21,7 +21,7 @@ impl Location {
         Ok(if text == ":memory:" {
             Location::Memory
         } else if Server::is_address(text) {
-            Location::Server(Server::parse(text)?)
+            Location::Server(Box::new(Server::parse(text)?))
         } else {
             Location::File(PathBuf::from(text))
         })

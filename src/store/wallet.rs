@@ -31,7 +31,7 @@ const CREATE_ATTEMPTS: u32 = 3;
 pub enum Wallet {
     Sqlite(sqlite::Store),
     Postgres {
-        store: postgres::Store,
+        store: Box<postgres::Store>,
         /// The clock a wallet created by this connection's first write starts at.
         created_clock: Instant,
     },
@@ -43,7 +43,7 @@ impl Wallet {
     pub fn open_for_reading(location: &Location, now: Instant) -> anyhow::Result<Wallet> {
         let found = match location {
             Location::Server(server) => postgres::Store::open_read_only(server)?.map(|store| Wallet::Postgres {
-                store,
+                store: Box::new(store),
                 created_clock: now,
             }),
             _ => sqlite::Store::open_read_only(location, now)?.map(Wallet::Sqlite),
@@ -63,7 +63,7 @@ impl Wallet {
             Location::Server(server) => {
                 let store = postgres::Store::open_read_only(server).ok().flatten()?;
                 Some(Wallet::Postgres {
-                    store,
+                    store: Box::new(store),
                     created_clock: crate::rules::clock::from_unix(0)?,
                 })
             }
@@ -78,7 +78,10 @@ impl Wallet {
             Location::Server(server) => {
                 let mut store = postgres::Store::connect(server)?;
                 store.create_if_missing(created_clock)?;
-                Ok(Wallet::Postgres { store, created_clock })
+                Ok(Wallet::Postgres {
+                    store: Box::new(store),
+                    created_clock,
+                })
             }
             _ => sqlite::Store::open_published(location, created_clock).map(Wallet::Sqlite),
         }
@@ -102,7 +105,7 @@ impl Wallet {
     {
         if let Location::Server(server) = location {
             let mut wallet = Wallet::Postgres {
-                store: postgres::Store::connect(server)?,
+                store: Box::new(postgres::Store::connect(server)?),
                 created_clock,
             };
             let mut attempt = 1;

@@ -138,9 +138,9 @@ impl Conn {
     /// gets its schema and its row (its clock at `created_clock`) in this
     /// same transaction. Returns the count of writes committed so far.
     fn begin_write(&self, created_clock: Instant) -> anyhow::Result<i64> {
+        const LOCK: &str = "SELECT schema, writes FROM wallet WHERE id = 1 FOR UPDATE";
         *self.ids.borrow_mut() = None;
         self.send()?;
-        const LOCK: &str = "SELECT schema, writes FROM wallet WHERE id = 1 FOR UPDATE";
         let locked = self.client.borrow_mut().simple_query(&format!("BEGIN; {LOCK}"));
         let messages = match locked {
             Ok(messages) => messages,
