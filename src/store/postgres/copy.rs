@@ -2,9 +2,6 @@
 //! read a page at a time in key order, and rows written with `COPY … FROM
 //! STDIN` in chunks of about a megabyte.
 
-use std::fmt::Write as _;
-use std::io::Write as _;
-
 use anyhow::{Context, anyhow};
 use postgres::types::Type;
 
@@ -12,7 +9,7 @@ use crate::rules::clock::{self, Instant};
 use crate::store::copy::{Sink, Table, Value};
 
 use super::Tx;
-use super::sql::storable;
+use super::sql::{Cell, copy_field, storable};
 
 /// Rows read per query.
 const PAGE: i64 = 10_000;
@@ -118,17 +115,12 @@ impl Copy<'_> {
         }
         let conn = self.tx.conn;
         conn.send()?;
-        let mut client = conn.client.borrow_mut();
-        let statement = format!(
-            "COPY {} ({}) FROM STDIN",
+        conn.copy_in(
+            &mut conn.client.borrow_mut(),
             self.table.name,
-            self.table.columns.join(", ")
-        );
-        let mut writer = client.copy_in(&statement).map_err(|e| conn.failed(&e))?;
-        writer
-            .write_all(self.text.as_bytes())
-            .with_context(|| format!("cannot copy rows into {}", self.table.name))?;
-        writer.finish().map_err(|e| conn.failed(&e))?;
+            &self.table.columns.join(", "),
+            &self.text,
+        )?;
         self.text.clear();
         Ok(())
     }
@@ -140,24 +132,15 @@ impl Sink for Copy<'_> {
             if i > 0 {
                 self.text.push('\t');
             }
-            match value {
-                Value::Int(n) => {
-                    let _ = write!(self.text, "{n}");
-                }
-                Value::Null => self.text.push_str("\\N"),
-                Value::Text(t) => {
-                    storable(&[t])?;
-                    for c in t.chars() {
-                        match c {
-                            '\\' => self.text.push_str("\\\\"),
-                            '\t' => self.text.push_str("\\t"),
-                            '\n' => self.text.push_str("\\n"),
-                            '\r' => self.text.push_str("\\r"),
-                            c => self.text.push(c),
-                        }
-                    }
-                }
+            let cell = match value {
+                Value::Int(n) => Cell::Int(*n),
+                Value::Text(t) => Cell::Text(t),
+                Value::Null => Cell::Null,
+            };
+            if let Cell::Text(t) = cell {
+                storable(&[t])?;
             }
+            copy_field(&mut self.text, cell);
         }
         self.text.push('\n');
         if self.text.len() >= CHUNK {

@@ -15,6 +15,8 @@ use std::fmt::Write as _;
 
 use anyhow::anyhow;
 
+use super::sql::{Cell, copy_field, storable};
+
 /// The tables rows are inserted into in bulk, in the order they are sent.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Table {
@@ -32,31 +34,52 @@ pub(super) enum Table {
 
 const TABLES: usize = 10;
 
+/// Rows of one table at least this many in one send go by `COPY`, which
+/// the server takes faster than an `INSERT` it must parse and plan.
+const COPY_AT: usize = 64;
+
 impl Table {
-    fn insert(self) -> &'static str {
+    const ALL: [Table; TABLES] = [
+        Table::Accounts,
+        Table::Operations,
+        Table::Lots,
+        Table::Ledger,
+        Table::Orders,
+        Table::Charges,
+        Table::Styles,
+        Table::Images,
+        Table::Edits,
+        Table::IdempotencyKeys,
+    ];
+
+    /// The table's name and its columns as rows give them.
+    pub(super) fn columns(self) -> (&'static str, &'static str) {
         match self {
-            Table::Accounts => "INSERT INTO accounts (id, handle, created_at) VALUES ",
-            Table::Operations => "INSERT INTO operations (id, account_id, at, kind, summary, actor) VALUES ",
-            Table::Lots => {
-                "INSERT INTO lots (id, account_id, operation_id, asset, source, granted, remaining, granted_at, expires_at, subscription_id) VALUES "
-            }
-            Table::Ledger => {
-                "INSERT INTO ledger (id, operation_id, account_id, lot_id, asset, delta, reason, at, note) VALUES "
-            }
-            Table::Orders => {
-                "INSERT INTO orders (id, operation_id, account_id, product, quantity, price_cents, currency, at) VALUES "
-            }
-            Table::Charges => {
-                "INSERT INTO charges (id, operation_id, account_id, subscription_id, amount_cents, currency, period_start, period_end, at) VALUES "
-            }
-            Table::Styles => "INSERT INTO styles (id, account_id, operation_id, name, credits, trained_at) VALUES ",
-            Table::Images => {
-                "INSERT INTO images (id, account_id, operation_id, style_kind, style_name, created_at) VALUES "
-            }
-            Table::Edits => "INSERT INTO edits (id, image_id, operation_id, op, credits, at) VALUES ",
-            Table::IdempotencyKeys => {
-                "INSERT INTO idempotency_keys (key, request, human, json, operation_at, actor) VALUES "
-            }
+            Table::Accounts => ("accounts", "id, handle, created_at"),
+            Table::Operations => ("operations", "id, account_id, at, kind, summary, actor"),
+            Table::Lots => (
+                "lots",
+                "id, account_id, operation_id, asset, source, granted, remaining, granted_at, expires_at, subscription_id",
+            ),
+            Table::Ledger => (
+                "ledger",
+                "id, operation_id, account_id, lot_id, asset, delta, reason, at, note",
+            ),
+            Table::Orders => (
+                "orders",
+                "id, operation_id, account_id, product, quantity, price_cents, currency, at",
+            ),
+            Table::Charges => (
+                "charges",
+                "id, operation_id, account_id, subscription_id, amount_cents, currency, period_start, period_end, at",
+            ),
+            Table::Styles => ("styles", "id, account_id, operation_id, name, credits, trained_at"),
+            Table::Images => (
+                "images",
+                "id, account_id, operation_id, style_kind, style_name, created_at",
+            ),
+            Table::Edits => ("edits", "id, image_id, operation_id, op, credits, at"),
+            Table::IdempotencyKeys => ("idempotency_keys", "key, request, human, json, operation_at, actor"),
         }
     }
 }
@@ -67,8 +90,12 @@ type Debit = (i64, i64, i64);
 /// The writes waiting to be sent.
 #[derive(Default)]
 pub(super) struct Pending {
-    /// Per table, its new rows as `,(…)` each.
+    /// Per table, its new rows as `,(…)` each (for an `INSERT`)…
     rows: [String; TABLES],
+    /// …and as lines of `COPY` text,
+    copy: [String; TABLES],
+    /// and how many.
+    counts: [usize; TABLES],
     debits: Vec<Debit>,
     /// Every other statement, each ended by `;`.
     ordered: String,
@@ -78,16 +105,38 @@ pub(super) struct Pending {
 #[derive(Debug, Clone, Default)]
 pub(super) struct Mark {
     rows: [usize; TABLES],
+    copy: [usize; TABLES],
+    counts: [usize; TABLES],
     debits: usize,
     ordered: usize,
 }
 
 impl Pending {
-    /// Adds a row to `table`: `values` is its parenthesised list.
-    pub(super) fn row(&mut self, table: Table, values: std::fmt::Arguments<'_>) -> anyhow::Result<()> {
-        let rows = &mut self.rows[table as usize];
-        rows.push(',');
-        rows.write_fmt(values).map_err(|_| anyhow!("cannot write a row"))
+    /// Adds a row to `table`, its values in the order of [`Table::columns`].
+    pub(super) fn row(&mut self, table: Table, cells: &[Cell<'_>]) -> anyhow::Result<()> {
+        let texts: Vec<&str> = cells
+            .iter()
+            .filter_map(|c| match c {
+                Cell::Text(t) => Some(*t),
+                _ => None,
+            })
+            .collect();
+        storable(&texts)?;
+        let i = table as usize;
+        let (rows, copy) = (&mut self.rows[i], &mut self.copy[i]);
+        rows.push_str(",(");
+        for (n, cell) in cells.iter().enumerate() {
+            if n > 0 {
+                rows.push_str(", ");
+                copy.push('\t');
+            }
+            write!(rows, "{cell}").map_err(|_| anyhow!("cannot write a row"))?;
+            copy_field(copy, *cell);
+        }
+        rows.push(')');
+        copy.push('\n');
+        self.counts[i] += 1;
+        Ok(())
     }
 
     pub(super) fn debit(&mut self, lot: i64, account: i64, amount: i64) {
@@ -114,6 +163,8 @@ impl Pending {
     pub(super) fn mark(&self) -> Mark {
         Mark {
             rows: std::array::from_fn(|i| self.rows[i].len()),
+            copy: std::array::from_fn(|i| self.copy[i].len()),
+            counts: self.counts,
             debits: self.debits.len(),
             ordered: self.ordered.len(),
         }
@@ -131,6 +182,10 @@ impl Pending {
         for (rows, m) in self.rows.iter_mut().zip(mark.rows) {
             rows.truncate(m);
         }
+        for (copy, m) in self.copy.iter_mut().zip(mark.copy) {
+            copy.truncate(m);
+        }
+        self.counts = mark.counts;
         self.debits.truncate(mark.debits);
         self.ordered.truncate(mark.ordered);
     }
@@ -139,27 +194,29 @@ impl Pending {
         self.truncate(&Mark::default());
     }
 
-    /// The writes between two marks as SQL, appended to `out`.
-    pub(super) fn text(&self, from: &Mark, to: &Mark, out: &mut String) {
-        let tables = [
-            Table::Accounts,
-            Table::Operations,
-            Table::Lots,
-            Table::Ledger,
-            Table::Orders,
-            Table::Charges,
-            Table::Styles,
-            Table::Images,
-            Table::Edits,
-            Table::IdempotencyKeys,
-        ];
-        for table in tables {
+    /// The tables with so many new rows that they are best sent by `COPY`,
+    /// each with its rows as `COPY` text: all of them, in one send with no
+    /// savepoint in it.
+    pub(super) fn bulk(&self) -> Vec<(Table, &str)> {
+        Table::ALL
+            .into_iter()
+            .filter(|t| self.counts[*t as usize] >= COPY_AT)
+            .map(|t| (t, self.copy[t as usize].as_str()))
+            .collect()
+    }
+
+    /// The writes between two marks as SQL, appended to `out`, but for the
+    /// new rows of the tables in `sent` (already sent by `COPY`).
+    pub(super) fn text(&self, from: &Mark, to: &Mark, sent: &[Table], out: &mut String) {
+        for table in Table::ALL {
+            if sent.iter().any(|t| *t as usize == table as usize) {
+                continue;
+            }
             let i = table as usize;
             let rows = &self.rows[i][from.rows[i]..to.rows[i]];
             if let Some(rows) = rows.strip_prefix(',') {
-                out.push_str(table.insert());
-                out.push_str(rows);
-                out.push_str(";\n");
+                let (name, columns) = table.columns();
+                let _ = write!(out, "INSERT INTO {name} ({columns}) VALUES {rows};\n");
             }
         }
         let debits = &self.debits[from.debits..to.debits];
@@ -175,7 +232,7 @@ impl Pending {
                 if n > 0 {
                     out.push(',');
                 }
-                let _ = write!(out, "({lot}::bigint, {account}::bigint, {amount}::bigint)");
+                let _ = write!(out, "({lot}, {account}, {amount})");
             }
             out.push_str(") AS d (lot, account, amount) WHERE lots.id = d.lot AND lots.account_id = d.account;\n");
         }
@@ -190,37 +247,50 @@ mod tests {
     #[test]
     fn rows_are_sent_per_table_and_debits_summed_per_lot() {
         let mut p = Pending::default();
-        p.row(Table::Ledger, format_args!("(1)")).expect("row");
+        p.row(Table::Ledger, &[Cell::Int(1)]).expect("row");
         p.statement(format_args!("UPDATE wallet SET clock = 5"))
             .expect("statement");
         p.debit(7, 1, 3);
-        p.row(Table::Operations, format_args!("(2)")).expect("row");
+        p.row(Table::Operations, &[Cell::Int(2)]).expect("row");
         let mark = p.mark();
         p.debit(7, 1, 4);
-        p.row(Table::Operations, format_args!("(3)")).expect("row");
+        p.row(Table::Operations, &[Cell::Int(3), Cell::Text("it's")])
+            .expect("row");
         let mut all = String::new();
-        p.text(&Mark::default(), &p.mark(), &mut all);
+        p.text(&Mark::default(), &p.mark(), &[], &mut all);
         assert_eq!(
             all,
-            "INSERT INTO operations (id, account_id, at, kind, summary, actor) VALUES (2),(3);\n\
+            "INSERT INTO operations (id, account_id, at, kind, summary, actor) VALUES (2),(3, E'it''s');\n\
              INSERT INTO ledger (id, operation_id, account_id, lot_id, asset, delta, reason, at, note) VALUES (1);\n\
-             UPDATE lots SET remaining = remaining - d.amount FROM (VALUES (7::bigint, 1::bigint, 7::bigint)) AS d (lot, account, amount) WHERE lots.id = d.lot AND lots.account_id = d.account;\n\
+             UPDATE lots SET remaining = remaining - d.amount FROM (VALUES (7, 1, 7)) AS d (lot, account, amount) WHERE lots.id = d.lot AND lots.account_id = d.account;\n\
              UPDATE wallet SET clock = 5;\n"
         );
         let mut after = String::new();
-        p.text(&mark, &p.mark(), &mut after);
+        p.text(&mark, &p.mark(), &[], &mut after);
         assert!(
-            after.starts_with("INSERT INTO operations (id, account_id, at, kind, summary, actor) VALUES (3);"),
+            after
+                .starts_with("INSERT INTO operations (id, account_id, at, kind, summary, actor) VALUES (3, E'it''s');"),
             "{after}"
         );
+        let mut without = String::new();
+        p.text(&Mark::default(), &p.mark(), &[Table::Operations], &mut without);
+        assert!(!without.contains("INSERT INTO operations"), "{without}");
         assert!(p.written_since(&mark));
         p.truncate(&mark);
         assert!(!p.written_since(&mark));
         let mut before = String::new();
-        p.text(&Mark::default(), &p.mark(), &mut before);
+        p.text(&Mark::default(), &p.mark(), &[], &mut before);
         assert!(
-            before.contains("VALUES (2);") && before.contains("(7::bigint, 1::bigint, 3::bigint)"),
+            before.contains("VALUES (2);") && before.contains("(7, 1, 3)"),
             "{before}"
         );
+        assert!(p.bulk().is_empty(), "two rows go by INSERT");
+        for n in 0..64 {
+            p.row(Table::Images, &[Cell::Int(n), Cell::Null, Cell::Text("a\tb")])
+                .expect("row");
+        }
+        let bulk = p.bulk();
+        assert_eq!(bulk.len(), 1);
+        assert!(bulk[0].1.starts_with("0\t\\N\ta\\tb\n1\t"), "{}", bulk[0].1);
     }
 }

@@ -12,7 +12,7 @@ use crate::store::record::{self, NewCharge, NewLot, NewOrder, Rows, signed};
 
 use super::Tx;
 use super::pending::Table;
-use super::sql::{OptInt, OptText, Text, storable};
+use super::sql::{OptInt, Text, storable};
 
 impl Rows for Tx<'_> {
     fn memo(&self) -> Option<&Memo> {
@@ -27,17 +27,17 @@ impl Rows for Tx<'_> {
         summary: &str,
         actor: Option<&str>,
     ) -> anyhow::Result<i64> {
-        storable(&[summary, actor.unwrap_or("")])?;
         let id = self.conn.next_id(|ids| &mut ids.operations)?;
         self.conn.row(
             Table::Operations,
-            format_args!(
-                "({id}, {}, {at}, {}, {}, {})",
-                OptInt(account_id),
-                Text(kind.as_str()),
-                Text(summary),
-                OptText(actor)
-            ),
+            &[
+                id.into(),
+                account_id.into(),
+                at.into(),
+                kind.as_str().into(),
+                summary.into(),
+                actor.into(),
+            ],
         )?;
         Ok(id)
     }
@@ -46,17 +46,18 @@ impl Rows for Tx<'_> {
         let id = self.conn.next_id(|ids| &mut ids.lots)?;
         self.conn.row(
             Table::Lots,
-            format_args!(
-                "({id}, {}, {}, {}, {}, {amount}, {amount}, {}, {}, {})",
-                lot.account_id,
-                lot.op,
-                Text(lot.asset),
-                Text(lot.source),
-                lot.at,
-                lot.expires_at,
-                OptInt(lot.subscription_id),
-                amount = lot.amount,
-            ),
+            &[
+                id.into(),
+                lot.account_id.into(),
+                lot.op.into(),
+                lot.asset.into(),
+                lot.source.into(),
+                lot.amount.into(),
+                lot.amount.into(),
+                lot.at.into(),
+                lot.expires_at.into(),
+                lot.subscription_id.into(),
+            ],
         )?;
         Ok(id)
     }
@@ -72,16 +73,20 @@ impl Rows for Tx<'_> {
         at: i64,
         note: Option<&str>,
     ) -> anyhow::Result<()> {
-        storable(&[note.unwrap_or("")])?;
         let id = self.conn.next_id(|ids| &mut ids.ledger)?;
         self.conn.row(
             Table::Ledger,
-            format_args!(
-                "({id}, {op}, {account_id}, {lot}, {}, {delta}, {}, {at}, {})",
-                Text(asset),
-                Text(reason),
-                OptText(note)
-            ),
+            &[
+                id.into(),
+                op.into(),
+                account_id.into(),
+                lot.into(),
+                asset.into(),
+                delta.into(),
+                reason.into(),
+                at.into(),
+                note.into(),
+            ],
         )
     }
 
@@ -98,39 +103,37 @@ impl Rows for Tx<'_> {
     }
 
     fn insert_order(&self, o: &NewOrder<'_>) -> anyhow::Result<()> {
-        storable(&[o.product, o.currency])?;
         let id = self.conn.next_id(|ids| &mut ids.orders)?;
         self.conn.row(
             Table::Orders,
-            format_args!(
-                "({id}, {}, {}, {}, {}, {}, {}, {})",
-                o.op,
-                o.account_id,
-                Text(o.product),
-                o.quantity,
-                o.price_cents,
-                Text(o.currency),
-                o.at
-            ),
+            &[
+                id.into(),
+                o.op.into(),
+                o.account_id.into(),
+                o.product.into(),
+                o.quantity.into(),
+                o.price_cents.into(),
+                o.currency.into(),
+                o.at.into(),
+            ],
         )
     }
 
     fn insert_charge(&self, c: &NewCharge<'_>) -> anyhow::Result<()> {
-        storable(&[c.currency])?;
         let id = self.conn.next_id(|ids| &mut ids.charges)?;
         self.conn.row(
             Table::Charges,
-            format_args!(
-                "({id}, {}, {}, {}, {}, {}, {}, {}, {})",
-                c.op,
-                c.account_id,
-                c.subscription_id,
-                c.amount_cents,
-                Text(c.currency),
-                c.period_start,
-                c.period_end,
-                c.at
-            ),
+            &[
+                id.into(),
+                c.op.into(),
+                c.account_id.into(),
+                c.subscription_id.into(),
+                c.amount_cents.into(),
+                c.currency.into(),
+                c.period_start.into(),
+                c.period_end.into(),
+                c.at.into(),
+            ],
         )
     }
 
@@ -174,7 +177,6 @@ impl Rows for Tx<'_> {
     }
 
     fn insert_image(&self, number: i64, account_id: i64, op: i64, style: &Style, at: i64) -> anyhow::Result<()> {
-        storable(&[style.name().unwrap_or("")])?;
         // Images are numbered by the rules from `next_image_number`; the
         // writer's count follows them.
         self.conn.next_id(|ids| {
@@ -183,11 +185,14 @@ impl Rows for Tx<'_> {
         })?;
         self.conn.row(
             Table::Images,
-            format_args!(
-                "({number}, {account_id}, {op}, {}, {}, {at})",
-                Text(style.kind()),
-                OptText(style.name())
-            ),
+            &[
+                number.into(),
+                account_id.into(),
+                op.into(),
+                style.kind().into(),
+                style.name().into(),
+                at.into(),
+            ],
         )
     }
 
@@ -195,7 +200,14 @@ impl Rows for Tx<'_> {
         let id = self.conn.next_id(|ids| &mut ids.edits)?;
         self.conn.row(
             Table::Edits,
-            format_args!("({id}, {image_number}, {op}, {}, {credits}, {at})", Text(edit.as_str())),
+            &[
+                id.into(),
+                image_number.into(),
+                op.into(),
+                edit.as_str().into(),
+                credits.into(),
+                at.into(),
+            ],
         )
     }
 
@@ -207,11 +219,17 @@ impl Rows for Tx<'_> {
     }
 
     fn insert_style(&self, account_id: i64, op: i64, name: &str, credits: i64, at: i64) -> anyhow::Result<()> {
-        storable(&[name])?;
         let id = self.conn.next_id(|ids| &mut ids.styles)?;
         self.conn.row(
             Table::Styles,
-            format_args!("({id}, {account_id}, {op}, {}, {credits}, {at})", Text(name)),
+            &[
+                id.into(),
+                account_id.into(),
+                op.into(),
+                name.into(),
+                credits.into(),
+                at.into(),
+            ],
         )
     }
 
@@ -259,28 +277,23 @@ impl Tx<'_> {
         at: Instant,
         actor: Option<&str>,
     ) -> anyhow::Result<()> {
-        storable(&[key, request, human, json, actor.unwrap_or("")])?;
         self.conn.row(
             Table::IdempotencyKeys,
-            format_args!(
-                "({}, {}, {}, {}, {}, {})",
-                Text(key),
-                Text(request),
-                Text(human),
-                Text(json),
-                clock::to_unix(at),
-                OptText(actor)
-            ),
+            &[
+                key.into(),
+                request.into(),
+                human.into(),
+                json.into(),
+                clock::to_unix(at).into(),
+                actor.into(),
+            ],
         )
     }
 
     pub fn create_account(&self, handle: &str, at: Instant) -> anyhow::Result<i64> {
-        storable(&[handle])?;
         let id = self.conn.next_id(|ids| &mut ids.accounts)?;
-        self.conn.row(
-            Table::Accounts,
-            format_args!("({id}, {}, {})", Text(handle), clock::to_unix(at)),
-        )?;
+        self.conn
+            .row(Table::Accounts, &[id.into(), handle.into(), clock::to_unix(at).into()])?;
         if let Some(memo) = self.memo {
             memo.remember_account(handle, id);
         }

@@ -11,7 +11,7 @@ use anyhow::anyhow;
 use postgres::config::{Host, SslMode};
 use postgres::{Client, Config};
 
-use crate::shown::shown;
+use crate::shown::{shown, shown_lines};
 
 /// How long connecting to a server may take before the command gives up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -133,7 +133,7 @@ fn shown_address(config: &Config) -> String {
 /// (it never holds the password) with its SQLSTATE.
 pub(super) fn reason(e: &postgres::Error) -> String {
     if let Some(db) = e.as_db_error() {
-        return format!("the server said: {} ({})", shown(db.message()), db.code().code());
+        return format!("the server said: {} ({})", shown_lines(db.message()), db.code().code());
     }
     if e.is_closed() {
         return "the connection to the server was lost".to_owned();
@@ -144,7 +144,7 @@ pub(super) fn reason(e: &postgres::Error) -> String {
         text = format!("{text}: {cause}");
         source = cause.source();
     }
-    shown(&text).to_string()
+    shown_lines(&text)
 }
 
 /// TLS as `sslmode=require` means it: the connection is encrypted, and (as

@@ -27,18 +27,6 @@ impl Display for Text<'_> {
     }
 }
 
-/// A text value or NULL.
-pub(super) struct OptText<'a>(pub(super) Option<&'a str>);
-
-impl Display for OptText<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(t) => Text(t).fmt(f),
-            None => f.write_str("NULL"),
-        }
-    }
-}
-
 /// A number or NULL.
 pub(super) struct OptInt(pub(super) Option<i64>);
 
@@ -47,6 +35,77 @@ impl Display for OptInt {
         match self.0 {
             Some(n) => write!(f, "{n}"),
             None => f.write_str("NULL"),
+        }
+    }
+}
+
+/// One value of a new row.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Cell<'a> {
+    Int(i64),
+    Text(&'a str),
+    Null,
+}
+
+impl From<i64> for Cell<'_> {
+    fn from(n: i64) -> Self {
+        Cell::Int(n)
+    }
+}
+
+impl From<u32> for Cell<'_> {
+    fn from(n: u32) -> Self {
+        Cell::Int(i64::from(n))
+    }
+}
+
+impl From<Option<i64>> for Cell<'_> {
+    fn from(n: Option<i64>) -> Self {
+        n.map_or(Cell::Null, Cell::Int)
+    }
+}
+
+impl<'a> From<&'a str> for Cell<'a> {
+    fn from(t: &'a str) -> Self {
+        Cell::Text(t)
+    }
+}
+
+impl<'a> From<Option<&'a str>> for Cell<'a> {
+    fn from(t: Option<&'a str>) -> Self {
+        t.map_or(Cell::Null, Cell::Text)
+    }
+}
+
+impl Display for Cell<'_> {
+    /// As an SQL literal.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cell::Int(n) => write!(f, "{n}"),
+            Cell::Text(t) => Text(t).fmt(f),
+            Cell::Null => f.write_str("NULL"),
+        }
+    }
+}
+
+/// `cell` as a field of `COPY … FROM STDIN` text: `\N` for NULL, and text
+/// with its backslashes, tabs and line breaks escaped.
+pub(super) fn copy_field(out: &mut String, cell: Cell<'_>) {
+    match cell {
+        Cell::Int(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Cell::Null => out.push_str("\\N"),
+        Cell::Text(t) => {
+            for c in t.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '\t' => out.push_str("\\t"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    c => out.push(c),
+                }
+            }
         }
     }
 }
@@ -71,8 +130,13 @@ mod tests {
             Text(r"a\'; DROP TABLE x; --").to_string(),
             r"E'a\\''; DROP TABLE x; --'"
         );
-        assert_eq!(OptText(None).to_string(), "NULL");
         assert_eq!(OptInt(Some(-5)).to_string(), "-5");
         assert!(storable(&["a\0b"]).is_err());
+        let mut copied = String::new();
+        for cell in [Cell::Int(-3), Cell::Null, Cell::Text("a\tb\\c\nd")] {
+            copy_field(&mut copied, cell);
+            copied.push('|');
+        }
+        assert_eq!(copied, "-3|\\N|a\\tb\\\\c\\nd|");
     }
 }

@@ -17,6 +17,7 @@ use crate::store::memo::Memo;
 use super::ids::{self, Ids};
 use super::pending::{Mark, Table};
 use super::server::{Server, reason};
+use super::sql::Cell;
 use super::{Conn, Store, Tx, schema, sql};
 
 /// How many times a write the server could not serialise (a deadlock, a
@@ -48,8 +49,8 @@ impl Conn {
     }
 
     /// Adds one new row of `table` to the pending writes.
-    pub(super) fn row(&self, table: Table, values: std::fmt::Arguments<'_>) -> anyhow::Result<()> {
-        self.pending.borrow_mut().row(table, values)?;
+    pub(super) fn row(&self, table: Table, cells: &[Cell<'_>]) -> anyhow::Result<()> {
+        self.pending.borrow_mut().row(table, cells)?;
         self.send_if_full()
     }
 
@@ -64,8 +65,10 @@ impl Conn {
         if full { self.send() } else { Ok(()) }
     }
 
-    /// Sends the pending writes, if any, in one round trip. An open unit
-    /// with writes among them gets its savepoint on the server first.
+    /// Sends the pending writes, if any: in one round trip, but for a
+    /// table with many new rows, which goes first by `COPY`. An open unit
+    /// with writes among them gets its savepoint on the server first (and
+    /// then every row goes in the one round trip, in order).
     pub(super) fn send(&self) -> anyhow::Result<()> {
         let pending = std::mem::take(&mut *self.pending.borrow_mut());
         if pending.is_empty() {
@@ -73,21 +76,47 @@ impl Conn {
         }
         let mut text = String::with_capacity(pending.size() + 1024);
         let mut from = Mark::default();
+        let mut savepoints = false;
         for unit in self.units.borrow_mut().iter_mut() {
             if !unit.on_server && pending.written_since(&unit.mark) {
-                pending.text(&from, &unit.mark, &mut text);
+                pending.text(&from, &unit.mark, &[], &mut text);
                 text.push_str("SAVEPOINT line;\n");
                 from = unit.mark.clone();
                 unit.on_server = true;
+                savepoints = true;
             }
             unit.mark = Mark::default();
         }
-        pending.text(&from, &pending.mark(), &mut text);
+        let bulk = if savepoints { Vec::new() } else { pending.bulk() };
         self.sent.set(self.sent.get() + 1);
-        self.client
-            .borrow_mut()
-            .batch_execute(&text)
-            .map_err(|e| self.failed(&e))
+        let mut client = self.client.borrow_mut();
+        for (table, rows) in &bulk {
+            let (name, columns) = table.columns();
+            self.copy_in(&mut client, name, columns, rows)?;
+        }
+        let sent: Vec<Table> = bulk.iter().map(|(t, _)| *t).collect();
+        pending.text(&from, &pending.mark(), &sent, &mut text);
+        if text.is_empty() {
+            return Ok(());
+        }
+        client.batch_execute(&text).map_err(|e| self.failed(&e))
+    }
+
+    /// Loads `rows`, lines of `COPY` text, into `table`'s `columns`.
+    pub(super) fn copy_in(
+        &self,
+        client: &mut postgres::Client,
+        table: &str,
+        columns: &str,
+        rows: &str,
+    ) -> anyhow::Result<()> {
+        let mut writer = client
+            .copy_in(&format!("COPY {table} ({columns}) FROM STDIN"))
+            .map_err(|e| self.failed(&e))?;
+        std::io::Write::write_all(&mut writer, rows.as_bytes())
+            .map_err(|e| anyhow!("the wallet database {} failed while rows were sent: {e}", self.server))?;
+        writer.finish().map_err(|e| self.failed(&e))?;
+        Ok(())
     }
 
     /// Runs a query after the pending text; its rows.

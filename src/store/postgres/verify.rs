@@ -1,5 +1,6 @@
-//! `wallet verify` on PostgreSQL: the wallet's invariants, the same as a
-//! wallet file's (the server itself keeps every reference and check).
+//! `wallet verify` on PostgreSQL: every reference between rows (a wallet
+//! file's foreign keys), then the wallet's invariants, the same as a wallet
+//! file's.
 
 use postgres::types::Type;
 
@@ -55,6 +56,32 @@ const INVARIANTS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Every reference from one table's column to another table's row, as
+/// (table, column, referenced table).
+const REFERENCES: &[(&str, &str, &str)] = &[
+    ("operations", "account_id", "accounts"),
+    ("subscriptions", "account_id", "accounts"),
+    ("subscriptions", "operation_id", "operations"),
+    ("lots", "account_id", "accounts"),
+    ("lots", "operation_id", "operations"),
+    ("lots", "subscription_id", "subscriptions"),
+    ("ledger", "operation_id", "operations"),
+    ("ledger", "account_id", "accounts"),
+    ("ledger", "lot_id", "lots"),
+    ("orders", "operation_id", "operations"),
+    ("orders", "account_id", "accounts"),
+    ("charges", "operation_id", "operations"),
+    ("charges", "account_id", "accounts"),
+    ("charges", "subscription_id", "subscriptions"),
+    ("styles", "account_id", "accounts"),
+    ("styles", "operation_id", "operations"),
+    ("images", "account_id", "accounts"),
+    ("images", "operation_id", "operations"),
+    ("images", "license_operation_id", "operations"),
+    ("edits", "image_id", "images"),
+    ("edits", "operation_id", "operations"),
+];
+
 /// Invariants of one account (`$1` is its id), checked account by account.
 const ACCOUNT_INVARIANTS: &[(&str, &str)] = &[
     ("lot differs from its ledger", LOT_LEDGER_MISMATCHES),
@@ -87,6 +114,19 @@ impl Tx<'_> {
     /// Every violation found, in words; empty when the wallet is sound.
     pub fn verify(&self) -> anyhow::Result<Vec<String>> {
         let mut problems = Vec::new();
+        for (table, column, parent) in REFERENCES {
+            // As a wallet file's foreign key check words it.
+            let rows = self.conn.query(
+                &format!(
+                    "SELECT t.id FROM {table} t WHERE t.{column} IS NOT NULL
+                     AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.id = t.{column}) ORDER BY t.id"
+                ),
+                &[],
+            )?;
+            for row in rows {
+                problems.push(format!("foreign key: {table} row {}", row.try_get::<_, i64>(0)?));
+            }
+        }
         let now = clock::to_unix(self.clock()?);
         for (name, sql) in INVARIANTS {
             let rows = if sql.contains("$1") {

@@ -4,9 +4,11 @@
 -- numbers; money is in minor units of its currency. Ids are given by the
 -- writer, which holds the wallet row locked (src/store/postgres/ids.rs), so
 -- they are dense and kept by a copy. Handles and names sort byte by byte
--- (COLLATE "C"), as in a wallet file. References are checked when a write
--- commits (DEFERRABLE INITIALLY DEFERRED): a write sends its new rows table by
--- table (src/store/postgres/pending.rs).
+-- (COLLATE "C"), as in a wallet file. A reference to another table's row
+-- (account_id, operation_id, lot_id, subscription_id, image_id) is a row the
+-- writer has just read or made under the wallet's lock; `wallet verify` checks
+-- every one (src/store/postgres/verify.rs). They are not foreign keys: checking
+-- them on the server took a quarter of a replay's time there.
 
 CREATE TABLE wallet (
     id          BIGINT PRIMARY KEY CHECK (id = 1),
@@ -26,7 +28,7 @@ CREATE TABLE accounts (
 
 CREATE TABLE operations (
     id          BIGINT PRIMARY KEY,
-    account_id  BIGINT REFERENCES accounts(id) DEFERRABLE INITIALLY DEFERRED,
+    account_id  BIGINT,
     at          BIGINT NOT NULL,
     kind        TEXT NOT NULL,
     summary     TEXT NOT NULL,
@@ -36,8 +38,8 @@ CREATE INDEX operations_by_account ON operations(account_id, id);
 
 CREATE TABLE subscriptions (
     id                    BIGINT PRIMARY KEY,
-    account_id            BIGINT NOT NULL REFERENCES accounts(id) DEFERRABLE INITIALLY DEFERRED,
-    operation_id          BIGINT NOT NULL REFERENCES operations(id) DEFERRABLE INITIALLY DEFERRED,
+    account_id            BIGINT NOT NULL,
+    operation_id          BIGINT NOT NULL,
     plan                  TEXT NOT NULL,
     interval_months       BIGINT NOT NULL CHECK (interval_months > 0),
     licenses_per_month    BIGINT NOT NULL CHECK (licenses_per_month >= 0),
@@ -59,15 +61,15 @@ CREATE INDEX subscriptions_due ON subscriptions(next_event_at) WHERE next_event_
 
 CREATE TABLE lots (
     id              BIGINT PRIMARY KEY,
-    account_id      BIGINT NOT NULL REFERENCES accounts(id) DEFERRABLE INITIALLY DEFERRED,
-    operation_id    BIGINT NOT NULL REFERENCES operations(id) DEFERRABLE INITIALLY DEFERRED,
+    account_id      BIGINT NOT NULL,
+    operation_id    BIGINT NOT NULL,
     asset           TEXT NOT NULL CHECK (asset IN ('credits', 'licenses')),
     source          TEXT NOT NULL CHECK (source IN ('signup', 'credit_pack', 'license_pack', 'license_bonus', 'subscription')),
     granted         BIGINT NOT NULL CHECK (granted > 0),
     remaining       BIGINT NOT NULL CHECK (remaining >= 0 AND remaining <= granted),
     granted_at      BIGINT NOT NULL,
     expires_at      BIGINT NOT NULL,
-    subscription_id BIGINT REFERENCES subscriptions(id) DEFERRABLE INITIALLY DEFERRED,
+    subscription_id BIGINT,
     CHECK ((source = 'subscription') = (subscription_id IS NOT NULL))
 );
 CREATE INDEX lots_live ON lots(account_id, id) WHERE remaining > 0;
@@ -75,9 +77,9 @@ CREATE INDEX lots_one_time_due ON lots(expires_at) WHERE remaining > 0 AND subsc
 
 CREATE TABLE ledger (
     id            BIGINT PRIMARY KEY,
-    operation_id  BIGINT NOT NULL REFERENCES operations(id) DEFERRABLE INITIALLY DEFERRED,
-    account_id    BIGINT NOT NULL REFERENCES accounts(id) DEFERRABLE INITIALLY DEFERRED,
-    lot_id        BIGINT NOT NULL REFERENCES lots(id) DEFERRABLE INITIALLY DEFERRED,
+    operation_id  BIGINT NOT NULL,
+    account_id    BIGINT NOT NULL,
+    lot_id        BIGINT NOT NULL,
     asset         TEXT NOT NULL CHECK (asset IN ('credits', 'licenses')),
     delta         BIGINT NOT NULL CHECK (delta <> 0),
     reason        TEXT NOT NULL,
@@ -88,8 +90,8 @@ CREATE INDEX ledger_by_operation ON ledger(operation_id);
 
 CREATE TABLE orders (
     id            BIGINT PRIMARY KEY,
-    operation_id  BIGINT NOT NULL REFERENCES operations(id) DEFERRABLE INITIALLY DEFERRED,
-    account_id    BIGINT NOT NULL REFERENCES accounts(id) DEFERRABLE INITIALLY DEFERRED,
+    operation_id  BIGINT NOT NULL,
+    account_id    BIGINT NOT NULL,
     product       TEXT NOT NULL,
     quantity      BIGINT NOT NULL CHECK (quantity > 0),
     price_cents   BIGINT NOT NULL,
@@ -100,9 +102,9 @@ CREATE INDEX orders_by_account ON orders(account_id, id);
 
 CREATE TABLE charges (
     id              BIGINT PRIMARY KEY,
-    operation_id    BIGINT NOT NULL REFERENCES operations(id) DEFERRABLE INITIALLY DEFERRED,
-    account_id      BIGINT NOT NULL REFERENCES accounts(id) DEFERRABLE INITIALLY DEFERRED,
-    subscription_id BIGINT NOT NULL REFERENCES subscriptions(id) DEFERRABLE INITIALLY DEFERRED,
+    operation_id    BIGINT NOT NULL,
+    account_id      BIGINT NOT NULL,
+    subscription_id BIGINT NOT NULL,
     amount_cents    BIGINT NOT NULL,
     currency        TEXT NOT NULL,
     period_start    BIGINT NOT NULL,
@@ -113,8 +115,8 @@ CREATE INDEX charges_by_account ON charges(account_id, id);
 
 CREATE TABLE styles (
     id            BIGINT PRIMARY KEY,
-    account_id    BIGINT NOT NULL REFERENCES accounts(id) DEFERRABLE INITIALLY DEFERRED,
-    operation_id  BIGINT NOT NULL REFERENCES operations(id) DEFERRABLE INITIALLY DEFERRED,
+    account_id    BIGINT NOT NULL,
+    operation_id  BIGINT NOT NULL,
     name          TEXT COLLATE "C" NOT NULL,
     credits       BIGINT NOT NULL,
     trained_at    BIGINT NOT NULL,
@@ -123,20 +125,20 @@ CREATE TABLE styles (
 
 CREATE TABLE images (
     id                    BIGINT PRIMARY KEY,
-    account_id            BIGINT NOT NULL REFERENCES accounts(id) DEFERRABLE INITIALLY DEFERRED,
-    operation_id          BIGINT NOT NULL REFERENCES operations(id) DEFERRABLE INITIALLY DEFERRED,
+    account_id            BIGINT NOT NULL,
+    operation_id          BIGINT NOT NULL,
     style_kind            TEXT NOT NULL CHECK (style_kind IN ('base', 'agentic', 'private', 'artist')),
     style_name            TEXT,
     created_at            BIGINT NOT NULL,
     licensed_at           BIGINT,
-    license_operation_id  BIGINT REFERENCES operations(id) DEFERRABLE INITIALLY DEFERRED
+    license_operation_id  BIGINT
 );
 CREATE INDEX images_by_operation ON images(operation_id);
 
 CREATE TABLE edits (
     id            BIGINT PRIMARY KEY,
-    image_id      BIGINT NOT NULL REFERENCES images(id) DEFERRABLE INITIALLY DEFERRED,
-    operation_id  BIGINT NOT NULL REFERENCES operations(id) DEFERRABLE INITIALLY DEFERRED,
+    image_id      BIGINT NOT NULL,
+    operation_id  BIGINT NOT NULL,
     op            TEXT NOT NULL,
     credits       BIGINT NOT NULL,
     at            BIGINT NOT NULL
