@@ -216,7 +216,7 @@ impl Pending {
             let rows = &self.rows[i][from.rows[i]..to.rows[i]];
             if let Some(rows) = rows.strip_prefix(',') {
                 let (name, columns) = table.columns();
-                let _ = write!(out, "INSERT INTO {name} ({columns}) VALUES {rows};\n");
+                let _ = writeln!(out, "INSERT INTO {name} ({columns}) VALUES {rows};");
             }
         }
         let debits = &self.debits[from.debits..to.debits];
