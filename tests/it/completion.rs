@@ -12,7 +12,11 @@ fn repo(path: &str) -> PathBuf {
 
 /// A wallet with alice (img-1, img-2, a private style) and bob (img-3).
 fn populated() -> Wallet {
-    let w = Wallet::at("2026-01-15T10:00:00Z");
+    populate(Wallet::at("2026-01-15T10:00:00Z"))
+}
+
+/// `w` with alice (img-1, img-2, a private style) and bob (img-3).
+fn populate(w: Wallet) -> Wallet {
     w.ok(&["account", "add", "alice"]);
     w.ok(&["account", "add", "bob"]);
     w.ok(&["generate", "alice", "--count", "2"]);
@@ -177,7 +181,7 @@ fn completion_never_creates_a_wallet() {
     let w = Wallet::new();
     assert!(bash(&w, "wallet balance a").is_empty());
     assert!(fish(&w, "wallet edit alice img-").is_empty());
-    assert!(!w.db.exists(), "completion created {}", w.db.display());
+    assert!(!w.exists(), "completion created {}", w.db.display());
     // Products still come from the pricing file.
     assert_eq!(fish(&w, "wallet buy alice licenses-1"), ["licenses-10"]);
 }
@@ -204,7 +208,7 @@ fn committed_scripts_and_man_page_match_the_binary() {
 
 #[test]
 fn completion_leaves_an_existing_wallet_folder_untouched() {
-    let w = populated();
+    let w = populate(Wallet::file_at("2026-01-15T10:00:00Z"));
     // The shells' own files go to home/, outside the listing.
     std::fs::create_dir_all(w.dir.path().join("home")).expect("home");
     let listing = || {

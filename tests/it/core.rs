@@ -299,7 +299,7 @@ fn pricing_show_and_check() {
     std::fs::write(&edited, text.replace("price_cents = 54000", "price_cents = 99000")).expect("write");
     let out = w.ok(&["pricing", "check", edited.to_str().expect("path")]);
     assert!(out.contains("warning") && out.contains("licenses-5-yearly"), "{out}");
-    assert!(!w.db.exists(), "pricing commands never create a wallet");
+    assert!(!w.exists(), "pricing commands never create a wallet");
 }
 
 #[test]
@@ -309,7 +309,7 @@ fn read_only_commands_never_create_a_wallet() {
     assert!(e.contains("no account named 'alice'"), "{e}");
     assert_eq!(w.json(&["account", "list"]), serde_json::json!([]));
     w.ok(&["balance"]);
-    assert!(!w.db.exists(), "a read created {}", w.db.display());
+    assert!(!w.exists(), "a read created {}", w.db.display());
     // A later init still works: nothing has happened yet.
     w.ok(&["init", "--now", "2026-01-15T10:00:00Z"]);
 }
@@ -318,7 +318,7 @@ fn read_only_commands_never_create_a_wallet() {
 #[test]
 fn the_wallet_file_is_private_and_in_wal_mode() {
     use std::os::unix::fs::PermissionsExt;
-    let w = Wallet::new();
+    let w = Wallet::file();
     let nested = w.dir.path().join("a/b/wallet.sqlite3");
     let run = command(w.dir.path())
         .args(["--db", nested.to_str().expect("path"), "init", "--now", "2026-01-01"])
@@ -333,7 +333,7 @@ fn the_wallet_file_is_private_and_in_wal_mode() {
 
 #[test]
 fn the_default_wallet_and_wallet_db_are_used() {
-    let w = Wallet::new();
+    let w = Wallet::file();
     let home = w.dir.path();
     let run = command(home)
         .args(["init", "--now", "2026-01-01"])
@@ -355,7 +355,7 @@ fn the_default_wallet_and_wallet_db_are_used() {
 
 #[test]
 fn memory_wallets_work_and_leave_nothing_behind() {
-    let w = Wallet::new();
+    let w = Wallet::file();
     let run = command(w.dir.path())
         .args(["--db", ":memory:", "account", "add", "alice"])
         .output()
@@ -369,7 +369,7 @@ fn memory_wallets_work_and_leave_nothing_behind() {
 /// first command that writes, after which it reads the same.
 #[test]
 fn a_schema_2_wallet_is_upgraded_in_place_and_reads_the_same() {
-    let w = Wallet::at("2026-01-15T10:00:00Z");
+    let w = Wallet::file_at("2026-01-15T10:00:00Z");
     w.ok(&["account", "add", "alice"]);
     w.ok(&["subscribe", "alice", "licenses-5-monthly"]);
     w.ok(&["generate", "alice", "--style", "artist:x", "--count", "2"]);
@@ -428,7 +428,7 @@ fn a_schema_2_wallet_is_upgraded_in_place_and_reads_the_same() {
 
 #[test]
 fn a_newer_or_foreign_file_is_refused_and_left_untouched() {
-    let w = Wallet::at("2026-01-15T10:00:00Z");
+    let w = Wallet::file_at("2026-01-15T10:00:00Z");
     {
         let conn = rusqlite::Connection::open(&w.db).expect("open");
         conn.pragma_update(None, "user_version", 99).expect("bump");
@@ -468,7 +468,7 @@ fn init_is_refused_once_anything_has_happened() {
 
 #[test]
 fn a_refused_or_failed_command_creates_no_wallet_file() {
-    let w = Wallet::new();
+    let w = Wallet::file();
     let e = w.refused(&["buy", "nobody", "credits-500"], 3);
     assert!(e.contains("no account named"), "{e}");
     assert!(!w.db.exists(), "a refused command left {}", w.db.display());
@@ -495,7 +495,7 @@ fn a_refused_or_failed_command_creates_no_wallet_file() {
 
 #[test]
 fn a_never_written_file_reads_as_an_empty_wallet_and_can_still_be_initialised() {
-    let w = Wallet::new();
+    let w = Wallet::file();
     std::fs::write(&w.db, "").expect("touch");
     assert_eq!(w.json(&["account", "list"]), serde_json::json!([]));
     w.ok(&["init", "--now", "2026-01-15T10:00:00Z"]);

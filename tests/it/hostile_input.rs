@@ -116,11 +116,11 @@ fn run_limited(w: &Wallet, bytes: u64, args: &[&str]) -> Run {
     }
 }
 
-/// A wallet with 40 monthly subscribers: a month's advance writes some
+/// A wallet file with 40 monthly subscribers: a month's advance writes some
 /// 100 KiB of WAL, more than the 48 KiB limit the tests set.
 #[cfg(unix)]
 fn forty_subscribers() -> Wallet {
-    let w = Wallet::new();
+    let w = Wallet::file();
     let mut text = String::from("init --now 2026-01-15T10:00:00Z\n");
     for i in 0..40 {
         text += &format!("account add u{i:02}\nsubscribe u{i:02} licenses-5-monthly\n");
@@ -241,10 +241,7 @@ fn history_escapes_an_actor_recorded_by_an_older_version() {
     let w = Wallet::at("2026-01-15T10:00:00Z");
     w.ok(&["account", "add", "alice"]);
     // Older versions recorded --actor unchecked.
-    let conn = rusqlite::Connection::open(&w.db).expect("open");
-    conn.execute("UPDATE operations SET actor = 'mallory\u{1b}[31m\u{7}'", [])
-        .expect("update");
-    drop(conn);
+    w.execute("UPDATE operations SET actor = 'mallory\u{1b}[31m\u{7}'");
     let out = w.ok(&["history", "alice"]);
     assert!(out.contains("(by mallory\\x1b[31m\\x07)"), "{out}");
     assert!(!has_control(&out), "{out:?}");

@@ -51,13 +51,10 @@ fn a_retried_buy_applies_once_and_a_reused_key_is_refused() {
     assert_eq!(w.json(&["images", "alice"]).as_array().map(Vec::len), Some(5));
 }
 
-/// The request stored under a key, read straight from the wallet.
+/// The request stored under a key (a plain word), read straight from the wallet.
 fn stored_request(w: &Wallet, key: &str) -> String {
-    let conn = rusqlite::Connection::open(&w.db).expect("open");
-    conn.query_row("SELECT request FROM idempotency_keys WHERE key = ?1", [key], |r| {
-        r.get(0)
-    })
-    .expect("a stored key")
+    assert!(key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'), "{key}");
+    w.value(&format!("SELECT request FROM idempotency_keys WHERE key = '{key}'"))
 }
 
 /// Issue 16: a key remembers its command as data in the product's words,
@@ -95,7 +92,7 @@ fn a_key_remembers_its_command_in_a_canonical_versioned_form() {
 /// the upgrade returns the stored output instead of being refused.
 #[test]
 fn a_retry_after_an_upgrade_returns_the_stored_output() {
-    let w = Wallet::at("2026-01-15T10:00:00Z");
+    let w = Wallet::file_at("2026-01-15T10:00:00Z");
     w.ok(&["account", "add", "a0"]);
     let first = w.json(&["--idempotency-key", "k1", "generate", "a0", "--count", "2"]);
     let bought = w.json(&["--idempotency-key", "k2", "buy", "a0", "licenses-10"]);
@@ -219,14 +216,9 @@ fn lcg(seed: &mut u64) -> u64 {
     *seed >> 33
 }
 
-/// Images committed to the wallet file, as another process sees them.
+/// Images committed to the wallet, as another process sees them.
 fn committed_images(w: &Wallet) -> u64 {
-    let conn =
-        rusqlite::Connection::open_with_flags(&w.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open wallet");
-    let n: i64 = conn
-        .query_row("SELECT count(*) FROM images", [], |r| r.get(0))
-        .expect("count images");
-    u64::try_from(n).expect("a count")
+    w.value("SELECT count(*) FROM images").parse().expect("a count")
 }
 
 /// A replay killed with SIGKILL at random moments never leaves a line
@@ -341,7 +333,7 @@ fn a_replay_killed_at_random_moments_stays_exact() {
 
 #[test]
 fn a_full_disk_fails_cleanly_and_leaves_the_wallet_untouched() {
-    let w = Wallet::at("2026-01-15T10:00:00Z");
+    let w = Wallet::file_at("2026-01-15T10:00:00Z");
     w.ok(&["account", "add", "alice"]);
     w.ok(&["buy", "alice", "credits-1000", "--quantity", "20"]);
     let before = w.dump();
@@ -364,7 +356,7 @@ fn a_full_disk_fails_cleanly_and_leaves_the_wallet_untouched() {
 fn a_read_only_wallet_is_refused_for_writes_and_still_readable() {
     use std::os::unix::fs::PermissionsExt;
     use std::os::unix::process::CommandExt;
-    let w = Wallet::at("2026-01-15T10:00:00Z");
+    let w = Wallet::file_at("2026-01-15T10:00:00Z");
     w.ok(&["account", "add", "alice"]);
     let before = w.dump();
     let root = unsafe { libc::geteuid() } == 0;
@@ -398,7 +390,7 @@ fn a_read_only_wallet_is_refused_for_writes_and_still_readable() {
 
 /// Corrupts a copy of a healthy wallet with `sql` and returns what `verify` says.
 fn verify_after(sql: &str) -> (i32, String) {
-    let w = Wallet::at("2026-01-15T10:00:00Z");
+    let w = Wallet::file_at("2026-01-15T10:00:00Z");
     w.ok(&["account", "add", "alice"]);
     w.ok(&["subscribe", "alice", "licenses-5-monthly"]);
     w.ok(&["generate", "alice", "--style", "artist:x", "--count", "2"]);

@@ -29,10 +29,15 @@ fn examples() -> Vec<(String, String)> {
 fn every_example_in_the_rules_text_replays() {
     let examples = examples();
     assert!(examples.len() >= rule_topics().len(), "one example a topic at least");
-    let w = Wallet::new();
     for (topic, scenario) in examples {
+        // Each example on a wallet of its own: in memory, or a fresh database.
+        let w = Wallet::new();
+        let db = match w.database() {
+            Some(database) => database.url.as_str(),
+            None => ":memory:",
+        };
         let mut cmd = command(w.dir.path());
-        cmd.args(["--db", ":memory:", "replay", "-"]);
+        cmd.args(["--db", db, "replay", "-"]);
         let out = with_stdin(cmd, scenario.as_bytes());
         assert!(
             out.status.success(),

@@ -112,7 +112,7 @@ fn every_shipped_scenario_replays_with_the_release_build() {
 
 #[test]
 fn the_worked_example_replays_twice_in_memory() {
-    let w = Wallet::new();
+    let w = Wallet::file();
     let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scenarios/worked-example.scenario");
     for _ in 0..2 {
         let r = crate::support::command(w.dir.path())
@@ -345,17 +345,17 @@ fn expect_error_demands_a_refusal_with_its_code() {
         r.stderr
     );
     assert_eq!(w.balance("alice"), (10, 0));
-    std::fs::remove_file(&w.db).expect("reset");
+    w.reset();
     // Without a CODE a refusal by a rule (3) is expected: a typo (usage, 2) does not pass.
     let r = run(&format!("{setup}expect-error bye alice credits-500\n"));
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("to exit 3 / it exited 2"), "{}", r.stderr);
-    std::fs::remove_file(&w.db).expect("reset");
+    w.reset();
     let r = run(&format!(
         "{setup}expect-error buy alice credits-9\nexpect-error 2 buy alice credits-500 --quantity 0\n"
     ));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    std::fs::remove_file(&w.db).expect("reset");
+    w.reset();
     let r = run(&format!("{setup}expect-error 3\n"));
     assert_eq!(r.code, 2, "a CODE without a command is malformed: {}", r.stderr);
 }

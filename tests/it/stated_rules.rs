@@ -78,19 +78,13 @@ fn an_order_records_the_currency_of_its_pricing_file() {
     let out = w.ok(&["--pricing", eur, "buy", "alice", "credits-500", "--quantity", "3"]);
     assert!(out.contains("for 30.00 EUR"), "{out}");
     w.ok(&["buy", "alice", "license"]);
-    let conn = rusqlite::Connection::open(&w.db).expect("open");
-    let orders: Vec<(String, i64, i64, String)> = conn
-        .prepare("SELECT product, quantity, price_cents, currency FROM orders ORDER BY id")
-        .and_then(|mut s| {
-            s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-                .collect()
-        })
-        .expect("orders");
+    let orders = w.rows("SELECT product, quantity, price_cents, currency FROM orders ORDER BY id");
+    let text = |row: &[&str]| row.iter().map(|v| Some((*v).to_owned())).collect::<Vec<_>>();
     assert_eq!(
         orders,
         [
-            ("credits-500".to_owned(), 3, 3000, "EUR".to_owned()),
-            ("license".to_owned(), 1, 1500, "USD".to_owned())
+            text(&["credits-500", "3", "3000", "EUR"]),
+            text(&["license", "1", "1500", "USD"])
         ]
     );
 }

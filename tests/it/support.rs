@@ -1,15 +1,165 @@
 //! A small builder that runs the real binary on a temp wallet and shows
 //! readable failures.
+//!
+//! The wallet lives where `WALLET_TEST_BACKEND` says: `sqlite` (the default)
+//! a file in a temp folder, `postgres` a fresh database of its own on the
+//! server whose admin address is `WALLET_TEST_POSTGRES` (scripts/test runs
+//! the suite both ways). Tests about wallet files ask for [`Wallet::file`].
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 use tempfile::TempDir;
 
 pub(crate) struct Wallet {
+    /// The wallet's own folder: its file (on `SQLite`), scenarios and
+    /// pricing files the test writes, and the home of every command.
     pub dir: TempDir,
+    /// What `--db` is given: the file, or the database's `postgres://` address.
     pub db: PathBuf,
+    /// The database on the server, dropped with the wallet.
+    database: Option<Database>,
+}
+
+/// True when `WALLET_TEST_BACKEND` puts the wallets on PostgreSQL.
+pub(crate) fn on_postgres() -> bool {
+    match std::env::var("WALLET_TEST_BACKEND").as_deref() {
+        Err(_) | Ok("" | "sqlite") => false,
+        Ok("postgres") => true,
+        Ok(other) => panic!("WALLET_TEST_BACKEND is `sqlite` (the default) or `postgres`, not `{other}`"),
+    }
+}
+
+/// How to get a server for the tests, said by every failure to reach one.
+const SET_UP: &str = "set WALLET_TEST_POSTGRES to the address of a PostgreSQL server where the tests may create \
+     databases, e.g. WALLET_TEST_POSTGRES=postgres://wallet_test:wallet_test@localhost:5432/postgres \
+     (scripts/postgres makes this machine's server ready for that address; scripts/test does it and runs \
+     every test on both backends)";
+
+/// The admin address the tests create their databases from.
+pub(crate) fn admin_url() -> String {
+    match std::env::var("WALLET_TEST_POSTGRES") {
+        Ok(url) if !url.is_empty() => url,
+        _ => panic!("this test needs a PostgreSQL server: {SET_UP}"),
+    }
+}
+
+/// The admin connection, shared by every test thread (one sign-in, not one
+/// a wallet); connected again if the server dropped it.
+static ADMIN: Mutex<Option<postgres::Client>> = Mutex::new(None);
+
+/// Runs `sql` on the admin connection; never panics.
+pub(crate) fn admin(sql: &str) -> Result<(), postgres::Error> {
+    let mut admin = ADMIN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if admin.as_ref().is_some_and(postgres::Client::is_closed) {
+        *admin = None;
+    }
+    if admin.is_none() {
+        let url = std::env::var("WALLET_TEST_POSTGRES").unwrap_or_default();
+        *admin = Some(postgres::Client::connect(&url, postgres::NoTls)?);
+    }
+    admin.as_mut().map_or(Ok(()), |client| client.batch_execute(sql))
+}
+
+/// A connection without TLS to `url`, or a panic that says how to set a server up.
+pub(crate) fn connect(url: &str) -> postgres::Client {
+    postgres::Client::connect(url, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("cannot connect to the PostgreSQL server of the tests ({e}): {SET_UP}"))
+}
+
+/// A database of its own on the test server, dropped (with whatever is
+/// still connected to it) when this is.
+pub(crate) struct Database {
+    pub name: String,
+    /// Its address: the admin address's user, password, host and port.
+    pub url: String,
+    /// A connection for looking inside, made by the first look.
+    client: Mutex<Option<postgres::Client>>,
+}
+
+impl Database {
+    /// A fresh database, its name unique across test threads and processes.
+    pub(crate) fn create() -> Database {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "wallet_it_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let url = format!("{}{name}?sslmode=disable", server_of(&admin_url()));
+        // One statement a message: neither runs inside a transaction block.
+        admin(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .and_then(|()| admin(&format!("CREATE DATABASE {name}")))
+            .unwrap_or_else(|e| panic!("cannot create the test database {name} ({e}): {SET_UP}"));
+        Database {
+            name,
+            url,
+            client: Mutex::new(None),
+        }
+    }
+
+    /// The result of `sql` (one statement), each value as text.
+    pub(crate) fn rows(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        let mut client = self.client.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let client = client.get_or_insert_with(|| connect(&self.url));
+        let messages = client
+            .simple_query(sql)
+            .unwrap_or_else(|e| panic!("`{sql}` on {}: {e}", self.name));
+        messages
+            .iter()
+            .filter_map(|m| match m {
+                postgres::SimpleQueryMessage::Row(row) => {
+                    Some((0..row.len()).map(|i| row.get(i).map(str::to_owned)).collect())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Runs `sql` (statements separated by `;`).
+    pub(crate) fn execute(&self, sql: &str) {
+        let mut client = self.client.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let client = client.get_or_insert_with(|| connect(&self.url));
+        client
+            .batch_execute(sql)
+            .unwrap_or_else(|e| panic!("`{sql}` on {}: {e}", self.name));
+    }
+
+    /// The names of the tables in its public schema, in order.
+    pub(crate) fn tables(&self) -> Vec<String> {
+        self.rows(
+            "SELECT table_name FROM information_schema.tables \
+             WHERE table_schema = 'public' ORDER BY table_name",
+        )
+        .into_iter()
+        .filter_map(|row| row.into_iter().next().flatten())
+        .collect()
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        // A failure here must not panic during a panic: it is only said.
+        let client = self.client.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
+        drop(client.take());
+        if let Err(e) = admin(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)) {
+            eprintln!("cannot drop the test database {}: {e}", self.name);
+        }
+    }
+}
+
+/// `postgres://user:password@host:port/` of an address: all but its
+/// database and parameters.
+pub(crate) fn server_of(url: &str) -> &str {
+    let url = url.split('?').next().unwrap_or(url);
+    let authority = url.find("://").map_or(0, |i| i + 3);
+    match url[authority..].find('/') {
+        Some(slash) => &url[..=authority + slash],
+        None => panic!("WALLET_TEST_POSTGRES names no database ({url}…): {SET_UP}"),
+    }
 }
 
 pub(crate) struct Run {
@@ -48,18 +198,140 @@ pub(crate) fn command_of(binary: &Path, home: &Path) -> Command {
 }
 
 impl Wallet {
-    /// A wallet path in a fresh temp folder; the file does not exist yet.
+    /// A wallet not written yet, on the backend of `WALLET_TEST_BACKEND`: a
+    /// file path in a fresh temp folder (the file does not exist yet), or a
+    /// fresh empty database.
     pub(crate) fn new() -> Wallet {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db = dir.path().join("wallet.sqlite3");
-        Wallet { dir, db }
+        if on_postgres() {
+            Wallet::on_server()
+        } else {
+            Wallet::file()
+        }
     }
 
-    /// A wallet initialised at `now`.
+    /// [`Wallet::new`], initialised at `now`.
     pub(crate) fn at(now: &str) -> Wallet {
         let w = Wallet::new();
         w.ok(&["init", "--now", now]);
         w
+    }
+
+    /// A wallet file path in a fresh temp folder, whatever the backend; the
+    /// file does not exist yet.
+    pub(crate) fn file() -> Wallet {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("wallet.sqlite3");
+        Wallet::in_folder(dir, db)
+    }
+
+    /// [`Wallet::file`], initialised at `now`.
+    pub(crate) fn file_at(now: &str) -> Wallet {
+        let w = Wallet::file();
+        w.ok(&["init", "--now", now]);
+        w
+    }
+
+    /// The wallet file at `db` (anywhere), with a fresh temp folder of its own.
+    pub(crate) fn of_file(db: PathBuf) -> Wallet {
+        Wallet::in_folder(tempfile::tempdir().expect("temp dir"), db)
+    }
+
+    /// The wallet file at `db`, with `dir` as its folder.
+    pub(crate) fn in_folder(dir: TempDir, db: PathBuf) -> Wallet {
+        Wallet {
+            dir,
+            db,
+            database: None,
+        }
+    }
+
+    /// A fresh empty database of its own on the test server, whatever the backend.
+    pub(crate) fn on_server() -> Wallet {
+        let database = Database::create();
+        Wallet {
+            dir: tempfile::tempdir().expect("temp dir"),
+            db: PathBuf::from(&database.url),
+            database: Some(database),
+        }
+    }
+
+    /// The server database, for a wallet on PostgreSQL.
+    pub(crate) fn database(&self) -> Option<&Database> {
+        self.database.as_ref()
+    }
+
+    /// True once the wallet has been written: its file exists, or its
+    /// database holds tables.
+    pub(crate) fn exists(&self) -> bool {
+        match &self.database {
+            Some(database) => !database.tables().is_empty(),
+            None => self.db.exists(),
+        }
+    }
+
+    /// The result of a query on the wallet (SQL both backends read alike),
+    /// each value as text; none on a wallet not written yet.
+    pub(crate) fn rows(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        if let Some(database) = &self.database {
+            return database.rows(sql);
+        }
+        if !self.db.exists() {
+            return Vec::new();
+        }
+        let conn = rusqlite::Connection::open_with_flags(&self.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open wallet");
+        let mut stmt = conn.prepare(sql).unwrap_or_else(|e| panic!("`{sql}`: {e}"));
+        let n = stmt.column_count();
+        stmt.query_map([], |r| {
+            (0..n)
+                .map(|i| {
+                    r.get::<_, rusqlite::types::Value>(i).map(|v| match v {
+                        rusqlite::types::Value::Null => None,
+                        rusqlite::types::Value::Integer(n) => Some(n.to_string()),
+                        rusqlite::types::Value::Real(x) => Some(x.to_string()),
+                        rusqlite::types::Value::Text(t) => Some(t),
+                        rusqlite::types::Value::Blob(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+                    })
+                })
+                .collect()
+        })
+        .and_then(|rows| rows.collect())
+        .unwrap_or_else(|e| panic!("`{sql}`: {e}"))
+    }
+
+    /// The one value of a query that answers one (`SELECT count(*) …`).
+    #[track_caller]
+    pub(crate) fn value(&self, sql: &str) -> String {
+        let rows = self.rows(sql);
+        match &rows[..] {
+            [row] if row.len() == 1 => row[0].clone().unwrap_or_else(|| "NULL".to_owned()),
+            _ => panic!("`{sql}` answered {rows:?}, not one value"),
+        }
+    }
+
+    /// Forgets the wallet, as if it had never been written: removes its
+    /// file, or drops every table of its database.
+    pub(crate) fn reset(&self) {
+        match &self.database {
+            Some(database) => {
+                let tables: Vec<String> = database.tables().iter().map(|t| format!("\"{t}\"")).collect();
+                if !tables.is_empty() {
+                    database.execute(&format!("DROP TABLE {} CASCADE", tables.join(", ")));
+                }
+            }
+            None => std::fs::remove_file(&self.db).expect("reset"),
+        }
+    }
+
+    /// Changes the wallet behind the binary's back with `sql` (statements
+    /// both backends read alike, separated by `;`).
+    pub(crate) fn execute(&self, sql: &str) {
+        match &self.database {
+            Some(database) => database.execute(sql),
+            None => rusqlite::Connection::open(&self.db)
+                .and_then(|conn| conn.execute_batch(sql))
+                .unwrap_or_else(|e| panic!("`{sql}`: {e}")),
+        }
     }
 
     pub(crate) fn run(&self, args: &[&str]) -> Run {
@@ -135,6 +407,25 @@ impl Wallet {
 
     /// Every row of every table, as text: equal dumps mean nothing changed.
     pub(crate) fn dump(&self) -> String {
+        if let Some(database) = &self.database {
+            // No table yet reads as a missing file: the empty string.
+            let mut out = String::new();
+            for table in database.tables() {
+                // The first column is the key of every table (id, or the idempotency key).
+                let rows: Vec<String> = database
+                    .rows(&format!("SELECT * FROM \"{table}\" ORDER BY 1"))
+                    .into_iter()
+                    .map(|row| {
+                        (row.into_iter())
+                            .map(|v| v.unwrap_or_else(|| "NULL".to_owned()))
+                            .collect::<Vec<_>>()
+                            .join("|")
+                    })
+                    .collect();
+                out += &format!("[{table}]\n{}\n", rows.join("\n"));
+            }
+            return out;
+        }
         if !self.db.exists() {
             return String::new();
         }
