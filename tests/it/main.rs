@@ -11,6 +11,7 @@ mod files;
 mod hostile_input;
 mod limits;
 mod model;
+mod postgres;
 mod properties;
 mod reliability;
 mod rules_text;

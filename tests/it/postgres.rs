@@ -1,0 +1,264 @@
+//! A wallet on a PostgreSQL server: what only a server has — a password,
+//! TLS, a database that exists before its wallet. These tests run in both
+//! runs of the suite: each makes its own database (and role) on the server
+//! of `WALLET_TEST_POSTGRES`, whatever `WALLET_TEST_BACKEND` says.
+
+use std::io::Read as _;
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::{Database, Run, Wallet, admin, command, server_of};
+
+/// A role only this test knows the password of, owning a fresh database of
+/// the same name; both are dropped with it (on a panic too).
+struct Secret {
+    name: String,
+    password: String,
+}
+
+impl Secret {
+    fn create() -> Secret {
+        let name = format!("wallet_secret_{}", std::process::id());
+        let secret = Secret {
+            name: name.clone(),
+            password: random_password(),
+        };
+        let ready = admin(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .and_then(|()| admin(&format!("DROP ROLE IF EXISTS {name}")))
+            .and_then(|()| admin(&format!("CREATE ROLE {name} LOGIN PASSWORD '{}'", secret.password)))
+            // Whoever makes a database for a role must be a member of it.
+            .and_then(|()| admin(&format!("GRANT {name} TO CURRENT_USER")))
+            .and_then(|()| admin(&format!("CREATE DATABASE {name} OWNER {name}")));
+        if let Err(e) = ready {
+            panic!(
+                "cannot make the role and database {name} ({e}): the role of WALLET_TEST_POSTGRES needs CREATEROLE \
+                 and CREATEDB (scripts/postgres gives wallet_test both)"
+            );
+        }
+        secret
+    }
+
+    /// The database's address: `password` (if any) in it, then `query`.
+    fn url(&self, password: Option<&str>, host_port: &str, query: &str) -> String {
+        let password = password.map(|p| format!(":{p}")).unwrap_or_default();
+        format!("postgres://{}{password}@{host_port}/{}{query}", self.name, self.name)
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+            format!("DROP ROLE IF EXISTS {}", self.name),
+        ] {
+            if let Err(e) = admin(&sql) {
+                eprintln!("cannot clean up after the test ({sql}): {e}");
+            }
+        }
+    }
+}
+
+/// 24 letters and digits from the system's random source.
+fn random_password() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    let mut bytes = [0u8; 24];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .expect("random bytes");
+    bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect()
+}
+
+/// `wallet --db URL ARGS` in `home`, with `PGPASSWORD` as given (and no other).
+fn wallet(home: &Path, url: &str, pgpassword: Option<&str>, args: &[&str]) -> Run {
+    let mut cmd = command(home);
+    cmd.env_remove("PGPASSWORD").arg("--db").arg(url).args(args);
+    if let Some(password) = pgpassword {
+        cmd.env("PGPASSWORD", password);
+    }
+    Run::from(cmd.output().expect("run wallet"))
+}
+
+/// `wallet --db URL replay FILE` on a pseudo-terminal, so a large scenario
+/// shows its progress bar; stdout and stderr come back together.
+fn replay_on_terminal(home: &Path, url: &str, pgpassword: Option<&str>, file: &Path) -> Run {
+    let line = format!(
+        "{} --db '{url}' replay '{}'",
+        env!("CARGO_BIN_EXE_wallet"),
+        file.display()
+    );
+    let mut cmd = Command::new("script");
+    cmd.args(["-q", "-e", "-c", &line, "/dev/null"])
+        .env_remove("PGPASSWORD")
+        .env_remove("WALLET_DB")
+        .env("HOME", home)
+        .env("TERM", "xterm")
+        .env("COLUMNS", "100");
+    if let Some(password) = pgpassword {
+        cmd.env("PGPASSWORD", password);
+    }
+    Run::from(cmd.output().expect("script"))
+}
+
+/// A scenario past the size that shows a progress bar (256 KiB).
+fn long_scenario(dir: &Path) -> std::path::PathBuf {
+    let mut text = String::from("account add cat\nbuy cat credits-500\n");
+    let filler = format!("# {}\n", "x".repeat(98));
+    for i in 0..3000 {
+        text += &filler;
+        if i % 500 == 0 {
+            text += "generate cat\nbalance cat\n";
+        }
+    }
+    text += "expect cat credits=504\n";
+    let file = dir.join("long.scenario");
+    std::fs::write(&file, text).expect("write scenario");
+    file
+}
+
+/// The same session of commands with the password given in the address,
+/// then in `PGPASSWORD`: the password is printed nowhere, a wrong password
+/// or a closed port fails with exit 1 naming the host and the database.
+#[test]
+fn the_password_is_never_shown() {
+    let secret = Secret::create();
+    let home = tempfile::tempdir().expect("temp dir");
+    let home = home.path();
+    let scenario = long_scenario(home);
+    let mut runs: Vec<(String, Run)> = Vec::new();
+    let in_url = secret.url(Some(&secret.password), "localhost:5432", "");
+    let in_env = secret.url(None, "localhost:5432", "?sslmode=disable");
+    for (how, url, pgpassword, init) in [
+        ("in the address", &in_url, None, "2026-01-15T10:00:00Z"),
+        ("in PGPASSWORD", &in_env, Some(secret.password.as_str()), ""),
+    ] {
+        let mut ok = |args: &[&str]| {
+            let r = wallet(home, url, pgpassword, args);
+            assert_eq!(r.code, 0, "{how}: wallet {args:?}: {}{}", r.stdout, r.stderr);
+            runs.push((format!("{how}: wallet {args:?}"), r));
+        };
+        if !init.is_empty() {
+            ok(&["init", "--now", init]);
+        }
+        let ann = if init.is_empty() { "bob" } else { "ann" };
+        ok(&["account", "add", ann]);
+        ok(&["buy", ann, "credits-500"]);
+        ok(&["generate", ann, "--count", "2"]);
+        ok(&["balance"]);
+        ok(&["balance", ann]);
+        ok(&["--json", "balance", ann]);
+        ok(&["history", ann]);
+        ok(&["account", "show", ann]);
+        ok(&["account", "list"]);
+        ok(&["verify"]);
+        ok(&["advance-clock", "1d"]);
+        // The scenario adds cat: the second replay is refused at its first line.
+        let replayed = replay_on_terminal(home, url, pgpassword, &scenario);
+        let code = if init.is_empty() { 3 } else { 0 };
+        assert_eq!(replayed.code, code, "{how}: replay: {}", replayed.stdout);
+        runs.push((format!("{how}: replay on a terminal"), replayed));
+        let refused = wallet(home, url, pgpassword, &["buy", "nobody", "credits-500"]);
+        assert_eq!(refused.code, 3, "{how}: {}", refused.stderr);
+        runs.push((format!("{how}: a refused buy"), refused));
+    }
+    let first = &runs
+        .iter()
+        .find(|(what, _)| what.contains("replay"))
+        .expect("a replay")
+        .1;
+    assert!(
+        first.stdout.contains("expectations met") && first.stdout.contains("KiB/"),
+        "the first replay runs whole, showing its progress: {}",
+        first.stdout
+    );
+
+    // A wrong password, in the address and in PGPASSWORD.
+    let wrong = "Wrong-Passw0rd-For-This-Role";
+    for (how, r) in [
+        (
+            "a wrong password in the address",
+            wallet(home, &secret.url(Some(wrong), "localhost:5432", ""), None, &["balance"]),
+        ),
+        (
+            "a wrong password in PGPASSWORD",
+            wallet(home, &in_env, Some(wrong), &["account", "add", "dan"]),
+        ),
+        (
+            "a closed port",
+            wallet(
+                home,
+                &secret.url(Some(&secret.password), "localhost:1", ""),
+                None,
+                &["account", "add", "dan"],
+            ),
+        ),
+    ] {
+        assert_eq!(r.code, 1, "{how}: {}{}", r.stdout, r.stderr);
+        assert!(r.stdout.is_empty(), "{how}: {}", r.stdout);
+        assert!(
+            r.stderr.contains("localhost") && r.stderr.contains(&secret.name),
+            "{how}: the message names the host and the database: {}",
+            r.stderr
+        );
+        assert!(
+            !r.stderr.contains(wrong),
+            "{how}: the wrong password is shown: {}",
+            r.stderr
+        );
+        runs.push((how.to_owned(), r));
+    }
+    for (what, r) in &runs {
+        assert!(
+            !r.stdout.contains(&secret.password) && !r.stderr.contains(&secret.password),
+            "{what} showed the password:\nstdout: {}\nstderr: {}",
+            r.stdout,
+            r.stderr
+        );
+    }
+}
+
+/// `sslmode=require` over TCP: the server's certificate is self-signed.
+#[test]
+fn sslmode_require_works_with_a_self_signed_certificate() {
+    let database = Database::create();
+    let url = format!(
+        "{}{}?sslmode=require",
+        server_of(&crate::support::admin_url()),
+        database.name
+    );
+    let home = tempfile::tempdir().expect("temp dir");
+    for args in [
+        &["init", "--now", "2026-01-15T10:00:00Z"][..],
+        &["account", "add", "ann"],
+        &["balance", "ann"],
+    ] {
+        let r = wallet(home.path(), &url, None, args);
+        assert_eq!(r.code, 0, "wallet {args:?} with sslmode=require: {}", r.stderr);
+    }
+    assert_eq!(
+        database.rows("SELECT handle FROM accounts"),
+        [[Some("ann".to_owned())]],
+        "the commands wrote over TLS"
+    );
+}
+
+/// A database with no wallet in it reads as an empty wallet, and reading
+/// makes no table.
+#[test]
+fn a_database_without_a_wallet_reads_as_an_empty_wallet() {
+    let w = Wallet::on_server();
+    let e = w.refused(&["balance", "ann"], 3);
+    assert!(e.contains("no account named 'ann'"), "{e}");
+    assert_eq!(w.json(&["account", "list"]), serde_json::json!([]));
+    assert_eq!(w.ok(&["account", "list"]), w.ok(&["account", "list"]));
+    w.ok(&["balance"]);
+    w.ok(&["verify"]);
+    let database = w.database().expect("on the server");
+    assert_eq!(database.tables(), Vec::<String>::new(), "a read made tables");
+    // The first write makes the wallet.
+    w.ok(&["account", "add", "ann"]);
+    assert!(!database.tables().is_empty());
+    assert_eq!(w.balance("ann"), (10, 0));
+}
