@@ -6,6 +6,7 @@ mod support;
 mod calendar_end;
 mod catalogue_2024;
 mod completion;
+mod copy;
 mod core;
 mod files;
 mod hostile_input;

@@ -155,6 +155,27 @@ impl Conn {
         ids::take(f(ids))
     }
 
+    /// Commits the open write transaction, which began when the connection
+    /// had made `began` sends; counts it among the wallet's writes if it
+    /// wrote anything. On failure nothing of it is kept. True if it wrote.
+    fn commit(&self, began: u64) -> anyhow::Result<bool> {
+        let wrote = self.sent.get() != began || !self.pending.borrow().is_empty();
+        let committed = (|| {
+            if wrote {
+                self.push(format_args!("UPDATE wallet SET writes = writes + 1 WHERE id = 1"))?;
+            }
+            self.push(format_args!("COMMIT"))?;
+            self.send()
+        })();
+        match committed {
+            Ok(()) => Ok(wrote),
+            Err(e) => {
+                self.roll_back();
+                Err(e)
+            }
+        }
+    }
+
     /// Ends the open transaction, keeping nothing of it.
     fn roll_back(&self) {
         self.pending.borrow_mut().clear();
@@ -284,6 +305,7 @@ impl Store {
     {
         self.conn.retry.set(false);
         self.conn.begin_write(created_clock)?;
+        let began = self.conn.sent.get();
         let memo = Memo::default();
         let value = f(&Tx {
             conn: &self.conn,
@@ -291,15 +313,9 @@ impl Store {
         });
         match value {
             Ok(value) => {
-                let committed = self
-                    .conn
-                    .push(format_args!("UPDATE wallet SET writes = writes + 1 WHERE id = 1"))
-                    .and_then(|()| self.conn.push(format_args!("COMMIT")))
-                    .and_then(|()| self.conn.send());
-                if let Err(e) = committed {
-                    self.conn.roll_back();
-                    return Err(e.context("cannot commit to the wallet; nothing was changed").into());
-                }
+                self.conn
+                    .commit(began)
+                    .map_err(|e| e.context("cannot commit to the wallet; nothing was changed"))?;
                 Ok(value)
             }
             Err(e) => {
@@ -341,6 +357,7 @@ impl Store {
             created_clock,
             memo: Memo::default(),
             writes: None,
+            began: 0,
             opened: None,
             pending: 0,
             every: every.max(1),
@@ -361,6 +378,8 @@ pub struct Batch<'s> {
     memo: Memo,
     /// The wallet's count of writes after this batch's last commit.
     writes: Option<i64>,
+    /// How many sends the connection had made when the open transaction began.
+    began: u64,
     opened: Option<std::time::Instant>,
     pending: usize,
     every: usize,
@@ -383,6 +402,7 @@ impl Batch<'_> {
                 self.memo.forget();
             }
             self.writes = Some(writes);
+            self.began = self.conn.sent.get();
             *self.opened.insert(std::time::Instant::now())
         };
         let value = Tx {
@@ -406,20 +426,18 @@ impl Batch<'_> {
     /// Commits every unit run so far.
     pub fn commit(&mut self) -> anyhow::Result<()> {
         if self.opened.is_some() {
-            let committed = self
-                .conn
-                .push(format_args!("UPDATE wallet SET writes = writes + 1 WHERE id = 1"))
-                .and_then(|()| self.conn.push(format_args!("COMMIT")))
-                .and_then(|()| self.conn.send());
+            let committed = self.conn.commit(self.began);
             self.opened = None;
             self.pending = 0;
-            if let Err(e) = committed {
-                self.conn.roll_back();
-                self.memo.forget();
-                self.writes = None;
-                return Err(e.context("cannot commit to the wallet"));
+            match committed {
+                Ok(true) => self.writes = self.writes.and_then(|w| w.checked_add(1)),
+                Ok(false) => {}
+                Err(e) => {
+                    self.memo.forget();
+                    self.writes = None;
+                    return Err(e.context("cannot commit to the wallet"));
+                }
             }
-            self.writes = self.writes.and_then(|w| w.checked_add(1));
             *self.conn.ids.borrow_mut() = None;
         }
         Ok(())

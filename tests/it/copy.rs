@@ -1,0 +1,126 @@
+//! `wallet copy`: a wallet copied from a file to a server and back answers
+//! every read the same, byte for byte, and passes `verify` on all three; a
+//! destination that already holds a wallet is refused and left as it was.
+
+use crate::support::Wallet;
+
+/// A wallet with something of every kind: accounts, packs, a license pack,
+/// a running, a cancelled and an ended subscription, images of every style
+/// (a trained private one, edits, licenses), expiries, an actor and an
+/// idempotency key.
+const HISTORY: &[&[&str]] = &[
+    &["init", "--now", "2026-01-15T10:00:00Z"],
+    &["account", "add", "alice"],
+    &["account", "add", "bob"],
+    &["account", "add", "carol"],
+    &["buy", "alice", "credits-1000"],
+    &[
+        "--idempotency-key",
+        "order-1",
+        "buy",
+        "bob",
+        "license",
+        "--quantity",
+        "2",
+    ],
+    &["subscribe", "alice", "licenses-5-monthly"],
+    &["subscribe", "carol", "licenses-5-monthly"],
+    &["generate", "alice", "--style", "artist:monet", "--count", "3"],
+    &["license", "alice", "img-1"],
+    &["--actor", "support, \"night\" shift", "train", "bob", "mystyle"],
+    &["generate", "bob", "--style", "private:mystyle", "--count", "2"],
+    &["license", "bob", "img-4"],
+    &["edit", "bob", "img-4", "upscale"],
+    &["advance-clock", "1mo"],
+    &["cancel", "carol"],
+    &["advance-clock", "2mo"],
+    &["generate", "carol", "--count", "1"],
+];
+
+/// Every read, as text and JSON, now and at earlier instants.
+fn answers(w: &Wallet) -> Vec<String> {
+    let mut reads: Vec<Vec<&str>> = vec![
+        vec!["account", "list"],
+        vec!["--json", "account", "list"],
+        vec!["balance"],
+        vec!["--json", "balance"],
+        vec!["balance", "--as-of", "2026-02-20T00:00:00Z"],
+    ];
+    for account in ["alice", "bob", "carol"] {
+        reads.extend([
+            vec!["balance", account],
+            vec!["--json", "balance", account],
+            vec!["--json", "balance", account, "--as-of", "2026-02-20T00:00:00Z"],
+            vec!["account", "show", account],
+            vec!["--json", "account", "show", account],
+            vec!["history", account],
+            vec!["--json", "history", account],
+            vec!["--json", "images", account],
+        ]);
+    }
+    reads.iter().map(|args| w.ok(args)).collect()
+}
+
+#[test]
+fn a_wallet_copied_to_a_server_and_back_answers_the_same_everywhere() {
+    let file = Wallet::file();
+    for line in HISTORY {
+        file.ok(line);
+    }
+    let server = Wallet::on_server();
+    let back = Wallet::file();
+    let to_server = file.ok(&["copy", "--to", server.db.to_str().expect("url")]);
+    assert!(to_server.contains("3 accounts"), "{to_server}");
+    let to_file = server.ok(&["copy", "--to", back.db.to_str().expect("path")]);
+    assert!(to_file.contains("3 accounts"), "{to_file}");
+
+    let expected = answers(&file);
+    assert_eq!(answers(&server), expected, "file → server");
+    assert_eq!(answers(&back), expected, "server → file");
+    for w in [&file, &server, &back] {
+        assert!(w.ok(&["verify"]).contains("verified"));
+    }
+    // The idempotency key came along: a retry on the copy changes nothing.
+    for w in [&server, &back] {
+        let before = w.dump();
+        w.ok(&[
+            "--idempotency-key",
+            "order-1",
+            "buy",
+            "bob",
+            "license",
+            "--quantity",
+            "2",
+        ]);
+        assert_eq!(w.dump(), before, "a retried key ran again on the copy");
+    }
+    // Ids were kept: the next image is numbered after the copied ones on both.
+    for w in [&server, &back] {
+        let made = w.json(&["generate", "alice", "--count", "1"]);
+        assert_eq!(made["images"][0].as_str(), Some("img-7"), "{made}");
+    }
+}
+
+#[test]
+fn a_copy_into_a_wallet_with_accounts_is_refused_and_changes_neither() {
+    let source = Wallet::file_at("2026-01-15T10:00:00Z");
+    source.ok(&["account", "add", "alice"]);
+    for destination in [Wallet::file(), Wallet::on_server()] {
+        destination.ok(&["init", "--now", "2026-03-01T00:00:00Z"]);
+        let before = destination.dump();
+        let stderr = source.refused(&["copy", "--to", destination.db.to_str().expect("path")], 3);
+        assert!(stderr.contains("already holds a wallet"), "{stderr}");
+        assert_eq!(destination.dump(), before, "the refused copy changed its destination");
+    }
+}
+
+#[test]
+fn copying_a_missing_wallet_fails_and_creates_nothing() {
+    let missing = Wallet::file();
+    let destination = Wallet::on_server();
+    let r = missing.run(&["copy", "--to", destination.db.to_str().expect("url")]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("nothing to copy"), "{}", r.stderr);
+    assert!(!destination.exists(), "the failed copy made tables");
+    assert!(!missing.exists());
+}
