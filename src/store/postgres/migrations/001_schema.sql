@@ -72,6 +72,7 @@ CREATE TABLE lots (
     subscription_id BIGINT,
     CHECK ((source = 'subscription') = (subscription_id IS NOT NULL))
 );
+CREATE INDEX lots_by_account ON lots(account_id, id);
 CREATE INDEX lots_live ON lots(account_id, id) WHERE remaining > 0;
 CREATE INDEX lots_one_time_due ON lots(expires_at) WHERE remaining > 0 AND subscription_id IS NULL;
 
