@@ -7,7 +7,7 @@ use std::io::Read as _;
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::{Database, Run, Wallet, admin, command, server_of};
+use crate::support::{Database, Run, Wallet, admin, command, server_of, why};
 
 /// A role only this test knows the password of, owning a fresh database of
 /// the same name; both are dropped with it (on a panic too).
@@ -31,8 +31,9 @@ impl Secret {
             .and_then(|()| admin(&format!("CREATE DATABASE {name} OWNER {name}")));
         if let Err(e) = ready {
             panic!(
-                "cannot make the role and database {name} ({e}): the role of WALLET_TEST_POSTGRES needs CREATEROLE \
-                 and CREATEDB (scripts/postgres gives wallet_test both)"
+                "cannot make the role and database {name} ({}): the role of WALLET_TEST_POSTGRES needs CREATEROLE \
+                 and CREATEDB (scripts/postgres gives wallet_test both)",
+                why(&e)
             );
         }
         secret
@@ -52,7 +53,7 @@ impl Drop for Secret {
             format!("DROP ROLE IF EXISTS {}", self.name),
         ] {
             if let Err(e) = admin(&sql) {
-                eprintln!("cannot clean up after the test ({sql}): {e}");
+                eprintln!("cannot clean up after the test ({sql}): {}", why(&e));
             }
         }
     }

@@ -66,8 +66,23 @@ pub(crate) fn admin(sql: &str) -> Result<(), postgres::Error> {
 
 /// A connection without TLS to `url`, or a panic that says how to set a server up.
 pub(crate) fn connect(url: &str) -> postgres::Client {
-    postgres::Client::connect(url, postgres::NoTls)
-        .unwrap_or_else(|e| panic!("cannot connect to the PostgreSQL server of the tests ({e}): {SET_UP}"))
+    postgres::Client::connect(url, postgres::NoTls).unwrap_or_else(|e| {
+        panic!(
+            "cannot connect to the PostgreSQL server of the tests ({}): {SET_UP}",
+            why(&e)
+        )
+    })
+}
+
+/// An error with its causes, in one line.
+pub(crate) fn why(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(e) = cause {
+        text += &format!(": {e}");
+        cause = e.source();
+    }
+    text
 }
 
 /// A database of its own on the test server, dropped (with whatever is
@@ -93,7 +108,7 @@ impl Database {
         // One statement a message: neither runs inside a transaction block.
         admin(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             .and_then(|()| admin(&format!("CREATE DATABASE {name}")))
-            .unwrap_or_else(|e| panic!("cannot create the test database {name} ({e}): {SET_UP}"));
+            .unwrap_or_else(|e| panic!("cannot create the test database {name} ({}): {SET_UP}", why(&e)));
         Database {
             name,
             url,
@@ -107,7 +122,7 @@ impl Database {
         let client = client.get_or_insert_with(|| connect(&self.url));
         let messages = client
             .simple_query(sql)
-            .unwrap_or_else(|e| panic!("`{sql}` on {}: {e}", self.name));
+            .unwrap_or_else(|e| panic!("`{sql}` on {}: {}", self.name, why(&e)));
         messages
             .iter()
             .filter_map(|m| match m {
@@ -125,7 +140,7 @@ impl Database {
         let client = client.get_or_insert_with(|| connect(&self.url));
         client
             .batch_execute(sql)
-            .unwrap_or_else(|e| panic!("`{sql}` on {}: {e}", self.name));
+            .unwrap_or_else(|e| panic!("`{sql}` on {}: {}", self.name, why(&e)));
     }
 
     /// The names of the tables in its public schema, in order.
@@ -146,7 +161,7 @@ impl Drop for Database {
         let client = self.client.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
         drop(client.take());
         if let Err(e) = admin(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)) {
-            eprintln!("cannot drop the test database {}: {e}", self.name);
+            eprintln!("cannot drop the test database {}: {}", self.name, why(&e));
         }
     }
 }
