@@ -7,7 +7,7 @@ use std::io::Read as _;
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::{Database, Run, Wallet, admin, command, server_of, why};
+use crate::support::{Database, Run, Wallet, admin, command, drop_database, server_of, why};
 
 /// A role only this test knows the password of, owning a fresh database of
 /// the same name; both are dropped with it (on a panic too).
@@ -23,7 +23,7 @@ impl Secret {
             name: name.clone(),
             password: random_password(),
         };
-        let ready = admin(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        let ready = drop_database(&name)
             .and_then(|()| admin(&format!("DROP ROLE IF EXISTS {name}")))
             .and_then(|()| admin(&format!("CREATE ROLE {name} LOGIN PASSWORD '{}'", secret.password)))
             // Whoever makes a database for a role must be a member of it.
@@ -48,13 +48,9 @@ impl Secret {
 
 impl Drop for Secret {
     fn drop(&mut self) {
-        for sql in [
-            format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-            format!("DROP ROLE IF EXISTS {}", self.name),
-        ] {
-            if let Err(e) = admin(&sql) {
-                eprintln!("cannot clean up after the test ({sql}): {}", why(&e));
-            }
+        let dropped = drop_database(&self.name).and_then(|()| admin(&format!("DROP ROLE IF EXISTS {}", self.name)));
+        if let Err(e) = dropped {
+            eprintln!("cannot drop the role and database {}: {}", self.name, why(&e));
         }
     }
 }

@@ -64,6 +64,60 @@ pub(crate) fn admin(sql: &str) -> Result<(), postgres::Error> {
     admin.as_mut().map_or(Ok(()), |client| client.batch_execute(sql))
 }
 
+/// Drops the database `name` and ends every connection to it. An
+/// autovacuum worker still in it makes the drop fail ("must be a member of
+/// the role whose process is being terminated"): it is tried again while
+/// the worker finishes.
+pub(crate) fn drop_database(name: &str) -> Result<(), postgres::Error> {
+    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    let mut tries = 0;
+    loop {
+        match admin(&sql) {
+            Err(_) if tries < 20 => tries += 1,
+            done => return done,
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+}
+
+/// Drops the databases left by test processes that ended before they could
+/// (killed, or interrupted): those of processes no longer running here,
+/// when the server is on this machine. Once a process.
+fn drop_leftovers() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let Ok(config) = admin_url().parse::<postgres::Config>() else {
+            return;
+        };
+        let local = config.get_hosts().iter().all(|host| match host {
+            postgres::config::Host::Tcp(name) => ["localhost", "127.0.0.1", "::1"].contains(&name.as_str()),
+            postgres::config::Host::Unix(_) => true,
+        });
+        if !local {
+            return;
+        }
+        let mut admin = ADMIN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(rows) = admin.as_mut().and_then(|client| {
+            client
+                .query(
+                    "SELECT datname FROM pg_database WHERE datname LIKE 'wallet\\_it\\_%'",
+                    &[],
+                )
+                .ok()
+        }) else {
+            return;
+        };
+        drop(admin);
+        for row in rows {
+            let name: String = row.get(0);
+            let pid = name.split('_').nth(2).unwrap_or_default();
+            if !pid.is_empty() && !Path::new("/proc").join(pid).exists() {
+                let _ = drop_database(&name);
+            }
+        }
+    });
+}
+
 /// A connection without TLS to `url`, or a panic that says how to set a server up.
 pub(crate) fn connect(url: &str) -> postgres::Client {
     postgres::Client::connect(url, postgres::NoTls).unwrap_or_else(|e| {
@@ -106,14 +160,16 @@ impl Database {
         );
         let url = format!("{}{name}?sslmode=disable", server_of(&admin_url()));
         // One statement a message: neither runs inside a transaction block.
-        admin(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        drop_database(&name)
             .and_then(|()| admin(&format!("CREATE DATABASE {name}")))
             .unwrap_or_else(|e| panic!("cannot create the test database {name} ({}): {SET_UP}", why(&e)));
-        Database {
+        let database = Database {
             name,
             url,
             client: Mutex::new(None),
-        }
+        };
+        drop_leftovers();
+        database
     }
 
     /// The result of `sql` (one statement), each value as text.
@@ -160,7 +216,7 @@ impl Drop for Database {
         // A failure here must not panic during a panic: it is only said.
         let client = self.client.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
         drop(client.take());
-        if let Err(e) = admin(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)) {
+        if let Err(e) = drop_database(&self.name) {
             eprintln!("cannot drop the test database {}: {}", self.name, why(&e));
         }
     }
