@@ -52,6 +52,8 @@ struct Conn {
     ids: RefCell<Option<ids::Ids>>,
     /// True when the last failure was one the server asks to retry.
     retry: Cell<bool>,
+    /// True once the connection has its prepared updates ([`sql::PREPARED`]).
+    prepared: Cell<bool>,
 }
 
 /// The wallet seen from inside one transaction (or savepoint).

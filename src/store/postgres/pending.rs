@@ -1,13 +1,16 @@
 //! Writes waiting to be sent, kept so that one round trip carries many and
 //! the server does little per row: new rows gathered per table and sent as
-//! one multi-row `INSERT` each, debits from lots summed per lot and sent as
-//! one `UPDATE`, and every other statement (subscriptions, schedules,
-//! expiries, images licensed, the clock) in the order it was made. The
-//! inserts go first, then the debits, then the rest: a statement changes
-//! only rows made before it, a new subscription is made in order (one runs
-//! per account at a time), and references are checked at commit (the
-//! schema's foreign keys are deferred), so the order within one send does
-//! not change the outcome. A [`Mark`] is a point between writes: a unit of
+//! one multi-row `INSERT` (or `COPY`) each, debits from lots summed per lot
+//! and sent as one `UPDATE`, then every other statement (a new
+//! subscription, an image licensed, the clock) in the order it was made,
+//! then lots' new expiries and subscriptions' new schedules, the last one of
+//! each lot or subscription, as one `UPDATE` each. A statement changes only
+//! rows made before it, debits and expiries change other columns than each
+//! other, an expiry or a schedule replaces the whole value, and a new
+//! subscription is never sent with another one's end (a subscribe reads the
+//! account's subscription first, which sends what waits; see
+//! `insert_subscription`), so the order within one send does not change the
+//! outcome. A [`Mark`] is a point between writes: a unit of
 //! work undone before its writes were sent is forgotten back to its mark,
 //! and a send puts a unit's savepoint at its mark.
 
@@ -99,6 +102,21 @@ pub(super) struct Pending {
     debits: Vec<Debit>,
     /// Every other statement, each ended by `;`.
     ordered: String,
+    /// Lots' new expiries: (lot, account, expires at).
+    expiries: Vec<(i64, i64, i64)>,
+    schedules: Vec<Schedule>,
+}
+
+/// A subscription's new schedule, status and end.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Schedule {
+    pub(super) id: i64,
+    pub(super) deliveries: u32,
+    pub(super) periods: u32,
+    /// A status's name (a plain word).
+    pub(super) status: &'static str,
+    pub(super) ended_at: Option<i64>,
+    pub(super) next_event_at: Option<i64>,
 }
 
 /// A point between writes.
@@ -109,6 +127,8 @@ pub(super) struct Mark {
     counts: [usize; TABLES],
     debits: usize,
     ordered: usize,
+    expiries: usize,
+    schedules: usize,
 }
 
 impl Pending {
@@ -143,6 +163,19 @@ impl Pending {
         self.debits.push((lot, account, amount));
     }
 
+    pub(super) fn expiry(&mut self, lot: i64, account: i64, expires_at: i64) {
+        self.expiries.push((lot, account, expires_at));
+    }
+
+    pub(super) fn schedule(&mut self, schedule: Schedule) {
+        self.schedules.push(schedule);
+    }
+
+    /// True while a subscription's new schedule waits to be sent.
+    pub(super) fn has_schedules(&self) -> bool {
+        !self.schedules.is_empty()
+    }
+
     pub(super) fn statement(&mut self, statement: std::fmt::Arguments<'_>) -> anyhow::Result<()> {
         self.ordered
             .write_fmt(statement)
@@ -153,7 +186,10 @@ impl Pending {
 
     /// About how many bytes wait.
     pub(super) fn size(&self) -> usize {
-        self.rows.iter().map(String::len).sum::<usize>() + self.debits.len() * 24 + self.ordered.len()
+        self.rows.iter().map(String::len).sum::<usize>()
+            + (self.debits.len() + self.expiries.len()) * 24
+            + self.schedules.len() * 48
+            + self.ordered.len()
     }
 
     pub(super) fn is_empty(&self) -> bool {
@@ -167,6 +203,8 @@ impl Pending {
             counts: self.counts,
             debits: self.debits.len(),
             ordered: self.ordered.len(),
+            expiries: self.expiries.len(),
+            schedules: self.schedules.len(),
         }
     }
 
@@ -175,6 +213,8 @@ impl Pending {
         self.rows.iter().zip(mark.rows).any(|(r, m)| r.len() > m)
             || self.debits.len() > mark.debits
             || self.ordered.len() > mark.ordered
+            || self.expiries.len() > mark.expiries
+            || self.schedules.len() > mark.schedules
     }
 
     /// Forgets every write made after `mark`.
@@ -188,6 +228,8 @@ impl Pending {
         self.counts = mark.counts;
         self.debits.truncate(mark.debits);
         self.ordered.truncate(mark.ordered);
+        self.expiries.truncate(mark.expiries);
+        self.schedules.truncate(mark.schedules);
     }
 
     pub(super) fn clear(&mut self) {
@@ -227,17 +269,60 @@ impl Pending {
                 let total = summed.entry((*lot, *account)).or_insert(0);
                 *total = total.saturating_add(*amount);
             }
-            out.push_str("UPDATE lots SET remaining = remaining - d.amount FROM (VALUES ");
-            for (n, ((lot, account), amount)) in summed.iter().enumerate() {
-                if n > 0 {
-                    out.push(',');
-                }
-                let _ = write!(out, "({lot}, {account}, {amount})");
-            }
-            out.push_str(") AS d (lot, account, amount) WHERE lots.id = d.lot AND lots.account_id = d.account;\n");
+            let _ = writeln!(
+                out,
+                "UPDATE lots SET remaining = remaining - d.amount FROM unnest({}, {}, {}) AS d (lot, account, amount) \
+                 WHERE lots.id = d.lot AND lots.account_id = d.account;",
+                numbers(summed.keys().map(|(lot, _)| Some(*lot))),
+                numbers(summed.keys().map(|(_, account)| Some(*account))),
+                numbers(summed.values().map(|amount| Some(*amount))),
+            );
         }
         out.push_str(&self.ordered[from.ordered..to.ordered]);
+        let expiries = &self.expiries[from.expiries..to.expiries];
+        if !expiries.is_empty() {
+            let last: std::collections::BTreeMap<(i64, i64), i64> = expiries
+                .iter()
+                .map(|(lot, account, at)| ((*lot, *account), *at))
+                .collect();
+            let _ = writeln!(
+                out,
+                "UPDATE lots SET expires_at = d.at FROM unnest({}, {}, {}) AS d (lot, account, at) \
+                 WHERE lots.id = d.lot AND lots.account_id = d.account;",
+                numbers(last.keys().map(|(lot, _)| Some(*lot))),
+                numbers(last.keys().map(|(_, account)| Some(*account))),
+                numbers(last.values().map(|at| Some(*at))),
+            );
+        }
+        let schedules = &self.schedules[from.schedules..to.schedules];
+        if !schedules.is_empty() {
+            let last: std::collections::BTreeMap<i64, Schedule> = schedules.iter().map(|s| (s.id, *s)).collect();
+            let statuses: Vec<&str> = last.values().map(|s| s.status).collect();
+            let _ = writeln!(
+                out,
+                "UPDATE subscriptions SET deliveries = d.deliveries, periods = d.periods, status = d.status, \
+                 ended_at = d.ended_at, next_event_at = d.next_event_at \
+                 FROM unnest({}, {}, {}, '{{{}}}'::text[], {}, {}) AS d (id, deliveries, periods, status, ended_at, next_event_at) \
+                 WHERE subscriptions.id = d.id;",
+                numbers(last.keys().map(|id| Some(*id))),
+                numbers(last.values().map(|s| Some(i64::from(s.deliveries)))),
+                numbers(last.values().map(|s| Some(i64::from(s.periods)))),
+                statuses.join(","),
+                numbers(last.values().map(|s| s.ended_at)),
+                numbers(last.values().map(|s| s.next_event_at)),
+            );
+        }
     }
+}
+
+/// Numbers (or NULLs) as a `bigint[]` literal: with `unnest`, the planner
+/// finds each row by its key (a `VALUES` list of thousands made it scan
+/// every lot).
+fn numbers(values: impl Iterator<Item = Option<i64>>) -> String {
+    let values: Vec<String> = values
+        .map(|v| v.map_or_else(|| "NULL".to_owned(), |n| n.to_string()))
+        .collect();
+    format!("'{{{}}}'::bigint[]", values.join(","))
 }
 
 #[cfg(test)]
@@ -262,7 +347,7 @@ mod tests {
             all,
             "INSERT INTO operations (id, account_id, at, kind, summary, actor) VALUES (2),(3, E'it''s');\n\
              INSERT INTO ledger (id, operation_id, account_id, lot_id, asset, delta, reason, at, note) VALUES (1);\n\
-             UPDATE lots SET remaining = remaining - d.amount FROM (VALUES (7, 1, 7)) AS d (lot, account, amount) WHERE lots.id = d.lot AND lots.account_id = d.account;\n\
+             UPDATE lots SET remaining = remaining - d.amount FROM unnest('{7}'::bigint[], '{1}'::bigint[], '{7}'::bigint[]) AS d (lot, account, amount) WHERE lots.id = d.lot AND lots.account_id = d.account;\n\
              UPDATE wallet SET clock = 5;\n"
         );
         let mut after = String::new();
@@ -281,7 +366,8 @@ mod tests {
         let mut before = String::new();
         p.text(&Mark::default(), &p.mark(), &[], &mut before);
         assert!(
-            before.contains("VALUES (2);") && before.contains("(7, 1, 3)"),
+            before.contains("VALUES (2);")
+                && before.contains("unnest('{7}'::bigint[], '{1}'::bigint[], '{3}'::bigint[])"),
             "{before}"
         );
         assert!(p.bulk().is_empty(), "two rows go by INSERT");

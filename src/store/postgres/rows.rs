@@ -11,7 +11,7 @@ use crate::store::memo::Memo;
 use crate::store::record::{self, NewCharge, NewLot, NewOrder, Rows, signed};
 
 use super::Tx;
-use super::pending::Table;
+use super::pending::{Schedule, Table};
 use super::sql::{OptInt, Text, storable};
 
 impl Rows for Tx<'_> {
@@ -97,9 +97,7 @@ impl Rows for Tx<'_> {
     }
 
     fn set_lot_expiry(&self, lot_id: i64, account_id: i64, expires_at: i64) -> anyhow::Result<()> {
-        self.conn.push(format_args!(
-            "UPDATE lots SET expires_at = {expires_at} WHERE id = {lot_id} AND account_id = {account_id}"
-        ))
+        self.conn.expiry(lot_id, account_id, expires_at)
     }
 
     fn insert_order(&self, o: &NewOrder<'_>) -> anyhow::Result<()> {
@@ -146,6 +144,11 @@ impl Rows for Tx<'_> {
         anchor: i64,
     ) -> anyhow::Result<i64> {
         storable(&[plan, &terms.currency])?;
+        // Another subscription's end waiting to be sent goes first: one
+        // subscription runs per account at a time.
+        if self.conn.pending.borrow().has_schedules() {
+            self.conn.send()?;
+        }
         let id = self.conn.next_id(|ids| &mut ids.subscriptions)?;
         self.conn.push(format_args!(
             "INSERT INTO subscriptions (id, account_id, operation_id, plan, interval_months, licenses_per_month,
@@ -165,15 +168,14 @@ impl Rows for Tx<'_> {
     }
 
     fn save_schedule(&self, sub: &Subscription) -> anyhow::Result<()> {
-        self.conn.push(format_args!(
-            "UPDATE subscriptions SET deliveries = {}, periods = {}, status = {}, ended_at = {}, next_event_at = {} WHERE id = {}",
-            sub.deliveries,
-            sub.periods,
-            Text(sub.status.as_str()),
-            OptInt(sub.ended_at.map(clock::to_unix)),
-            OptInt(sub.next_event().map(clock::to_unix)),
-            sub.id
-        ))
+        self.conn.schedule(Schedule {
+            id: sub.id,
+            deliveries: sub.deliveries,
+            periods: sub.periods,
+            status: sub.status.as_str(),
+            ended_at: sub.ended_at.map(clock::to_unix),
+            next_event_at: sub.next_event().map(clock::to_unix),
+        })
     }
 
     fn insert_image(&self, number: i64, account_id: i64, op: i64, style: &Style, at: i64) -> anyhow::Result<()> {
@@ -213,8 +215,7 @@ impl Rows for Tx<'_> {
 
     fn license_image(&self, image_number: i64, account_id: i64, at: i64, op: i64) -> anyhow::Result<()> {
         self.conn.push(format_args!(
-            "UPDATE images SET licensed_at = {at}, license_operation_id = {op}
-             WHERE id = {image_number} AND account_id = {account_id} AND licensed_at IS NULL"
+            "EXECUTE wallet_license({image_number}, {account_id}, {at}, {op})"
         ))
     }
 
@@ -258,10 +259,8 @@ impl Tx<'_> {
     }
 
     pub fn set_clock(&self, at: Instant) -> anyhow::Result<()> {
-        self.conn.push(format_args!(
-            "UPDATE wallet SET clock = {} WHERE id = 1",
-            clock::to_unix(at)
-        ))?;
+        self.conn
+            .push(format_args!("EXECUTE wallet_clock({})", clock::to_unix(at)))?;
         if let Some(memo) = self.memo {
             memo.clock.set(Some(at));
         }

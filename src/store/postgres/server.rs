@@ -43,7 +43,9 @@ impl Server {
         if config.get_user().is_none() {
             let user = std::env::var("PGUSER")
                 .or_else(|_| std::env::var("USER"))
-                .unwrap_or_else(|_| "postgres".to_owned());
+                .ok()
+                .or_else(system_user)
+                .unwrap_or_else(|| "postgres".to_owned());
             config.user(&user);
         }
         if config.get_hosts().is_empty() {
@@ -106,6 +108,31 @@ impl PartialEq for Server {
 }
 
 impl Eq for Server {}
+
+/// The name this process runs as, from the system's user database (as
+/// `psql` finds it when neither `PGUSER` nor `USER` is set).
+fn system_user() -> Option<String> {
+    let mut buffer = vec![0u8; 4096];
+    let mut entry = std::mem::MaybeUninit::<libc::passwd>::uninit();
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: getpwuid_r writes the entry and its strings into `entry` and
+    // `buffer`, whose sizes it is given, and sets `found` to `entry` on success.
+    let status = unsafe {
+        libc::getpwuid_r(
+            libc::getuid(),
+            entry.as_mut_ptr(),
+            buffer.as_mut_ptr().cast(),
+            buffer.len(),
+            &raw mut found,
+        )
+    };
+    if status != 0 || found.is_null() {
+        return None;
+    }
+    // SAFETY: on success `pw_name` points to a NUL-terminated string in `buffer`.
+    let name = unsafe { std::ffi::CStr::from_ptr((*found).pw_name) };
+    name.to_str().ok().map(str::to_owned)
+}
 
 /// `postgres://user@host:port/database`, every part escaped for a terminal.
 fn shown_address(config: &Config) -> String {

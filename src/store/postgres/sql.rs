@@ -7,6 +7,15 @@ use std::fmt::{self, Display, Write as _};
 
 use anyhow::ensure;
 
+/// Updates a write makes many times, prepared once per connection, so the
+/// server parses and plans each once: run as `EXECUTE name(…)`.
+pub(super) const PREPARED: &str = "
+PREPARE wallet_license (bigint, bigint, bigint, bigint) AS
+    UPDATE images SET licensed_at = $3, license_operation_id = $4 WHERE id = $1 AND account_id = $2 AND licensed_at IS NULL;
+PREPARE wallet_clock (bigint) AS
+    UPDATE wallet SET clock = $1 WHERE id = 1;
+";
+
 /// Pending text beyond which it is sent even before the next read.
 pub(super) const SEND_AT: usize = 1 << 20;
 

@@ -54,6 +54,18 @@ impl Conn {
         self.send_if_full()
     }
 
+    /// Adds a lot's new expiry to the pending writes.
+    pub(super) fn expiry(&self, lot: i64, account: i64, expires_at: i64) -> anyhow::Result<()> {
+        self.pending.borrow_mut().expiry(lot, account, expires_at);
+        self.send_if_full()
+    }
+
+    /// Adds a subscription's new schedule to the pending writes.
+    pub(super) fn schedule(&self, schedule: super::pending::Schedule) -> anyhow::Result<()> {
+        self.pending.borrow_mut().schedule(schedule);
+        self.send_if_full()
+    }
+
     /// Adds one debit from a lot to the pending writes.
     pub(super) fn debit(&self, lot: i64, account: i64, amount: i64) -> anyhow::Result<()> {
         self.pending.borrow_mut().debit(lot, account, amount);
@@ -222,6 +234,16 @@ impl Conn {
             self.roll_back();
             return Err(e);
         }
+        // Once the tables are there; a prepared statement outlives a rollback.
+        if !self.prepared.get() {
+            let prepared = self.client.borrow_mut().batch_execute(sql::PREPARED);
+            if let Err(e) = prepared {
+                let failed = self.failed(&e);
+                self.roll_back();
+                return Err(failed);
+            }
+            self.prepared.set(true);
+        }
         Ok(writes)
     }
 
@@ -262,6 +284,7 @@ impl Store {
                 pending: std::cell::RefCell::default(),
                 sent: std::cell::Cell::new(0),
                 units: std::cell::RefCell::default(),
+                prepared: std::cell::Cell::new(false),
                 ids: std::cell::RefCell::new(None),
                 retry: std::cell::Cell::new(false),
             },
