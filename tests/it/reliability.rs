@@ -164,7 +164,8 @@ fn every_operation_records_who_ran_it() {
     assert!(w.ok(&["history", "alice"]).contains("(by support-jo)"));
 }
 
-/// 8 processes × 250 mutations on one account: all succeed, nothing lost or doubled.
+/// 8 processes × 250 mutations on shared accounts, and new accounts: all
+/// succeed, nothing lost or doubled, image numbers and account ids without gaps.
 #[test]
 fn eight_concurrent_writers_lose_nothing() {
     const WRITERS: usize = 8;
@@ -172,7 +173,8 @@ fn eight_concurrent_writers_lose_nothing() {
     let w = Wallet::at("2026-01-15T10:00:00Z");
     w.ok(&["account", "add", "alice"]);
     w.ok(&["buy", "alice", "credits-1000", "--quantity", "3"]);
-    let scenario = w.dir.path().join("writer.scenario");
+    w.ok(&["account", "add", "bob"]);
+    w.ok(&["buy", "bob", "credits-1000"]);
     // Each writer runs its mutations as separate processes, like scripts do.
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..WRITERS)
@@ -180,12 +182,17 @@ fn eight_concurrent_writers_lose_nothing() {
                 let w = &w;
                 scope.spawn(move || {
                     for i in 0..EACH {
-                        let args: &[&str] = if i % 50 == 0 {
-                            &["buy", "alice", "license"]
+                        let handle = format!("w{writer}-{i}");
+                        let args: Vec<&str> = if i % 50 == 0 {
+                            vec!["buy", "alice", "license"]
+                        } else if i % 25 == 0 {
+                            vec!["account", "add", &handle]
+                        } else if i % 2 == 0 {
+                            vec!["generate", "alice"]
                         } else {
-                            &["generate", "alice"]
+                            vec!["generate", "bob"]
                         };
-                        let r = w.run(args);
+                        let r = w.run(&args);
                         assert_eq!(r.code, 0, "writer {writer}, mutation {i}: {}", r.stderr);
                     }
                 })
@@ -195,16 +202,44 @@ fn eight_concurrent_writers_lose_nothing() {
             h.join().expect("writer");
         }
     });
-    let _ = scenario;
-    let buys = WRITERS * EACH.div_ceil(50);
-    let generates = WRITERS * EACH - buys;
-    let (credits, licenses) = w.balance("alice");
-    assert_eq!(licenses, u64::try_from(buys).expect("fits"));
+    let count = |f: fn(usize) -> bool| u64::try_from(WRITERS * (0..EACH).filter(|i| f(*i)).count()).expect("fits");
+    let buys = count(|i| i % 50 == 0);
+    let added = count(|i| i % 50 != 0 && i % 25 == 0);
+    let by_alice = count(|i| i % 25 != 0 && i % 2 == 0);
+    let by_bob = count(|i| i % 25 != 0 && i % 2 == 1);
+    assert_eq!(w.balance("alice"), (3010 + 100 * buys - by_alice, buys));
+    assert_eq!(w.balance("bob"), (1010 - by_bob, 0));
+    let images = |account: &str| -> Vec<u64> {
+        w.json(&["images", account])
+            .as_array()
+            .expect("images")
+            .iter()
+            .map(|i| {
+                i["id"]
+                    .as_str()
+                    .and_then(|id| id.strip_prefix("img-"))
+                    .and_then(|n| n.parse().ok())
+                    .expect("img-N")
+            })
+            .collect()
+    };
+    let mut numbers = [images("alice"), images("bob")].concat();
+    numbers.sort_unstable();
     assert_eq!(
-        credits,
-        3010 + 100 * u64::try_from(buys).expect("fits") - u64::try_from(generates).expect("fits")
+        numbers,
+        (1..=by_alice + by_bob).collect::<Vec<_>>(),
+        "image numbers unique and without gaps"
     );
-    assert_eq!(w.json(&["images", "alice"]).as_array().map(Vec::len), Some(generates));
+    let accounts = w.json(&["account", "list"]);
+    let accounts = accounts.as_array().expect("accounts");
+    assert_eq!(u64::try_from(accounts.len()).expect("fits"), 2 + added);
+    let mut ids: Vec<u64> = w
+        .rows("SELECT id FROM accounts")
+        .iter()
+        .map(|r| r[0].as_deref().and_then(|v| v.parse().ok()).expect("an id"))
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, (1..=2 + added).collect::<Vec<_>>(), "account ids without gaps");
     w.ok(&["verify"]);
 }
 
