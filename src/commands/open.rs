@@ -15,8 +15,11 @@ pub(super) fn read<T>(
     writer: &mut Option<Wallet>,
     view: impl FnOnce(&Transaction<'_>) -> Result<T>,
 ) -> Result<T> {
-    // A wallet in memory lives only in the connection that made it.
-    if let (Location::Memory, Some(wallet)) = (&ctx.location, writer.as_mut()) {
+    // A wallet in memory lives only in the connection that made it; a
+    // session on a server reads through the connection it keeps (a read
+    // transaction sees every committed write, so nothing differs but the
+    // cost of connecting again).
+    if let (Location::Memory | Location::Server(_), Some(wallet)) = (&ctx.location, writer.as_mut()) {
         return wallet.read(view);
     }
     Wallet::open_for_reading(&ctx.location, ctx.system_now)?.read(view)
