@@ -154,7 +154,7 @@ fn command(db: &std::path::Path, args: &[&str]) -> String {
     let cli = Cli::parse_from(["wallet", "--db", db].iter().chain(args));
     let pricing = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/pricing.toml"));
     let ctx = Context::new(
-        Location::parse(db),
+        Location::parse(db).expect("a wallet path"),
         Some(pricing),
         false,
         None,
