@@ -27,6 +27,32 @@ pub(super) struct Memo {
 const MEMO_ACCOUNTS: usize = 16_384;
 const MEMO_LOTS_PER_ACCOUNT: usize = 16;
 
+/// An account's live lots, in id order, through a write's or batch's memory
+/// when there is one: remembered lots are returned as they are (debug builds,
+/// every test, check them against `query`), others are queried and remembered.
+pub(super) fn live_lots(
+    memo: Option<&Memo>,
+    account_id: i64,
+    query: impl Fn() -> anyhow::Result<Vec<Lot>>,
+) -> anyhow::Result<Vec<Lot>> {
+    let Some(memo) = memo else {
+        return query();
+    };
+    if let Some(lots) = memo.lots.borrow().get(&account_id) {
+        if cfg!(debug_assertions) {
+            let rows = query()?;
+            anyhow::ensure!(
+                rows == *lots,
+                "internal error: the batch remembers account {account_id}'s lots as {lots:?}, the wallet holds {rows:?}"
+            );
+        }
+        return Ok(lots.clone());
+    }
+    let lots = query()?;
+    memo.remember_lots(account_id, lots.clone());
+    Ok(lots)
+}
+
 impl Memo {
     pub(super) fn forget(&self) {
         self.clock.set(None);

@@ -2,7 +2,7 @@
 //! the domain's types. Each runs after the pending writes are sent, so it
 //! sees them. Every query is indexed by the account or by the due instant.
 
-use anyhow::{Context, anyhow, ensure};
+use anyhow::{Context, anyhow};
 use postgres::Row;
 use postgres::types::Type;
 
@@ -216,22 +216,7 @@ impl Tx<'_> {
     }
 
     pub fn live_lots(&self, account_id: i64) -> anyhow::Result<Vec<Lot>> {
-        let Some(memo) = self.memo else {
-            return self.query_live_lots(account_id);
-        };
-        if let Some(lots) = memo.lots.borrow().get(&account_id) {
-            if cfg!(debug_assertions) {
-                let rows = self.query_live_lots(account_id)?;
-                ensure!(
-                    rows == *lots,
-                    "internal error: the batch remembers account {account_id}'s lots as {lots:?}, the wallet holds {rows:?}"
-                );
-            }
-            return Ok(lots.clone());
-        }
-        let lots = self.query_live_lots(account_id)?;
-        memo.remember_lots(account_id, lots.clone());
-        Ok(lots)
+        crate::store::memo::live_lots(self.memo, account_id, || self.query_live_lots(account_id))
     }
 
     fn query_live_lots(&self, account_id: i64) -> anyhow::Result<Vec<Lot>> {

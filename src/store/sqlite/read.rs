@@ -4,7 +4,7 @@
 //! Every query is indexed by the account or by the due instant; nothing
 //! scans all accounts.
 
-use anyhow::{Context, anyhow, ensure};
+use anyhow::{Context, anyhow};
 use rusqlite::{OptionalExtension, Row, params};
 
 use crate::rules::clock::{self, Instant};
@@ -247,23 +247,7 @@ impl Db<'_> {
 
     /// The account's lots that still hold something, in id order.
     pub fn live_lots(&self, account_id: i64) -> anyhow::Result<Vec<Lot>> {
-        let Some(memo) = self.memo else {
-            return self.query_live_lots(account_id);
-        };
-        if let Some(lots) = memo.lots.borrow().get(&account_id) {
-            // Debug builds (every test) check the memory against the rows.
-            if cfg!(debug_assertions) {
-                let rows = self.query_live_lots(account_id)?;
-                ensure!(
-                    rows == *lots,
-                    "internal error: the batch remembers account {account_id}'s lots as {lots:?}, the wallet holds {rows:?}"
-                );
-            }
-            return Ok(lots.clone());
-        }
-        let lots = self.query_live_lots(account_id)?;
-        memo.remember_lots(account_id, lots.clone());
-        Ok(lots)
+        crate::store::memo::live_lots(self.memo, account_id, || self.query_live_lots(account_id))
     }
 
     pub(super) fn query_live_lots(&self, account_id: i64) -> anyhow::Result<Vec<Lot>> {
