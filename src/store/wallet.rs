@@ -124,7 +124,7 @@ impl Wallet {
         }
         for _ in 0..CREATE_ATTEMPTS {
             let mut store = sqlite::Store::open(location, created_clock)?;
-            let value = store.write(|db| change(&Transaction::Sqlite(*db)))?;
+            let value = store.write_as(commit, |db| change(&Transaction::Sqlite(*db)))?;
             if !store.is_new() {
                 return Ok((value, Some(Wallet::Sqlite(store))));
             }
@@ -161,8 +161,7 @@ impl Wallet {
         E: From<anyhow::Error>,
     {
         match (self, commit) {
-            (Wallet::Sqlite(store), Commit::One) => store.write(|db| f(&Transaction::Sqlite(*db))),
-            (Wallet::Sqlite(store), Commit::Bulk) => store.write_bulk(|db| f(&Transaction::Sqlite(*db))),
+            (Wallet::Sqlite(store), commit) => store.write_as(commit, |db| f(&Transaction::Sqlite(*db))),
             (Wallet::Postgres { store, created_clock }, _) => {
                 store.write(*created_clock, |tx| f(&Transaction::Postgres(*tx)))
             }
@@ -215,6 +214,41 @@ impl Batch<'_> {
         match self {
             Batch::Sqlite(batch) => batch.commit(),
             Batch::Postgres(batch) => batch.commit(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::clock::at;
+    use crate::store::Ledger;
+
+    /// A clock advance is a bulk write on a file whether or not the command
+    /// found the wallet already open (every command of a session but the
+    /// first): both leave references to `verify`, and a single change does not.
+    #[test]
+    fn a_file_is_written_as_the_commit_says_on_every_path() {
+        let dir = tempfile::tempdir().expect("dir");
+        let location = Location::File(dir.path().join("w.sqlite3"));
+        let t0 = at("2026-01-01T00:00:00Z");
+        let enforced = |tx: &Transaction<'_>| -> anyhow::Result<bool> {
+            match tx {
+                Transaction::Sqlite(db) => Ok(db.enforces_foreign_keys()),
+                Transaction::Postgres(_) => Err(anyhow!("a file was opened on a server")),
+            }
+        };
+        let ((), opened) = Wallet::write_at(&location, t0, Commit::One, |tx| tx.set_clock(t0)).expect("create");
+        assert!(opened.is_none(), "a new file is published, not kept open");
+        for (commit, expected) in [(Commit::Bulk, false), (Commit::One, true)] {
+            let (inside, opened) = Wallet::write_at(&location, t0, commit, enforced).expect("write");
+            assert_eq!(inside, expected, "{commit:?}, opened by the command");
+            let mut wallet = opened.expect("an existing file stays open");
+            assert_eq!(
+                wallet.write(commit, enforced).expect("write"),
+                expected,
+                "{commit:?}, kept open"
+            );
         }
     }
 }

@@ -51,6 +51,14 @@ pub struct Db<'c> {
 }
 
 impl Db<'_> {
+    /// Whether this connection enforces foreign keys now.
+    #[cfg(test)]
+    pub(crate) fn enforces_foreign_keys(&self) -> bool {
+        self.conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get::<_, i64>(0))
+            .is_ok_and(|on| on == 1)
+    }
+
     /// Runs a write statement: through the write's or batch's own prepared
     /// statements, else (a read) through rusqlite's statement cache.
     fn execute(&self, sql: &'static str, params: &[&dyn rusqlite::ToSql]) -> rusqlite::Result<usize> {

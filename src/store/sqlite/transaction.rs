@@ -10,6 +10,7 @@ use super::explain::{explain, is_busy};
 use super::prepared;
 use super::settings::{BATCH_CACHE_KIB, BATCH_CHECKPOINT_PAGES, BUSY_TIMEOUT, CACHE_KIB, CHECKPOINT_PAGES, Unenforced};
 use super::{Db, Store};
+use crate::store::Commit;
 use crate::store::memo::Memo;
 
 const BEGIN_ATTEMPTS: u32 = 3;
@@ -39,6 +40,18 @@ impl Store {
         E: From<anyhow::Error>,
     {
         write_on(&self.conn, f)
+    }
+
+    /// One write, committed as `commit` says: [`Store::write`] or
+    /// [`Store::write_bulk`].
+    pub fn write_as<T, E>(&mut self, commit: Commit, f: impl FnOnce(&Db<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<anyhow::Error>,
+    {
+        match commit {
+            Commit::One => self.write(f),
+            Commit::Bulk => self.write_bulk(f),
+        }
     }
 
     /// [`Store::write`] as a bulk load: like a [`Batch`], it runs with
