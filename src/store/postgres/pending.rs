@@ -1,18 +1,18 @@
 //! Writes waiting to be sent, kept so that one round trip carries many and
 //! the server does little per row: new rows gathered per table and sent as
-//! one multi-row `INSERT` (or `COPY`) each, debits from lots summed per lot
-//! and sent as one `UPDATE`, then every other statement (a new
-//! subscription, an image licensed, the clock) in the order it was made,
-//! then lots' new expiries and subscriptions' new schedules, the last one of
-//! each lot or subscription, as one `UPDATE` each. A statement changes only
-//! rows made before it, debits and expiries change other columns than each
-//! other, an expiry or a schedule replaces the whole value, and a new
-//! subscription is never sent with another one's end (a subscribe reads the
-//! account's subscription first, which sends what waits; see
-//! `insert_subscription`), so the order within one send does not change the
-//! outcome. A [`Mark`] is a point between writes: a unit of
-//! work undone before its writes were sent is forgotten back to its mark,
-//! and a send puts a unit's savepoint at its mark.
+//! one multi-row `INSERT` (or `COPY`) each, then every other statement (a
+//! new subscription, an image licensed, the clock) in the order it was made,
+//! then one `UPDATE` of the lots changed (debits summed per lot, the last new
+//! expiry of each) and one of the subscriptions' new schedules (the last of
+//! each), each row found through its key. A statement changes only rows made
+//! before it, a lot's debits and its expiry change other columns, an expiry
+//! or a schedule replaces the whole value, and a new subscription is never
+//! sent with another one's end (a subscribe reads the account's subscription
+//! first, which sends what waits; see `insert_subscription`), so the order
+//! within one send does not change the outcome; a `COMMIT` goes after all of
+//! it. A [`Mark`] is a point between writes: a unit of work undone before its
+//! writes were sent is forgotten back to its mark, and a send puts a unit's
+//! savepoint at its mark.
 
 use std::fmt::Write as _;
 
@@ -261,40 +261,31 @@ impl Pending {
                 let _ = writeln!(out, "INSERT INTO {name} ({columns}) VALUES {rows};");
             }
         }
-        let debits = &self.debits[from.debits..to.debits];
-        if !debits.is_empty() {
-            // Summed per lot: an UPDATE … FROM changes each row once.
-            let mut summed: std::collections::BTreeMap<(i64, i64), i64> = std::collections::BTreeMap::new();
-            for (lot, account, amount) in debits {
-                let total = summed.entry((*lot, *account)).or_insert(0);
-                *total = total.saturating_add(*amount);
-            }
-            let _ = writeln!(
-                out,
-                "UPDATE lots SET remaining = remaining - d.amount FROM unnest({}, {}, {}) AS d (lot, account, amount) \
-                 WHERE lots.id = d.lot AND lots.account_id = d.account;",
-                numbers(summed.keys().map(|(lot, _)| Some(*lot))),
-                numbers(summed.keys().map(|(_, account)| Some(*account))),
-                numbers(summed.values().map(|amount| Some(*amount))),
-            );
-        }
         out.push_str(&self.ordered[from.ordered..to.ordered]);
-        let expiries = &self.expiries[from.expiries..to.expiries];
-        if !expiries.is_empty() {
-            let last: std::collections::BTreeMap<(i64, i64), i64> = expiries
-                .iter()
-                .map(|(lot, account, at)| ((*lot, *account), *at))
-                .collect();
+        let lots = lot_changes(
+            &self.debits[from.debits..to.debits],
+            &self.expiries[from.expiries..to.expiries],
+        );
+        let schedules = &self.schedules[from.schedules..to.schedules];
+        if lots.is_empty() && schedules.is_empty() {
+            return;
+        }
+        // Each row is found through its key: a hash join would read the
+        // whole table for every send, and the planner picks one as soon as
+        // a send changes a few hundred rows of a small wallet.
+        out.push_str("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off;\n");
+        if !lots.is_empty() {
             let _ = writeln!(
                 out,
-                "UPDATE lots SET expires_at = d.at FROM unnest({}, {}, {}) AS d (lot, account, at) \
+                "UPDATE lots SET remaining = remaining - d.amount, expires_at = coalesce(d.at, lots.expires_at) \
+                 FROM unnest({}, {}, {}, {}) AS d (lot, account, amount, at) \
                  WHERE lots.id = d.lot AND lots.account_id = d.account;",
-                numbers(last.keys().map(|(lot, _)| Some(*lot))),
-                numbers(last.keys().map(|(_, account)| Some(*account))),
-                numbers(last.values().map(|at| Some(*at))),
+                numbers(lots.keys().map(|(lot, _)| Some(*lot))),
+                numbers(lots.keys().map(|(_, account)| Some(*account))),
+                numbers(lots.values().map(|(amount, _)| Some(*amount))),
+                numbers(lots.values().map(|(_, at)| *at)),
             );
         }
-        let schedules = &self.schedules[from.schedules..to.schedules];
         if !schedules.is_empty() {
             let last: std::collections::BTreeMap<i64, Schedule> = schedules.iter().map(|s| (s.id, *s)).collect();
             let statuses: Vec<&str> = last.values().map(|s| s.status).collect();
@@ -312,7 +303,27 @@ impl Pending {
                 numbers(last.values().map(|s| s.next_event_at)),
             );
         }
+        out.push_str("SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT;\n");
     }
+}
+
+/// What a send does to each lot it changes, by (lot, account): the debits
+/// summed, and the last new expiry if any, so that each row changes once
+/// (an `UPDATE … FROM` changes a row once, and every change of a row is a
+/// new version of it on the server).
+fn lot_changes(
+    debits: &[(i64, i64, i64)],
+    expiries: &[(i64, i64, i64)],
+) -> std::collections::BTreeMap<(i64, i64), (i64, Option<i64>)> {
+    let mut lots: std::collections::BTreeMap<(i64, i64), (i64, Option<i64>)> = std::collections::BTreeMap::new();
+    for (lot, account, amount) in debits {
+        let (total, _) = lots.entry((*lot, *account)).or_insert((0, None));
+        *total = total.saturating_add(*amount);
+    }
+    for (lot, account, at) in expiries {
+        lots.entry((*lot, *account)).or_insert((0, None)).1 = Some(*at);
+    }
+    lots
 }
 
 /// Numbers (or NULLs) as a `bigint[]` literal: with `unnest`, the planner
@@ -330,7 +341,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rows_are_sent_per_table_and_debits_summed_per_lot() {
+    fn rows_are_sent_per_table_and_each_lot_changed_once() {
         let mut p = Pending::default();
         p.row(Table::Ledger, &[Cell::Int(1)]).expect("row");
         p.statement(format_args!("UPDATE wallet SET clock = 5"))
@@ -339,6 +350,9 @@ mod tests {
         p.row(Table::Operations, &[Cell::Int(2)]).expect("row");
         let mark = p.mark();
         p.debit(7, 1, 4);
+        p.expiry(7, 1, 90);
+        p.expiry(8, 1, 80);
+        p.expiry(8, 1, 95);
         p.row(Table::Operations, &[Cell::Int(3), Cell::Text("it's")])
             .expect("row");
         let mut all = String::new();
@@ -347,8 +361,12 @@ mod tests {
             all,
             "INSERT INTO operations (id, account_id, at, kind, summary, actor) VALUES (2),(3, E'it''s');\n\
              INSERT INTO ledger (id, operation_id, account_id, lot_id, asset, delta, reason, at, note) VALUES (1);\n\
-             UPDATE lots SET remaining = remaining - d.amount FROM unnest('{7}'::bigint[], '{1}'::bigint[], '{7}'::bigint[]) AS d (lot, account, amount) WHERE lots.id = d.lot AND lots.account_id = d.account;\n\
-             UPDATE wallet SET clock = 5;\n"
+             UPDATE wallet SET clock = 5;\n\
+             SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off;\n\
+             UPDATE lots SET remaining = remaining - d.amount, expires_at = coalesce(d.at, lots.expires_at) \
+             FROM unnest('{7,8}'::bigint[], '{1,1}'::bigint[], '{7,0}'::bigint[], '{90,95}'::bigint[]) AS d (lot, account, amount, at) \
+             WHERE lots.id = d.lot AND lots.account_id = d.account;\n\
+             SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT;\n"
         );
         let mut after = String::new();
         p.text(&mark, &p.mark(), &[], &mut after);
@@ -367,7 +385,7 @@ mod tests {
         p.text(&Mark::default(), &p.mark(), &[], &mut before);
         assert!(
             before.contains("VALUES (2);")
-                && before.contains("unnest('{7}'::bigint[], '{1}'::bigint[], '{3}'::bigint[])"),
+                && before.contains("unnest('{7}'::bigint[], '{1}'::bigint[], '{3}'::bigint[], '{NULL}'::bigint[])"),
             "{before}"
         );
         assert!(p.bulk().is_empty(), "two rows go by INSERT");

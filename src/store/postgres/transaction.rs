@@ -82,8 +82,15 @@ impl Conn {
     /// with writes among them gets its savepoint on the server first (and
     /// then every row goes in the one round trip, in order).
     pub(super) fn send(&self) -> anyhow::Result<()> {
+        self.send_then(None)
+    }
+
+    /// Sends the pending writes followed by `last` (a `COMMIT`), which must
+    /// come after all of them: the batched updates are sent after the
+    /// statements kept in order.
+    fn send_then(&self, last: Option<&str>) -> anyhow::Result<()> {
         let pending = std::mem::take(&mut *self.pending.borrow_mut());
-        if pending.is_empty() {
+        if pending.is_empty() && last.is_none() {
             return Ok(());
         }
         let mut text = String::with_capacity(pending.size() + 1024);
@@ -108,6 +115,9 @@ impl Conn {
         }
         let sent: Vec<Table> = bulk.iter().map(|(t, _)| *t).collect();
         pending.text(&from, &pending.mark(), &sent, &mut text);
+        if let Some(last) = last {
+            text.push_str(last);
+        }
         if text.is_empty() {
             return Ok(());
         }
@@ -176,8 +186,7 @@ impl Conn {
             if wrote {
                 self.push(format_args!("UPDATE wallet SET writes = writes + 1 WHERE id = 1"))?;
             }
-            self.push(format_args!("COMMIT"))?;
-            self.send()
+            self.send_then(Some("COMMIT;"))
         })();
         match committed {
             Ok(()) => Ok(wrote),
