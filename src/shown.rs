@@ -57,13 +57,22 @@ pub fn is_printable(text: &str) -> bool {
     !text.chars().any(needs_escape)
 }
 
-/// Control characters, and the invisible marks that reorder or hide text
-/// (a right-to-left override makes `cba` of `abc`).
+/// Control characters, line and paragraph separators, and the invisible
+/// marks that reorder or hide text (a right-to-left override makes `cba` of
+/// `abc`; a zero-width space or a byte-order mark hides between letters).
 fn needs_escape(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
-            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+            '\u{00ad}'
+                | '\u{061c}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
         )
 }
 
