@@ -394,6 +394,16 @@ def measure(args, subs_count, user, tmp, pg):
         report(f"PG {' '.join(cmd[:-1])} ACCOUNT ({args.accounts} accounts)", f"{t * 1000:.2f} ms",
                f"{one * 1000:.2f} ms (psql select 1)", verdict)
 
+    # 2b. log --limit 20 (issue 19) vs balance ACCOUNT on the same wallet, on
+    # both backends; balance is timed before and after, the lower kept.
+    for label, target in (("", db), ("PG ", year_url)):
+        balance = [BIN, "--db", target, "balance", handle]
+        before = median_time(balance, args.runs)
+        t = median_time([BIN, "--db", target, "log", "--limit", "20"], args.runs)
+        one = min(before, median_time(balance, args.runs))
+        report(f"{label}log --limit 20 ({args.accounts} accounts)", f"{t * 1000:.2f} ms",
+               f"{one * 1000:.2f} ms (balance ACCOUNT)", f"{'met' if t <= 2 * one else 'MISSED'} ({t / one:.2f}×, ≤2×)")
+
     # 3. Independence of the number of accounts: 1,000 vs 100,000.
     if sqlite:
         times = {}

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::engine::ArgValueCompleter;
 
 use crate::completion;
-use crate::rules::{EditOp, Topic};
+use crate::rules::{EditOp, MAX_CORRECTION, OperationKind, Topic};
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -33,8 +33,9 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// Who runs the command, recorded with every operation (default: $USER)
-    #[arg(long, global = true, value_name = "NAME")]
+    /// Who runs the command, recorded with every operation (default: $USER); with `log`, only that
+    /// actor's operations
+    #[arg(long, global = true, value_name = "NAME", add = ArgValueCompleter::new(completion::actors))]
     pub actor: Option<String>,
 
     /// Run a mutating command at most once: a retry with the same key and arguments returns the
@@ -46,11 +47,25 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// `log --actor NAME` lists that actor's operations: `log` records
+    /// nothing, so the global flag that names who runs a command is its filter.
+    #[must_use]
+    pub fn with_log_filters(mut self) -> Cli {
+        if let Command::Log(args) = &mut self.command {
+            args.actor.clone_from(&self.actor);
+        }
+        self
+    }
+}
+
 impl Command {
     /// The account a command is about, if it names one.
     pub fn account_mut(&mut self) -> Option<&mut String> {
         match self {
             Command::Buy { account, .. }
+            | Command::Grant { account, .. }
+            | Command::Debit { account, .. }
             | Command::Subscribe { account, .. }
             | Command::Cancel { account, .. }
             | Command::Generate { account, .. }
@@ -61,9 +76,11 @@ impl Command {
             | Command::Images { account }
             | Command::Account(AccountCommand::Add { account } | AccountCommand::Show { account, .. }) => Some(account),
             Command::Balance { account, .. } => account.as_mut(),
+            Command::Log(args) => args.account.as_mut(),
             Command::Init { .. }
             | Command::Account(AccountCommand::List)
             | Command::AdvanceClock(_)
+            | Command::Void { .. }
             | Command::Replay { .. }
             | Command::Pricing(_)
             | Command::Completions { .. }
@@ -146,6 +163,41 @@ pub enum Command {
     },
     /// Move the wallet clock forward, firing every event due on the way
     AdvanceClock(AdvanceClockArgs),
+    /// Grant credits or licenses as a correction (goodwill, compensation), with a reason
+    Grant {
+        #[arg(add = ArgValueCompleter::new(completion::accounts))]
+        account: String,
+        #[command(flatten)]
+        amounts: Amounts,
+        /// Why: 1 to 200 characters, shown in history, log and account show
+        #[arg(long, value_name = "TEXT", value_parser = correction_reason, allow_hyphen_values = true)]
+        reason: String,
+        /// When the granted lots expire, counted from now (Nh, Nd, Nw, Nmo or Ny); default:
+        /// `policy.adjustment_expiry_months`
+        #[arg(long, value_name = "DURATION", value_parser = expiry_duration, add = ArgValueCompleter::new(completion::durations))]
+        expires_in: Option<String>,
+    },
+    /// Take credits or licenses back as a correction, in the burn-down order, with a reason
+    Debit {
+        #[arg(add = ArgValueCompleter::new(completion::accounts))]
+        account: String,
+        #[command(flatten)]
+        amounts: Amounts,
+        /// Why: 1 to 200 characters, shown in history, log and account show
+        #[arg(long, value_name = "TEXT", value_parser = correction_reason, allow_hyphen_values = true)]
+        reason: String,
+    },
+    /// Void a buy or a grant entered in error: what its lots still hold is taken back
+    Void {
+        /// The operation's id (see: wallet log, or history)
+        #[arg(value_name = "OPERATION", add = ArgValueCompleter::new(completion::voidable))]
+        operation: i64,
+        /// Why: 1 to 200 characters, shown in history, log and account show
+        #[arg(long, value_name = "TEXT", value_parser = correction_reason, allow_hyphen_values = true)]
+        reason: String,
+    },
+    /// Every operation in the wallet, newest first: who did what, when, and why
+    Log(LogArgs),
     /// Balances, lots and what is at risk next
     Balance {
         #[arg(add = ArgValueCompleter::new(completion::accounts))]
@@ -165,7 +217,8 @@ pub enum Command {
         #[arg(long, value_name = "T")]
         until: Option<String>,
         /// Only entries with this reason (repeatable): signup, purchase, delivery, expired, `rollover_expired`,
-        /// forfeited, generate, edit, train, license, `license_bonus`, or an operation kind such as renewal or cancel
+        /// forfeited, generate, edit, train, license, `license_bonus`, adjustment, voided, or an operation kind such as
+        /// renewal or cancel
         #[arg(long, value_name = "R")]
         reason: Vec<String>,
         /// Only the last N matching entries
@@ -248,6 +301,64 @@ pub enum PricingCommand {
     Show,
     /// Validate a pricing file and warn about broken price ordering
     Check { file: Option<PathBuf> },
+}
+
+/// What a `grant` or a `debit` moves: at least one of the two.
+#[derive(Debug, Clone, Args)]
+#[group(required = true, multiple = true)]
+pub struct Amounts {
+    /// Credits (1 to 1000000)
+    #[arg(long, value_name = "N", value_parser = correction_amount())]
+    pub credits: Option<u64>,
+    /// Licenses (1 to 1000000)
+    #[arg(long, value_name = "N", value_parser = correction_amount())]
+    pub licenses: Option<u64>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LogArgs {
+    /// Only this account's operations
+    #[arg(long, value_name = "A", add = ArgValueCompleter::new(completion::accounts))]
+    pub account: Option<String>,
+    /// Only operations made by this actor: the global `--actor NAME`, which `log` (that records
+    /// nothing) reads as its filter ([`Cli::with_log_filters`])
+    #[arg(skip)]
+    pub actor: Option<String>,
+    /// Only operations of this kind (buy, grant, void, delivery, …)
+    #[arg(long, value_name = "K", value_parser = operation_kind(), add = ArgValueCompleter::new(completion::kinds))]
+    pub kind: Option<OperationKind>,
+    /// Only operations at or after this instant
+    #[arg(long, value_name = "T")]
+    pub since: Option<String>,
+    /// Only operations at or before this instant
+    #[arg(long, value_name = "T")]
+    pub until: Option<String>,
+    /// Only the newest N
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+}
+
+/// 1 to 1,000,000 of an asset, for `grant` and `debit`.
+fn correction_amount() -> impl TypedValueParser<Value = u64> {
+    clap::value_parser!(u64).range(1..=MAX_CORRECTION)
+}
+
+/// A correction's reason, checked as the rules say.
+fn correction_reason(text: &str) -> Result<String, String> {
+    crate::rules::check_reason(text)
+}
+
+/// A duration for `--expires-in`.
+fn expiry_duration(text: &str) -> Result<String, String> {
+    crate::rules::clock::Step::parse(text)
+        .map(|_| text.to_owned())
+        .map_err(|_| "use a whole number and a unit: 12h, 3d, 2w, 6mo or 1y".to_owned())
+}
+
+/// The kinds of operation, as clap values (listed in errors).
+fn operation_kind() -> impl TypedValueParser<Value = OperationKind> {
+    PossibleValuesParser::new(OperationKind::ALL.map(OperationKind::as_str))
+        .try_map(|kind: String| OperationKind::parse(&kind))
 }
 
 #[derive(Debug, Clone, Args)]

@@ -117,6 +117,44 @@ pub fn accounts(current: &OsStr) -> Vec<CompletionCandidate> {
         .unwrap_or_default()
 }
 
+/// Reads the wallet the command line names, if there is one.
+fn look<T: Default>(read: impl FnOnce(&crate::store::Transaction<'_>) -> anyhow::Result<T>) -> T {
+    let (wallet, words) = (wallet(), words());
+    let Some(mut store) = open_wallet(&Words::read(&wallet, &words)) else {
+        return T::default();
+    };
+    store.read(read).unwrap_or_default()
+}
+
+/// The newest buys and grants not yet voided, each with its account and
+/// summary as help: what `void` can undo.
+pub fn voidable(current: &OsStr) -> Vec<CompletionCandidate> {
+    let current = prefix(current);
+    look(|db| db.recent_voidable(LIMIT))
+        .into_iter()
+        .filter(|(id, _, _)| id.to_string().starts_with(&current))
+        .map(|(id, handle, summary)| {
+            CompletionCandidate::new(id.to_string()).help(Some(
+                crate::shown::shown(&format!("{handle}: {summary}")).to_string().into(),
+            ))
+        })
+        .collect()
+}
+
+/// The actors recorded in the wallet.
+pub fn actors(current: &OsStr) -> Vec<CompletionCandidate> {
+    let current = prefix(current);
+    let actors = look(|db| db.actors_with_prefix(&current, LIMIT));
+    candidates(actors.iter().map(|a| crate::shown::shown(a).to_string()), &current)
+}
+
+/// The kinds of operation the wallet holds.
+pub fn kinds(current: &OsStr) -> Vec<CompletionCandidate> {
+    let current = prefix(current);
+    let kinds = look(|db| db.kinds_recorded());
+    candidates(kinds.into_iter().map(|k| k.as_str().to_owned()), &current)
+}
+
 /// Product ids of the effective pricing file.
 pub fn products(current: &OsStr) -> Vec<CompletionCandidate> {
     let current = prefix(current);

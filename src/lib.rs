@@ -32,6 +32,7 @@ use crate::terminal::Terminal;
 
 /// Runs one command line; returns the process exit code (SPEC §10).
 pub fn run(cli: Cli) -> i32 {
+    let cli = cli.with_log_filters();
     let outcome = context(&cli).and_then(|ctx| commands::run(cli, &ctx));
     match outcome {
         Ok(text) => {

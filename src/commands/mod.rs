@@ -11,6 +11,7 @@ mod apply;
 mod buy;
 mod context;
 mod copy;
+mod corrections;
 mod idempotency;
 mod init;
 mod open;
@@ -89,7 +90,10 @@ pub(crate) fn access(command: &Command) -> Access<'_> {
         | Command::Generate { .. }
         | Command::Edit { .. }
         | Command::Train { .. }
-        | Command::License { .. } => Access::Write,
+        | Command::License { .. }
+        | Command::Grant { .. }
+        | Command::Debit { .. }
+        | Command::Void { .. } => Access::Write,
         Command::AdvanceClock(_) => Access::BulkWrite,
         Command::Balance { account: Some(_), .. }
         | Command::History { .. }
@@ -97,6 +101,7 @@ pub(crate) fn access(command: &Command) -> Access<'_> {
         | Command::Account(AccountCommand::Show { .. })
         | Command::Verify => Access::Read,
         Command::Account(AccountCommand::List) => Access::Stream(Streamed::AccountList),
+        Command::Log(args) => Access::Stream(Streamed::Log(args)),
         Command::Balance { account: None, as_of } => Access::Stream(Streamed::AllBalances {
             as_of: as_of.as_deref(),
         }),
@@ -172,6 +177,19 @@ pub fn execute(db: &impl Ledger, ctx: &Context, command: &Command) -> Result<Out
         Command::Train { account, style } => spending::train(db, ctx, account, style),
         Command::License { account, image } => spending::license(db, ctx, account, image),
         Command::AdvanceClock(args) => advance_clock::run(db, ctx, args),
+        Command::Grant {
+            account,
+            amounts,
+            reason,
+            expires_in,
+        } => corrections::grant(db, ctx, account, amounts, reason, expires_in.as_deref()),
+        Command::Debit {
+            account,
+            amounts,
+            reason,
+        } => corrections::debit(db, ctx, account, amounts, reason),
+        Command::Void { operation, reason } => corrections::void(db, ctx, *operation, reason),
+        Command::Log(args) => Output::collect(|json, out| corrections::log(db, args, json, out)),
         Command::Balance {
             account: Some(account),
             as_of,

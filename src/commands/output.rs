@@ -6,10 +6,11 @@
 use anyhow::Context as _;
 use serde::Serialize;
 
+use crate::cli::LogArgs;
 use crate::error::Result;
 use crate::store::Ledger;
 
-use super::{account, views};
+use super::{account, corrections, views};
 
 /// What a command prints: words for people, or JSON with `--json`.
 pub struct Output {
@@ -62,7 +63,11 @@ pub(super) fn write_json(out: &mut dyn std::io::Write, value: &impl Serialize) -
 /// command holds all the accounts at once.
 pub(crate) enum Streamed<'a> {
     AccountList,
-    AllBalances { as_of: Option<&'a str> },
+    AllBalances {
+        as_of: Option<&'a str>,
+    },
+    /// `log`: the wallet's operations, newest first.
+    Log(&'a LogArgs),
 }
 
 impl Streamed<'_> {
@@ -70,6 +75,7 @@ impl Streamed<'_> {
         match self {
             Streamed::AccountList => account::list(db, json, out),
             Streamed::AllBalances { as_of } => views::all_balances(db, *as_of, json, out),
+            Streamed::Log(args) => corrections::log(db, args, json, out),
         }
     }
 }

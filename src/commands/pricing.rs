@@ -111,7 +111,7 @@ pub(super) fn show(pricing: &Pricing, width: Option<u16>) -> Output {
          plans (monthly deliveries; {} unless a plan sets its own)\n{plans}\n\n\
          actions: generate base {} / agentic {} / private {} / artist {} credits per image; train a style {} credits{}; \
          edits: instruct {}, replace {}, recreate {}, erase {}, upscale {}, remove-background {}, vectorize {}\n\
-         signup: {} credits{}\n",
+         signup: {} credits{}; support grants {}\n",
         pricing.origin,
         pol.one_time_expiry_months.map_or_else(
             || "never expire".to_owned(),
@@ -143,6 +143,10 @@ pub(super) fn show(pricing: &Pricing, width: Option<u16>) -> Output {
         pol.license_price_credits
             .map(|n| format!("; a license costs {n} credits when the account has no license left"))
             .unwrap_or_default(),
+        pol.adjustment_expiry_months.map_or_else(
+            || "never expire".to_owned(),
+            |m| format!("expire {m} months after the grant")
+        ),
     );
     let json = json!({
         "origin": pricing.origin,

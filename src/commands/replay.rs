@@ -119,14 +119,26 @@ impl LineParser {
 
     /// The line parsed by clap, remembering nothing.
     pub(crate) fn parse_new(&mut self, words: &[String]) -> Result<Cli> {
-        // Global flags about the run as a whole, by clap's ids.
+        // Global flags about the run as a whole, by clap's ids (`--actor`
+        // only names whose operations a `log` line lists).
         const NOT_IN_A_LINE: [&str; 3] = ["db", "pricing", "actor"];
-        let read = Words::read(&self.command, words);
-        if let Some(flag) = read.flags.iter().find(|f| NOT_IN_A_LINE.contains(&f.id)) {
-            let flag = flag.written;
-            return Err(Error::usage(format!(
+        let run_wide: Vec<(String, String)> = Words::read(&self.command, words)
+            .flags
+            .iter()
+            .filter(|f| NOT_IN_A_LINE.contains(&f.id))
+            .map(|f| (f.id.to_owned(), f.written.to_owned()))
+            .collect();
+        let is_log = |cli: &Cli| matches!(cli.command, Command::Log(_));
+        let refused = |cli: Option<&Cli>| {
+            let (_, flag) = run_wide
+                .iter()
+                .find(|(id, _)| id != "actor" || cli.is_some_and(|c| !is_log(c)))?;
+            Some(Error::usage(format!(
                 "{flag} cannot be used inside a scenario: every line runs against the replay's wallet and pricing, as its actor (pass {flag} to replay itself)"
-            )));
+            )))
+        };
+        if let Some(e) = refused(None) {
+            return Err(e);
         }
         let args = std::iter::once("wallet").chain(words.iter().map(String::as_str));
         let usage = |e: clap::Error| match e.kind() {
@@ -137,7 +149,11 @@ impl LineParser {
             _ => Error::usage(shown_lines(e.render().to_string().trim_end())),
         };
         let matches = self.command.try_get_matches_from_mut(args).map_err(usage)?;
-        Cli::from_arg_matches(&matches).map_err(usage)
+        let cli = Cli::from_arg_matches(&matches).map_err(usage)?;
+        match refused(Some(&cli)) {
+            Some(e) => Err(e),
+            None => Ok(cli.with_log_filters()),
+        }
     }
 }
 

@@ -20,7 +20,8 @@ use super::apply::account_id;
 use super::output::write_json;
 use super::{Context, Output};
 
-fn instant(flag: &str, text: Option<&str>) -> Result<Option<Instant>> {
+/// The instant a flag gives, if given; a usage error naming the flag if it is none.
+pub(super) fn instant(flag: &str, text: Option<&str>) -> Result<Option<Instant>> {
     text.map(|t| parse_instant(t).map_err(|e| Error::usage(format!("{flag}: {e}"))))
         .transpose()
 }

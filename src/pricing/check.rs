@@ -15,14 +15,17 @@ use super::{
 };
 
 const TOP_KEYS: [&str; 5] = ["currency", "policy", "actions", "products", "plans"];
-const POLICY_KEYS: [&str; 6] = [
+const POLICY_KEYS: [&str; 7] = [
     "signup_credits",
     "license_bonus_credits",
     "one_time_expiry_months",
+    "adjustment_expiry_months",
     "rollover_cap_months",
     "first_private_style_free",
     "license_price_credits",
 ];
+/// `policy.adjustment_expiry_months` when the file does not set it.
+const DEFAULT_ADJUSTMENT_EXPIRY_MONTHS: u32 = 12;
 const ACTION_KEYS: [&str; 3] = ["train_style", "generate", "edit"];
 const GENERATE_KEYS: [&str; 4] = ["base", "agentic", "private", "artist"];
 const PRODUCT_KEYS: [&str; 4] = ["credits", "licenses", "price_cents", "requires_subscription"];
@@ -196,6 +199,7 @@ impl Checker<'_> {
         let license_bonus_credits =
             self.required_amount(&section, "license_bonus_credits", "credits granted with each license");
         let one_time_expiry_months = self.months_or(&section, "one_time_expiry_months", NEVER, true);
+        let adjustment_expiry_months = self.months_or(&section, "adjustment_expiry_months", NEVER, false);
         let rollover_cap_months = self.months_or(&section, "rollover_cap_months", UNLIMITED, true);
         let first_private_style_free = self.required_bool(&section, "first_private_style_free");
         let license_price_credits = match section.get("license_price_credits") {
@@ -214,6 +218,7 @@ impl Checker<'_> {
             signup_credits: signup_credits?,
             license_bonus_credits: license_bonus_credits?,
             one_time_expiry_months: one_time_expiry_months?.or(None),
+            adjustment_expiry_months: adjustment_expiry_months?.or(Some(DEFAULT_ADJUSTMENT_EXPIRY_MONTHS)),
             rollover_cap_months: rollover_cap_months?.or(None),
             first_private_style_free: first_private_style_free?,
             license_price_credits: license_price_credits?,
@@ -831,7 +836,7 @@ mod tests {
             &text,
             1,
             1,
-            "the file is missing policy: expected a [policy] table with keys signup_credits, license_bonus_credits, one_time_expiry_months, rollover_cap_months, first_private_style_free",
+            "the file is missing policy: expected a [policy] table with keys signup_credits, license_bonus_credits, one_time_expiry_months, adjustment_expiry_months, rollover_cap_months, first_private_style_free",
         );
         // A misspelt table name is reported as such, not as a missing table.
         let text = valid_with("[policy]", "[polic]");

@@ -109,6 +109,7 @@ mod tests {
                 signup_credits: 10,
                 license_bonus_credits: 100,
                 one_time_expiry_months: Some(12),
+                adjustment_expiry_months: Some(12),
                 rollover_cap_months: Some(1),
                 license_price_credits: None,
                 first_private_style_free: true,

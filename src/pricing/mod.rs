@@ -76,6 +76,9 @@ pub struct Policy {
     pub license_bonus_credits: u64,
     /// Months until one-time lots expire (SPEC §3); `None` for `"never"`.
     pub one_time_expiry_months: Option<u32>,
+    /// Months until a lot granted by support (`grant`) expires, unless the
+    /// grant says otherwise; `None` for `"never"`. Optional, 12 when absent.
+    pub adjustment_expiry_months: Option<u32>,
     /// Months of allocation a subscription may carry into a delivery
     /// (SPEC §5); `None` for `"unlimited"`.
     pub rollover_cap_months: Option<u32>,

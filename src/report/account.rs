@@ -154,7 +154,13 @@ pub fn render_account(view: &AccountView, terminal: Terminal) -> String {
                 e.change_text(),
                 e.balances.credits.to_string(),
                 e.balances.licenses.to_string(),
-                e.reason.clone().unwrap_or_else(|| e.kind.to_string()),
+                match (
+                    e.reason.clone().unwrap_or_else(|| e.kind.to_string()),
+                    e.corrections_text(),
+                ) {
+                    (reason, Some(text)) => format!("{reason} ({text})"),
+                    (reason, None) => reason,
+                },
                 e.lot.map(|l| l.to_string()).unwrap_or_default(),
             ]);
         }

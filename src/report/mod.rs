@@ -16,8 +16,8 @@ use serde::Serialize;
 use crate::money::format_money;
 use crate::rules::clock::{Instant, format_instant};
 use crate::rules::{
-    self, Asset, ClockStep, CommercialUse, HistoryLine, ImageRecord, Lot, MaxDownload, OperationKind, Subscription,
-    SubscriptionStatus, Totals, image_id, rights,
+    self, Asset, ClockStep, CommercialUse, Corrected, HistoryLine, ImageRecord, Lot, MaxDownload, OperationKind,
+    Subscription, SubscriptionStatus, Totals, image_id, rights,
 };
 use crate::terminal::Terminal;
 
@@ -328,9 +328,35 @@ pub struct HistoryEntry {
     pub balances: Totals<i64>,
     pub note: Option<String>,
     pub actor: Option<String>,
+    /// Why a correction (`grant`, `debit`, `void`) was made.
+    pub correction_reason: Option<String>,
+    /// The operation a void voids.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voids: Option<i64>,
+    /// The void that voided this operation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voided_by: Option<i64>,
+    /// "voided by operation 41: wrong account", for people.
+    #[serde(skip)]
+    pub voided_note: Option<String>,
 }
 
 impl HistoryEntry {
+    /// What a person reads about the operation's corrections: its reason, and
+    /// the void that voided it.
+    pub fn corrections_text(&self) -> Option<String> {
+        let parts: Vec<String> = [
+            self.correction_reason
+                .as_ref()
+                .map(|r| format!("reason: {}", crate::shown::shown(r))),
+            self.voided_note.as_ref().map(|n| crate::shown::shown(n).to_string()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+
     /// "+500 credits", "-1 license", or nothing for an operation without entries.
     pub fn change_text(&self) -> String {
         match self.asset.and_then(Asset::parse) {
@@ -341,6 +367,15 @@ impl HistoryEntry {
             None => String::new(),
         }
     }
+}
+
+/// What people read of the void that voided an operation:
+/// "voided by operation 41: wrong account".
+pub fn voided_note(corrected: &Corrected) -> Option<String> {
+    corrected.voided_by.as_ref().map(|(id, reason)| match reason {
+        Some(reason) => format!("voided by operation {id}: {reason}"),
+        None => format!("voided by operation {id}"),
+    })
 }
 
 /// Every entry with the running balances after it.
@@ -387,6 +422,10 @@ fn history_from(lines: &[HistoryLine], mut balances: Totals<i64>) -> Vec<History
                 balances,
                 note: entry.and_then(|e| e.note.clone()),
                 actor: r.actor.clone(),
+                correction_reason: r.corrected.reason.clone(),
+                voids: r.corrected.voids,
+                voided_by: r.corrected.voided_by.as_ref().map(|(id, _)| *id),
+                voided_note: voided_note(&r.corrected),
             }
         })
         .collect()
@@ -446,6 +485,9 @@ fn render_history_table(entries: &[HistoryEntry], terminal: Terminal) -> Table {
                 // Recorded by older versions without a check: escaped for the terminal.
                 Some(actor) => what.push(format!("{} (by {})", e.summary, crate::shown::shown(actor))),
                 None => what.push(e.summary.clone()),
+            }
+            if let Some(text) = e.corrections_text() {
+                what.push(format!("  {text}"));
             }
         }
         match (&e.reason, e.lot) {

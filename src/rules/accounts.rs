@@ -31,6 +31,7 @@ pub fn signup(handle: &str, exists: bool, pricing: &Pricing, now: Instant) -> Re
     Ok(Change {
         kind: OperationKind::Signup,
         summary: format!("opened account {handle} with {}", Asset::Credits.count(credits)),
+        correction: None,
         effects: vec![Effect::Grant {
             asset: Asset::Credits,
             source: Source::Signup,
@@ -125,6 +126,7 @@ pub fn buy(
             format_money(price, &pricing.currency),
             got.join(" and ")
         ),
+        correction: None,
         effects,
     })
 }

@@ -2,7 +2,7 @@
 
 use crate::rules::clock::{Instant, format_instant};
 
-use super::model::{Lot, Reason};
+use super::model::{Lot, Reason, Source};
 use super::{Change, Effect, OperationKind};
 
 /// Expires every one-time lot of one account that is due at or before `at`.
@@ -17,11 +17,16 @@ pub fn expire_one_time_lots(lots: &[Lot], at: Instant) -> Option<Change> {
             amount: l.remaining,
             reason: Reason::Expired,
             note: Some(format!(
-                "{} lot {} granted {} expired unused at {} (one-time lots expire a fixed term after purchase)",
+                "{} lot {} granted {} expired unused at {} ({})",
                 l.source.as_str(),
                 l.id,
                 format_instant(l.granted_at),
-                format_instant(l.expires_at)
+                format_instant(l.expires_at),
+                if l.source == Source::Adjustment {
+                    "a support grant's lots expire when the grant said"
+                } else {
+                    "one-time lots expire a fixed term after purchase"
+                }
             )),
         })
         .collect();
@@ -31,6 +36,7 @@ pub fn expire_one_time_lots(lots: &[Lot], at: Instant) -> Option<Change> {
     Some(Change {
         kind: OperationKind::Expiry,
         summary: format!("one-time lots expired at {}", format_instant(at)),
+        correction: None,
         effects,
     })
 }

@@ -49,7 +49,33 @@ pub fn identity(command: &Command) -> Option<String> {
             "advance-clock",
             json!({ "by": duration.as_deref().map(step), "to": to.as_deref().map(instant) }),
         ),
+        Command::Grant {
+            account,
+            amounts,
+            reason,
+            expires_in,
+        } => (
+            "grant",
+            json!({
+                "account": account, "credits": amounts.credits.unwrap_or(0),
+                "licenses": amounts.licenses.unwrap_or(0), "reason": reason,
+                "expires_in": expires_in.as_deref().map(step),
+            }),
+        ),
+        Command::Debit {
+            account,
+            amounts,
+            reason,
+        } => (
+            "debit",
+            json!({
+                "account": account, "credits": amounts.credits.unwrap_or(0),
+                "licenses": amounts.licenses.unwrap_or(0), "reason": reason,
+            }),
+        ),
+        Command::Void { operation, reason } => ("void", json!({ "operation": operation, "reason": reason })),
         Command::Account(AccountCommand::List | AccountCommand::Show { .. })
+        | Command::Log(_)
         | Command::Balance { .. }
         | Command::History { .. }
         | Command::Images { .. }

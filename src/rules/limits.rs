@@ -97,6 +97,7 @@ mod tests {
         Change {
             kind: OperationKind::Buy,
             summary: String::new(),
+            correction: None,
             effects,
         }
     }

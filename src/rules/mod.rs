@@ -7,6 +7,7 @@
 mod accounts;
 mod burn_down;
 pub mod clock;
+mod corrections;
 mod expiry;
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -24,11 +25,17 @@ mod totals;
 
 pub use accounts::{buy, signup};
 pub use burn_down::{burn_down, burn_down_order, usable_total};
+pub use corrections::{
+    MAX_CORRECTION, MAX_REASON_CHARS, Voidable, adjustment_expiry, check_reason, debit, grant, void,
+};
 pub use expiry::expire_one_time_lots;
 pub use limits::{MAX_HOLDING, within_holding_limit};
 pub use model::*;
 pub use operation::{OperationKind, UnknownOperationKind};
-pub use records::{AccountSummary, EditRecord, HistoryLine, ImageRecord, ImagesSummary, LedgerEntry};
+pub use records::{
+    AccountSummary, Corrected, EditRecord, HistoryLine, ImageRecord, ImagesSummary, LedgerEntry, LogFilter,
+    LoggedOperation,
+};
 pub use refusal::{OverLimit, Refusal};
 pub use same_instant::ClockStep;
 pub use spending::{CommercialUse, ImageRights, MaxDownload, edit, generate, license, rights, train};
@@ -118,7 +125,17 @@ pub struct Change {
     pub kind: OperationKind,
     /// One line for people: what happened, in the domain's words.
     pub summary: String,
+    /// Set when the operation is a correction by support.
+    pub correction: Option<Correction>,
     pub effects: Vec<Effect>,
+}
+
+/// What makes an operation a correction (`grant`, `debit`, `void`): why it
+/// was made, in the words of whoever made it, and the operation it voids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correction {
+    pub reason: String,
+    pub voids: Option<i64>,
 }
 
 impl Change {

@@ -51,15 +51,18 @@ pub enum Source {
     LicensePack,
     LicenseBonus,
     Subscription,
+    /// Granted by support (`grant`): goodwill or compensation.
+    Adjustment,
 }
 
 impl Source {
-    pub const ALL: [Source; 5] = [
+    pub const ALL: [Source; 6] = [
         Source::Signup,
         Source::CreditPack,
         Source::LicensePack,
         Source::LicenseBonus,
         Source::Subscription,
+        Source::Adjustment,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +72,7 @@ impl Source {
             Source::LicensePack => "license_pack",
             Source::LicenseBonus => "license_bonus",
             Source::Subscription => "subscription",
+            Source::Adjustment => "adjustment",
         }
     }
 
@@ -91,10 +95,14 @@ pub enum Reason {
     Edit,
     Train,
     License,
+    /// A correction by support: a `grant` (positive) or a `debit` (negative).
+    Adjustment,
+    /// What a voided purchase or grant still held, taken back by `void`.
+    Voided,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 11] = [
+    pub const ALL: [Reason; 13] = [
         Reason::Signup,
         Reason::Purchase,
         Reason::LicenseBonus,
@@ -106,6 +114,8 @@ impl Reason {
         Reason::Edit,
         Reason::Train,
         Reason::License,
+        Reason::Adjustment,
+        Reason::Voided,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -121,6 +131,8 @@ impl Reason {
             Reason::Edit => "edit",
             Reason::Train => "train",
             Reason::License => "license",
+            Reason::Adjustment => "adjustment",
+            Reason::Voided => "voided",
         }
     }
 

@@ -22,6 +22,13 @@ pub enum OperationKind {
     Forfeit,
     Renewal,
     Delivery,
+    /// Credits or licenses granted by support, with a reason.
+    Grant,
+    /// Credits or licenses taken back by support, with a reason.
+    Debit,
+    /// A `buy` or `grant` entered in error, undone: what its lots still held
+    /// is taken back.
+    Void,
     /// The wallet's clock set (`wallet init`): no account's.
     Init,
     /// One clock advance, whatever it fired: no account's.
@@ -36,7 +43,7 @@ pub struct UnknownOperationKind(pub String);
 impl OperationKind {
     /// Every kind: an account's in the order `history --reason` lists them,
     /// then the wallet's own.
-    pub const ALL: [OperationKind; 15] = [
+    pub const ALL: [OperationKind; 18] = [
         OperationKind::Signup,
         OperationKind::Buy,
         OperationKind::Subscribe,
@@ -50,6 +57,9 @@ impl OperationKind {
         OperationKind::Forfeit,
         OperationKind::Renewal,
         OperationKind::Delivery,
+        OperationKind::Grant,
+        OperationKind::Debit,
+        OperationKind::Void,
         OperationKind::Init,
         OperationKind::AdvanceClock,
     ];
@@ -70,6 +80,9 @@ impl OperationKind {
             OperationKind::Forfeit => "forfeit",
             OperationKind::Renewal => "renewal",
             OperationKind::Delivery => "delivery",
+            OperationKind::Grant => "grant",
+            OperationKind::Debit => "debit",
+            OperationKind::Void => "void",
             OperationKind::Init => "init",
             OperationKind::AdvanceClock => "advance-clock",
         }
@@ -134,6 +147,9 @@ mod tests {
                 "forfeit",
                 "renewal",
                 "delivery",
+                "grant",
+                "debit",
+                "void",
                 "init",
                 "advance-clock",
             ]

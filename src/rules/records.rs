@@ -32,7 +32,43 @@ pub struct HistoryLine {
     pub kind: OperationKind,
     pub summary: String,
     pub actor: Option<String>,
+    pub corrected: Corrected,
     pub entry: Option<LedgerEntry>,
+}
+
+/// What an operation says about corrections: the reason it was made with
+/// (a correction's), the operation it voids (a void's), and the void that
+/// voided it with that void's reason (a voided buy's or grant's).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Corrected {
+    pub reason: Option<String>,
+    pub voids: Option<i64>,
+    pub voided_by: Option<(i64, Option<String>)>,
+}
+
+/// Which operations `log` lists: all of them, or those matching every filter given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogFilter {
+    pub account_id: Option<i64>,
+    pub actor: Option<String>,
+    pub kind: Option<OperationKind>,
+    pub since: Option<Instant>,
+    pub until: Option<Instant>,
+    /// At most this many, the newest.
+    pub limit: Option<u64>,
+}
+
+/// One operation as `log` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedOperation {
+    pub id: i64,
+    pub at: Instant,
+    pub actor: Option<String>,
+    /// The account's handle; none for the wallet's own operations.
+    pub account: Option<String>,
+    pub kind: OperationKind,
+    pub summary: String,
+    pub corrected: Corrected,
 }
 
 /// One change to one lot: positive for a grant, negative for a debit.

@@ -134,6 +134,10 @@ pub enum Refusal {
 
     #[error("{what} is too large to record (amounts are whole numbers that must fit); {fix}")]
     TooLarge { what: String, fix: String },
+
+    /// A correction (`grant`, `debit`, `void`) that cannot be made.
+    #[error("{0}")]
+    Correction(String),
 }
 
 impl Refusal {
@@ -150,6 +154,7 @@ impl Refusal {
             Refusal::KeyReused { .. } => Topic::Idempotency,
             Refusal::HoldingLimit(_) | Refusal::TooLarge { .. } => Topic::Limits,
             Refusal::NotEmpty { .. } => Topic::WalletFiles,
+            Refusal::Correction(_) => Topic::Corrections,
         }
     }
 }

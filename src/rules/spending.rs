@@ -138,6 +138,7 @@ pub fn generate(
     Ok(Change {
         kind: OperationKind::Generate,
         summary,
+        correction: None,
         effects,
     })
 }
@@ -194,6 +195,7 @@ pub fn edit(
             op.as_str(),
             Asset::Credits.count(cost)
         ),
+        correction: None,
         effects,
     })
 }
@@ -237,6 +239,7 @@ pub fn train(
                 Asset::Credits.count(cost)
             )
         },
+        correction: None,
         effects,
     })
 }
@@ -286,6 +289,7 @@ pub fn license(handle: &str, lots: &[Lot], image: &Image, pricing: &Pricing, now
     Ok(Change {
         kind: OperationKind::License,
         summary: format!("{handle} licensed {id}"),
+        correction: None,
         effects,
     })
 }

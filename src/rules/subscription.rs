@@ -121,6 +121,7 @@ pub fn subscribe(
             Asset::Licenses.count(licenses),
             Asset::Credits.count(credits)
         ),
+        correction: None,
         effects,
     })
 }
@@ -153,6 +154,7 @@ pub fn cancel(handle: &str, current: Option<&Subscription>) -> Result<Change, Re
             "{handle} cancelled {} at period end {end}: deliveries until then still happen, then every remaining subscription credit and license is forfeited",
             sub.plan
         ),
+        correction: None,
         effects: vec![update(sub, SubscriptionStatus::Cancelling)],
     })
 }
@@ -189,6 +191,7 @@ pub fn undo_cancel(handle: &str, current: Option<&Subscription>) -> Result<Chang
                 sub.period_end().map(format_instant).unwrap_or_default()
             )
         },
+        correction: None,
         effects: vec![update(sub, SubscriptionStatus::Active)],
     })
 }
@@ -230,6 +233,7 @@ pub fn forfeit(sub: &Subscription, sub_lots: &[Lot], at: Instant) -> Change {
         } else {
             format!("{why}; remaining subscription lots forfeited")
         },
+        correction: None,
         effects,
     }
 }
@@ -248,6 +252,7 @@ pub fn renew(sub: &Subscription, at: Instant) -> Change {
             format_money(sub.terms.price_cents, &sub.terms.currency),
             format_instant(next_end)
         ),
+        correction: None,
         effects: vec![
             Effect::Charge {
                 subscription: SubscriptionRef::Existing(sub.id),
@@ -359,6 +364,7 @@ pub fn deliver(sub: &Subscription, sub_lots: &[Lot]) -> Result<Change, Refusal> 
             Asset::Licenses.count(licenses),
             Asset::Credits.count(credits)
         ),
+        correction: None,
         effects,
     })
 }

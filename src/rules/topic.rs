@@ -16,6 +16,7 @@ pub enum Topic {
     Images,
     SameInstant,
     Idempotency,
+    Corrections,
     Limits,
     WalletFiles,
     Scenarios,
@@ -24,7 +25,7 @@ pub enum Topic {
 
 impl Topic {
     /// Every topic, in the order the rules text gives them.
-    pub const ALL: [Topic; 15] = [
+    pub const ALL: [Topic; 16] = [
         Topic::Time,
         Topic::Accounts,
         Topic::Lots,
@@ -36,6 +37,7 @@ impl Topic {
         Topic::Images,
         Topic::SameInstant,
         Topic::Idempotency,
+        Topic::Corrections,
         Topic::Limits,
         Topic::WalletFiles,
         Topic::Scenarios,
@@ -61,6 +63,7 @@ impl Topic {
             Topic::Images => "images",
             Topic::SameInstant => "same-instant",
             Topic::Idempotency => "idempotency",
+            Topic::Corrections => "corrections",
             Topic::Limits => "limits",
             Topic::WalletFiles => "wallet-files",
             Topic::Scenarios => "scenarios",

@@ -36,7 +36,7 @@ pub(super) const TABLES: &[Table] = &[
     },
     Table {
         name: "operations",
-        columns: &["id", "account_id", "at", "kind", "summary", "actor"],
+        columns: &["id", "account_id", "at", "kind", "summary", "actor", "reason", "voids"],
     },
     Table {
         name: "subscriptions",

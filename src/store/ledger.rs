@@ -6,10 +6,14 @@
 
 use crate::rules::clock::Instant;
 use crate::rules::{
-    AccountSummary, Change, HistoryLine, Image, ImageRecord, ImagesSummary, Lot, OperationKind, Subscription,
+    AccountSummary, Change, HistoryLine, Image, ImageRecord, ImagesSummary, LogFilter, LoggedOperation, Lot,
+    OperationKind, Subscription, Voidable,
 };
 
 use super::Recorded;
+
+/// An account as a store query names it: its id and its handle.
+pub type AccountRef = (i64, String);
 
 /// The queries and writes of one transaction (or savepoint) on the wallet.
 pub trait Ledger {
@@ -120,4 +124,26 @@ pub trait Ledger {
     fn history(&self, account_id: i64) -> anyhow::Result<Vec<HistoryLine>>;
     /// A page of history: the account's last `count` operations, in order.
     fn history_tail(&self, account_id: i64, count: u32) -> anyhow::Result<Vec<HistoryLine>>;
+
+    // --- corrections and the audit log ---
+
+    /// The operation a `void` names, with its account's id and handle (none
+    /// for one of the wallet's own operations); `None` for an unknown id.
+    fn voidable(&self, operation_id: i64) -> anyhow::Result<Option<(Option<AccountRef>, Voidable)>>;
+    /// Every lot one of the account's operations created, spent or not, in id order.
+    fn lots_created_by(&self, account_id: i64, operation_id: i64) -> anyhow::Result<Vec<Lot>>;
+    /// The operations `filter` selects, wallet-wide, newest first, handed to
+    /// `each` one at a time (nothing holds them all).
+    fn each_logged(
+        &self,
+        filter: &LogFilter,
+        each: impl FnMut(LoggedOperation) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()>;
+    /// The newest `buy` and `grant` operations not yet voided, newest first:
+    /// (id, account handle, summary), for completion.
+    fn recent_voidable(&self, limit: u32) -> anyhow::Result<Vec<(i64, String, String)>>;
+    /// The actors recorded that start with `prefix`, in order, for completion.
+    fn actors_with_prefix(&self, prefix: &str, limit: u32) -> anyhow::Result<Vec<String>>;
+    /// The kinds of operation the wallet holds, for completion.
+    fn kinds_recorded(&self) -> anyhow::Result<Vec<OperationKind>>;
 }

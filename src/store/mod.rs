@@ -19,7 +19,7 @@ mod transaction;
 mod wallet;
 
 pub use copy::{Copied, copy};
-pub use ledger::Ledger;
+pub use ledger::{AccountRef, Ledger};
 pub use location::Location;
 pub use record::Recorded;
 pub use transaction::Transaction;

@@ -8,8 +8,8 @@ use anyhow::{anyhow, bail};
 
 use crate::rules::clock::{self, Instant};
 use crate::rules::{
-    Asset, Change, EditOp, Effect, Lot, OperationKind, Reason, Source, Style, Subscription, SubscriptionRef,
-    SubscriptionStatus, Terms,
+    Asset, Change, Correction, EditOp, Effect, Lot, OperationKind, Reason, Source, Style, Subscription,
+    SubscriptionRef, SubscriptionStatus, Terms,
 };
 
 use super::memo::Memo;
@@ -33,6 +33,7 @@ pub(super) fn signed(amount: u64) -> anyhow::Result<i64> {
 pub(super) trait Rows {
     /// What the write or batch remembers, if this is one.
     fn memo(&self) -> Option<&Memo>;
+    /// A new operation; a correction's with its reason and what it voids.
     fn insert_operation(
         &self,
         account_id: Option<i64>,
@@ -40,6 +41,7 @@ pub(super) trait Rows {
         kind: OperationKind,
         summary: &str,
         actor: Option<&str>,
+        correction: Option<&Correction>,
     ) -> anyhow::Result<i64>;
     /// A new lot holding all it was granted; its id.
     fn insert_lot(&self, lot: &NewLot<'_>) -> anyhow::Result<i64>;
@@ -151,7 +153,14 @@ pub(super) fn record<R: Rows>(
     actor: Option<&str>,
 ) -> anyhow::Result<Recorded> {
     let t = clock::to_unix(at);
-    let op = rows.insert_operation(Some(account_id), t, change.kind, &change.summary, actor)?;
+    let op = rows.insert_operation(
+        Some(account_id),
+        t,
+        change.kind,
+        &change.summary,
+        actor,
+        change.correction.as_ref(),
+    )?;
     let memo = rows.memo();
     let mut rec = Recording {
         account_id,

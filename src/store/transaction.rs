@@ -4,9 +4,11 @@
 
 use crate::rules::clock::Instant;
 use crate::rules::{
-    AccountSummary, Change, HistoryLine, Image, ImageRecord, ImagesSummary, Lot, OperationKind, Subscription,
+    AccountSummary, Change, HistoryLine, Image, ImageRecord, ImagesSummary, LogFilter, LoggedOperation, Lot,
+    OperationKind, Subscription, Voidable,
 };
 
+use super::ledger::AccountRef;
 use super::{Ledger, Recorded, postgres, sqlite};
 
 /// The wallet seen from inside one transaction: what [`super::Wallet::read`],
@@ -171,5 +173,33 @@ impl Ledger for Transaction<'_> {
 
     fn history_tail(&self, account_id: i64, count: u32) -> anyhow::Result<Vec<HistoryLine>> {
         on_backend!(self, t => t.history_tail(account_id, count))
+    }
+
+    fn voidable(&self, operation_id: i64) -> anyhow::Result<Option<(Option<AccountRef>, Voidable)>> {
+        on_backend!(self, t => t.voidable(operation_id))
+    }
+
+    fn lots_created_by(&self, account_id: i64, operation_id: i64) -> anyhow::Result<Vec<Lot>> {
+        on_backend!(self, t => t.lots_created_by(account_id, operation_id))
+    }
+
+    fn each_logged(
+        &self,
+        filter: &LogFilter,
+        each: impl FnMut(LoggedOperation) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        on_backend!(self, t => t.each_logged(filter, each))
+    }
+
+    fn recent_voidable(&self, limit: u32) -> anyhow::Result<Vec<(i64, String, String)>> {
+        on_backend!(self, t => t.recent_voidable(limit))
+    }
+
+    fn actors_with_prefix(&self, prefix: &str, limit: u32) -> anyhow::Result<Vec<String>> {
+        on_backend!(self, t => t.actors_with_prefix(prefix, limit))
+    }
+
+    fn kinds_recorded(&self) -> anyhow::Result<Vec<OperationKind>> {
+        on_backend!(self, t => t.kinds_recorded())
     }
 }

@@ -304,3 +304,47 @@ fn zsh_reads_global_flags_before_and_between_positionals() {
     let shown = zsh(&w, "wallet help rules rollo", "rollover");
     assert!(shown.contains("wallet help rules rollover"), "{shown}");
 }
+
+/// Issue 19: `void <TAB>` offers the buys and grants not yet voided, newest
+/// first, each with its account and summary; `log --kind` and `--actor` offer
+/// the kinds and actors the wallet holds.
+#[test]
+fn fish_completes_voidable_operations_and_the_logs_kinds_and_actors() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["--actor", "kim", "account", "add", "alice"]);
+    let buy = w.json(&["--actor", "kim", "buy", "alice", "credits-500"])["operation"].clone();
+    let grant = w.json(&[
+        "--actor",
+        "lee",
+        "grant",
+        "alice",
+        "--credits",
+        "5",
+        "--reason",
+        "sorry",
+    ])["operation"]
+        .clone();
+    let void = w.json(&["--actor", "lee", "buy", "alice", "license"])["operation"].clone();
+    w.ok(&["void", &void.to_string(), "--reason", "wrong product"]);
+    let script = format!(
+        "source '{}'; complete -C 'wallet void '",
+        repo("completions/wallet.fish").display()
+    );
+    let mut cmd = shell(&w, "fish");
+    cmd.args(["--no-config", "-c", &script]);
+    let offered: Vec<String> = output(cmd)
+        .lines()
+        .filter(|l| !l.starts_with('-'))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        offered,
+        [
+            format!("{grant}\talice: granted 5 credits (expires 2027-01-15T10:00:00Z)"),
+            format!("{buy}\talice: alice bought 1 × credits-500 for $10.00: 500 credits"),
+        ]
+    );
+    assert_eq!(fish(&w, "wallet log --kind gr"), ["grant"]);
+    assert_eq!(fish(&w, "wallet log --kind v"), ["void"]);
+    assert_eq!(fish(&w, "wallet log --actor "), ["kim", "lee", "tester"]);
+}

@@ -1,7 +1,7 @@
 //! Issue 2: accounts, one-time purchases, the clock and expiry, balance and
 //! history, file handling and every refusal this part can reach.
 
-use crate::support::{Wallet, command, lots};
+use crate::support::{BEFORE_CORRECTIONS, Wallet, command, lots};
 
 #[test]
 fn signup_grants_ten_credits_expiring_in_twelve_months() {
@@ -388,7 +388,8 @@ fn a_schema_2_wallet_is_upgraded_in_place_and_reads_the_same() {
     let current = {
         let conn = rusqlite::Connection::open(&w.db).expect("open");
         let current = index_names(&conn);
-        // Back to schema 2 exactly as migration 001 left the indexes.
+        // Back to schema 2 exactly as migration 001 left the tables and indexes.
+        conn.execute_batch(BEFORE_CORRECTIONS).expect("before corrections");
         conn.execute_batch(
             "DROP INDEX ledger_by_operation; DROP INDEX images_by_operation; DROP INDEX lots_live;
              CREATE INDEX ledger_by_account ON ledger(account_id, at, id);
@@ -415,7 +416,7 @@ fn a_schema_2_wallet_is_upgraded_in_place_and_reads_the_same() {
     assert_eq!(std::fs::read(&w.db).expect("read"), file, "a read wrote to the wallet");
     w.ok(&["cancel", "alice"]);
     w.ok(&["cancel", "alice", "--undo"]);
-    assert_eq!(version(), 4);
+    assert_eq!(version(), 5);
     let conn = rusqlite::Connection::open(&w.db).expect("open");
     assert_eq!(index_names(&conn), current);
     assert!(current.contains(&"ledger_by_operation".to_string()), "{current:?}");

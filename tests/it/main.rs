@@ -8,6 +8,7 @@ mod catalogue_2024;
 mod completion;
 mod copy;
 mod core;
+mod corrections;
 mod files;
 mod hostile_input;
 mod limits;

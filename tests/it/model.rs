@@ -255,6 +255,8 @@ pub(crate) enum Source {
     LicensePack,
     LicenseBonus,
     Subscription,
+    /// A grant by support (`grant`, README "corrections").
+    Adjustment,
 }
 
 impl Asset {
@@ -274,6 +276,7 @@ impl Source {
             Source::LicensePack => "license_pack",
             Source::LicenseBonus => "license_bonus",
             Source::Subscription => "subscription",
+            Source::Adjustment => "adjustment",
         }
     }
 }
@@ -386,6 +389,16 @@ pub(crate) struct Model {
     pub images: Vec<Image>,
     pub orders: Vec<Order>,
     pub charges: Vec<Charge>,
+    /// Every accepted `buy` and `grant`, in order: what `void` can undo.
+    pub purchases: Vec<Purchase>,
+}
+
+/// A `buy` or a `grant`: the lots it made, and whether it was voided.
+#[derive(Clone, Debug)]
+pub(crate) struct Purchase {
+    pub account: String,
+    pub lots: Vec<u64>,
+    pub voided: bool,
 }
 
 /// Lot ids, in creation order: SPEC §3's last tie-breaker. One counter for
@@ -497,6 +510,7 @@ impl Account {
             Source::CreditPack | Source::LicensePack => "purchase",
             Source::LicenseBonus => "license_bonus",
             Source::Subscription => "delivery",
+            Source::Adjustment => "adjustment",
         };
         self.record(at, reason, asset, signed(n));
     }
@@ -579,6 +593,7 @@ impl Model {
             images: Vec::new(),
             orders: Vec::new(),
             charges: Vec::new(),
+            purchases: Vec::new(),
         }
     }
 
@@ -616,6 +631,7 @@ impl Model {
         let (pricing, now) = (self.pricing, self.clock);
         let p = pricing.products.iter().find(|p| p.id == product).ok_or(REFUSED)?;
         let account = self.account(handle)?;
+        let before = account.lots.len();
         account.one_time(pricing, Source::CreditPack, Asset::Credits, p.credits * quantity, now);
         account.one_time(
             pricing,
@@ -626,6 +642,12 @@ impl Model {
         );
         let bonus = p.licenses * quantity * pricing.license_bonus_credits;
         account.one_time(pricing, Source::LicenseBonus, Asset::Credits, bonus, now);
+        let lots = account.lots[before..].iter().map(|l| l.id).collect();
+        self.purchases.push(Purchase {
+            account: handle.to_owned(),
+            lots,
+            voided: false,
+        });
         self.orders.push(Order {
             account: handle.to_owned(),
             product: p.id,
@@ -754,6 +776,73 @@ impl Model {
         }
         self.account(handle)?.spend(Asset::Licenses, 1, clock, "license")?;
         self.images[n].licensed = true;
+        Ok(())
+    }
+
+    /// `grant` (README "corrections"): one `adjustment` lot per asset named,
+    /// expiring 12 months on (`policy.adjustment_expiry_months`, absent from
+    /// every pricing here). Neither amount is a usage error.
+    pub(crate) fn grant(&mut self, handle: &str, credits: Option<u64>, licenses: Option<u64>) -> Outcome {
+        if credits.is_none() && licenses.is_none() {
+            return Err(USAGE);
+        }
+        let now = self.clock;
+        let account = self.account(handle)?;
+        let before = account.lots.len();
+        for (asset, n) in [(Asset::Credits, credits), (Asset::Licenses, licenses)] {
+            account.grant(asset, Source::Adjustment, n.unwrap_or(0), now, months_after(now, 12));
+        }
+        let lots = account.lots[before..].iter().map(|l| l.id).collect();
+        self.purchases.push(Purchase {
+            account: handle.to_owned(),
+            lots,
+            voided: false,
+        });
+        Ok(())
+    }
+
+    /// `debit`: takes each amount in burn-down order, refused whole when either is short.
+    pub(crate) fn debit(&mut self, handle: &str, credits: Option<u64>, licenses: Option<u64>) -> Outcome {
+        if credits.is_none() && licenses.is_none() {
+            return Err(USAGE);
+        }
+        let now = self.clock;
+        let account = self.account(handle)?;
+        let wanted = [
+            (Asset::Credits, credits.unwrap_or(0)),
+            (Asset::Licenses, licenses.unwrap_or(0)),
+        ];
+        if wanted.iter().any(|(asset, n)| account.balance(*asset, now) < *n) {
+            return Err(REFUSED);
+        }
+        for (asset, n) in wanted {
+            take(account.usable(asset, now), n);
+            account.record(now, "adjustment", asset, -signed(n));
+        }
+        Ok(())
+    }
+
+    /// `void` of the `k`-th buy or grant (`None`: an id that names none):
+    /// what its lots still hold is taken back, once.
+    pub(crate) fn void(&mut self, k: Option<usize>) -> Outcome {
+        let now = self.clock;
+        let purchase = k.and_then(|k| self.purchases.get_mut(k)).ok_or(REFUSED)?;
+        if purchase.voided {
+            return Err(REFUSED);
+        }
+        purchase.voided = true;
+        let account = self
+            .accounts
+            .get_mut(&purchase.account)
+            .expect("the purchase's account");
+        let mut taken = Vec::new();
+        for lot in account.lots.iter_mut().filter(|l| purchase.lots.contains(&l.id)) {
+            taken.push((lot.asset, lot.remaining));
+            lot.remaining = 0;
+        }
+        for (asset, n) in taken {
+            account.record(now, "voided", asset, -signed(n));
+        }
         Ok(())
     }
 

@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use crate::support::{Wallet, command};
+use crate::support::{BEFORE_CORRECTIONS, Wallet, command};
 
 #[test]
 fn a_retried_buy_applies_once_and_a_reused_key_is_refused() {
@@ -101,6 +101,7 @@ fn a_retry_after_an_upgrade_returns_the_stored_output() {
     {
         // The wallet as the previous version left it: schema 3, requests in debug notation.
         let conn = rusqlite::Connection::open(&w.db).expect("open");
+        conn.execute_batch(BEFORE_CORRECTIONS).expect("before corrections");
         conn.execute_batch(
             r#"UPDATE idempotency_keys SET request = 'Generate { account: "a0", style: "base", count: 2 }' WHERE key = 'k1';
                UPDATE idempotency_keys SET request = 'Buy { account: "a0", product: "licenses-10", quantity: 1 }' WHERE key = 'k2';

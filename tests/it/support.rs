@@ -579,3 +579,27 @@ pub(crate) fn with_stdin(mut cmd: Command, input: &[u8]) -> Output {
     child.stdin.take().expect("stdin").write_all(input).expect("write");
     child.wait_with_output().expect("wait")
 }
+
+/// SQL that takes a wallet file's tables back to before schema 5
+/// (corrections), as an older version left them: operations without a
+/// reason or what they void, and none of the log's indexes. Tests that
+/// downgrade a wallet run it before setting an older `user_version`.
+pub(crate) const BEFORE_CORRECTIONS: &str = "
+    PRAGMA foreign_keys = OFF;
+    DROP INDEX operations_voided;
+    DROP INDEX operations_by_kind;
+    DROP INDEX operations_by_actor;
+    DROP INDEX operations_by_time;
+    CREATE TABLE operations_4 (
+        id          INTEGER PRIMARY KEY,
+        account_id  INTEGER REFERENCES accounts(id),
+        at          INTEGER NOT NULL,
+        kind        TEXT NOT NULL,
+        summary     TEXT NOT NULL,
+        actor       TEXT
+    );
+    INSERT INTO operations_4 SELECT id, account_id, at, kind, summary, actor FROM operations;
+    DROP TABLE operations;
+    ALTER TABLE operations_4 RENAME TO operations;
+    CREATE INDEX operations_by_account ON operations(account_id, id);
+";

@@ -9,11 +9,12 @@
 //! pending writes ([`pending`], as SQL text: [`sql`]) and sent with the next
 //! read or the commit, in one round trip. One home per job: [`server`] (the address, connecting, TLS,
 //! failures in words), [`schema`] (the migrations), [`transaction`] (writes,
-//! reads, batches, savepoints), [`read`], [`rows`] and [`verify`] (the
-//! queries and writes).
+//! reads, batches, savepoints), [`read`], [`log`], [`rows`] and [`verify`]
+//! (the queries and writes).
 
 mod copy;
 mod ids;
+mod log;
 mod pending;
 mod read;
 mod rows;

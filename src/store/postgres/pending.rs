@@ -59,7 +59,7 @@ impl Table {
     pub(super) fn columns(self) -> (&'static str, &'static str) {
         match self {
             Table::Accounts => ("accounts", "id, handle, created_at"),
-            Table::Operations => ("operations", "id, account_id, at, kind, summary, actor"),
+            Table::Operations => ("operations", "id, account_id, at, kind, summary, actor, reason, voids"),
             Table::Lots => (
                 "lots",
                 "id, account_id, operation_id, asset, source, granted, remaining, granted_at, expires_at, subscription_id",
@@ -359,7 +359,7 @@ mod tests {
         p.text(&Mark::default(), &p.mark(), &[], &mut all);
         assert_eq!(
             all,
-            "INSERT INTO operations (id, account_id, at, kind, summary, actor) VALUES (2),(3, E'it''s');\n\
+            "INSERT INTO operations (id, account_id, at, kind, summary, actor, reason, voids) VALUES (2),(3, E'it''s');\n\
              INSERT INTO ledger (id, operation_id, account_id, lot_id, asset, delta, reason, at, note) VALUES (1);\n\
              UPDATE wallet SET clock = 5;\n\
              SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off;\n\
@@ -371,8 +371,9 @@ mod tests {
         let mut after = String::new();
         p.text(&mark, &p.mark(), &[], &mut after);
         assert!(
-            after
-                .starts_with("INSERT INTO operations (id, account_id, at, kind, summary, actor) VALUES (3, E'it''s');"),
+            after.starts_with(
+                "INSERT INTO operations (id, account_id, at, kind, summary, actor, reason, voids) VALUES (3, E'it''s');"
+            ),
             "{after}"
         );
         let mut without = String::new();

@@ -8,18 +8,18 @@ use postgres::types::Type;
 
 use crate::rules::clock::{self, Instant};
 use crate::rules::{
-    AccountSummary, Asset, EditRecord, HistoryLine, Image, ImageRecord, ImagesSummary, LedgerEntry, Lot, OperationKind,
-    Source, Style, Subscription, SubscriptionStatus, Terms, Totals,
+    AccountSummary, Asset, Corrected, EditRecord, HistoryLine, Image, ImageRecord, ImagesSummary, LedgerEntry, Lot,
+    OperationKind, Source, Style, Subscription, SubscriptionStatus, Terms, Totals,
 };
 use crate::store::history::merged;
 
 use super::Tx;
 
-fn instant(secs: i64) -> anyhow::Result<Instant> {
+pub(super) fn instant(secs: i64) -> anyhow::Result<Instant> {
     clock::from_unix(secs).ok_or_else(|| anyhow!("instant {secs} out of range"))
 }
 
-fn int(row: &Row, idx: usize) -> anyhow::Result<i64> {
+pub(super) fn int(row: &Row, idx: usize) -> anyhow::Result<i64> {
     Ok(row.try_get(idx)?)
 }
 
@@ -28,21 +28,37 @@ fn amount(row: &Row, idx: usize) -> anyhow::Result<u64> {
     u64::try_from(v).map_err(|_| anyhow!("amount {v} out of range"))
 }
 
-fn text(row: &Row, idx: usize) -> anyhow::Result<String> {
+pub(super) fn text(row: &Row, idx: usize) -> anyhow::Result<String> {
     Ok(row.try_get(idx)?)
 }
 
-fn opt_int(row: &Row, idx: usize) -> anyhow::Result<Option<i64>> {
+pub(super) fn opt_int(row: &Row, idx: usize) -> anyhow::Result<Option<i64>> {
     Ok(row.try_get(idx)?)
 }
 
-fn opt_text(row: &Row, idx: usize) -> anyhow::Result<Option<String>> {
+pub(super) fn opt_text(row: &Row, idx: usize) -> anyhow::Result<Option<String>> {
     Ok(row.try_get(idx)?)
 }
 
-const LOT_COLUMNS: &str = "id, asset, source, granted, remaining, granted_at, expires_at, subscription_id";
+pub(super) fn operation_kind(row: &Row, idx: usize) -> anyhow::Result<OperationKind> {
+    OperationKind::parse(&text(row, idx)?).map_err(|e| anyhow!("{e}"))
+}
 
-fn lot(row: &Row) -> anyhow::Result<Lot> {
+/// What an operation says about corrections, from four columns from `idx`
+/// on: its reason, what it voids, and the id and reason of its void.
+pub(super) fn corrected(row: &Row, idx: usize) -> anyhow::Result<Corrected> {
+    Ok(Corrected {
+        reason: opt_text(row, idx)?,
+        voids: opt_int(row, idx + 1)?,
+        voided_by: opt_int(row, idx + 2)?
+            .map(|id| opt_text(row, idx + 3).map(|reason| (id, reason)))
+            .transpose()?,
+    })
+}
+
+pub(super) const LOT_COLUMNS: &str = "id, asset, source, granted, remaining, granted_at, expires_at, subscription_id";
+
+pub(super) fn lot(row: &Row) -> anyhow::Result<Lot> {
     let asset = text(row, 1)?;
     let source = text(row, 2)?;
     Ok(Lot {
@@ -414,17 +430,19 @@ impl Tx<'_> {
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let ops = self.rows(
-            "SELECT id, at, kind, summary, actor FROM operations WHERE account_id = $1 AND id >= $2 ORDER BY id",
+            "SELECT o.id, o.at, o.kind, o.summary, o.actor, o.reason, o.voids, v.id, v.reason
+             FROM operations o LEFT JOIN operations v ON v.voids = o.id
+             WHERE o.account_id = $1 AND o.id >= $2 ORDER BY o.id",
             params,
         )?;
         let ops = ops.iter().map(|r| {
-            let kind = text(r, 2)?;
             Ok(HistoryLine {
                 operation_id: int(r, 0)?,
                 at: instant(int(r, 1)?)?,
-                kind: OperationKind::parse(&kind).map_err(|e| anyhow!("{e}"))?,
+                kind: operation_kind(r, 2)?,
                 summary: text(r, 3)?,
                 actor: opt_text(r, 4)?,
+                corrected: corrected(r, 5)?,
                 entry: None,
             })
         });

@@ -5,7 +5,7 @@
 use anyhow::bail;
 
 use crate::rules::clock::{self, Instant};
-use crate::rules::{Change, EditOp, OperationKind, Style, Subscription, Terms};
+use crate::rules::{Change, Correction, EditOp, OperationKind, Style, Subscription, Terms};
 use crate::store::Recorded;
 use crate::store::memo::Memo;
 use crate::store::record::{self, NewCharge, NewLot, NewOrder, Rows, signed};
@@ -26,6 +26,7 @@ impl Rows for Tx<'_> {
         kind: OperationKind,
         summary: &str,
         actor: Option<&str>,
+        correction: Option<&Correction>,
     ) -> anyhow::Result<i64> {
         let id = self.conn.next_id(|ids| &mut ids.operations)?;
         self.conn.row(
@@ -37,6 +38,8 @@ impl Rows for Tx<'_> {
                 kind.as_str().into(),
                 summary.into(),
                 actor.into(),
+                correction.map(|c| c.reason.as_str()).into(),
+                correction.and_then(|c| c.voids).into(),
             ],
         )?;
         Ok(id)
@@ -306,7 +309,7 @@ impl Tx<'_> {
         summary: &str,
         actor: Option<&str>,
     ) -> anyhow::Result<i64> {
-        self.insert_operation(None, clock::to_unix(at), kind, summary, actor)
+        self.insert_operation(None, clock::to_unix(at), kind, summary, actor, None)
     }
 
     /// Saves a subscription's new state over `before`.

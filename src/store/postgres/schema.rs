@@ -10,10 +10,28 @@ use super::Conn;
 use super::server::Server;
 
 /// Every schema the binary knows, in order.
-pub(super) const MIGRATIONS: &[&str] = &[include_str!("migrations/001_schema.sql")];
+pub(super) const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_schema.sql"),
+    include_str!("migrations/002_corrections.sql"),
+];
+
+/// The oldest schema a read answers from as it is (a read never upgrades):
+/// schema 2 added columns that reads query.
+const READABLE_SINCE: i64 = 2;
 
 pub(super) fn latest_version() -> i64 {
     i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
+}
+
+/// Refuses, for a read, a wallet of an older schema than reads know.
+pub(super) fn readable_as_it_is(server: &Server, version: i64) -> anyhow::Result<()> {
+    readable(server, version)?;
+    if version < READABLE_SINCE {
+        bail!(
+            "the wallet database {server} was written by an older version of wallet (schema {version}); any command that changes it upgrades it, then reads work again"
+        );
+    }
+    Ok(())
 }
 
 /// Refuses a wallet this binary is too old to read.

@@ -267,7 +267,9 @@ impl Conn {
                 .query_one("SELECT to_regclass('wallet') IS NOT NULL", &[])?
                 .try_get(0)?;
             if !exists {
-                client.batch_execute(schema::MIGRATIONS[0])?;
+                for sql in schema::MIGRATIONS {
+                    client.batch_execute(sql)?;
+                }
                 client.batch_execute(&format!(
                     "INSERT INTO wallet (id, schema, clock, created_at) VALUES (1, {}, {t}, {t})",
                     schema::latest_version()
@@ -315,7 +317,7 @@ impl Store {
                     Some(row) => row.try_get(0)?,
                     None => bail!("the wallet database {server} has no wallet row; it is damaged"),
                 };
-                schema::readable(server, version)?;
+                schema::readable_as_it_is(server, version)?;
                 Ok(Some(store))
             }
             Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => Ok(None),

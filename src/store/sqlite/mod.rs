@@ -13,6 +13,7 @@
 mod alloc;
 mod copy;
 mod explain;
+mod log;
 mod open;
 mod prepared;
 mod read;

@@ -20,20 +20,22 @@ use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow, bail};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use super::Store;
 use super::explain::explain;
 use super::schema::{MIGRATIONS, latest_version, user_version};
-use super::settings::{configure, persist_wal, tune_sqlite};
+use super::settings::{Unenforced, configure, persist_wal, tune_sqlite};
 use super::transaction::begin_immediate;
 use crate::rules::clock::{self, Instant};
 use crate::shown::shown_path;
 use crate::store::Location;
 
 /// The oldest schema a read answers from as it is, without upgrading it (a
-/// read never writes). Schemas 2 and 3 only added a table reads do not use
-/// and changed indexes; a migration that changes what reads query must raise this.
+/// read never writes). Schemas 2 to 4 only added a table reads do not use
+/// and changed indexes; schema 5's columns are read only where they exist
+/// ([`super::Db::has_corrections`]). A migration that changes what reads
+/// query otherwise must raise this.
 const READABLE_SINCE: i64 = 1;
 
 /// What is at a wallet's path.
@@ -265,6 +267,9 @@ fn remove_wallet_files(path: &Path) {
 /// transaction (so that racing commands do it once), and gives a new wallet
 /// its clock.
 fn migrate(conn: &Connection, location: &str, created_clock: Instant) -> anyhow::Result<()> {
+    // A table made again (schema 5) would break its references if they were
+    // enforced while it is; they are checked once the schema is complete.
+    let _unenforced = Unenforced::new(conn).map_err(|e| explain(e, location))?;
     begin_immediate(conn)?;
     let upgraded = (|| -> anyhow::Result<()> {
         let version = user_version(conn)?;
@@ -274,6 +279,20 @@ fn migrate(conn: &Connection, location: &str, created_clock: Instant) -> anyhow:
             conn.execute_batch(migration.sql).with_context(failed)?;
             if let Some(then) = migration.then {
                 then(conn).with_context(failed)?;
+            }
+        }
+        // Schema 5 made the lots table again: its rows' references, and the
+        // ledger's to it, are checked once (not on a wallet already upgraded).
+        if applied < 5 {
+            for table in ["lots", "ledger"] {
+                let broken: Option<String> = conn
+                    .query_row(&format!("PRAGMA foreign_key_check({table})"), [], |r| r.get(0))
+                    .optional()?;
+                if let Some(table) = broken {
+                    bail!(
+                        "cannot upgrade the wallet schema in {location}: a row of {table} refers to a row that does not exist"
+                    );
+                }
             }
         }
         conn.pragma_update(None, "user_version", latest_version())?;

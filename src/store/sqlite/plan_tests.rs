@@ -15,6 +15,7 @@ use crate::rules::clock::parse_instant;
 use crate::terminal::Terminal;
 
 use super::Store;
+use super::schema::MIGRATIONS;
 use crate::store::Location;
 
 static STATEMENTS: Mutex<Option<BTreeSet<String>>> = Mutex::new(None);
@@ -68,6 +69,13 @@ license alice img-3
 edit alice img-1 upscale
 train alice mine
 generate alice --style private:mine
+grant alice --credits 5 --reason goodwill
+debit alice --credits 2 --reason over-grant
+void 5 --reason mistake
+log --limit 5
+log --kind grant
+log --actor nobody --limit 3
+log --account alice --since 2026-01-01 --until 2026-12-01
 advance-clock 40d
 cancel alice
 cancel alice --undo
@@ -141,6 +149,10 @@ fn no_command_for_one_account_scans_a_growing_table() {
             .iter()
             .any(|k| head.starts_with(k))
         {
+            continue;
+        }
+        // A schema's own statements (a table made again) run once, on the tables as they were.
+        if MIGRATIONS.iter().any(|m| m.sql.contains(sql.trim())) {
             continue;
         }
         checked += 1;

@@ -9,8 +9,8 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use crate::rules::clock::{self, Instant};
 use crate::rules::{
-    AccountSummary, Asset, EditRecord, HistoryLine, Image, ImageRecord, ImagesSummary, LedgerEntry, Lot, OperationKind,
-    Source, Style, Subscription, SubscriptionStatus, Terms, Totals,
+    AccountSummary, Asset, Corrected, EditRecord, HistoryLine, Image, ImageRecord, ImagesSummary, LedgerEntry, Lot,
+    OperationKind, Source, Style, Subscription, SubscriptionStatus, Terms, Totals,
 };
 
 use crate::store::history::merged;
@@ -36,13 +36,26 @@ fn bad(what: &str, value: &str) -> rusqlite::Error {
 }
 
 /// The operation kind stored in column `idx`; unknown text is an error, not a guess.
-fn operation_kind(row: &Row<'_>, idx: usize) -> rusqlite::Result<OperationKind> {
+pub(super) fn operation_kind(row: &Row<'_>, idx: usize) -> rusqlite::Result<OperationKind> {
     let text: String = row.get(idx)?;
     OperationKind::parse(&text)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e)))
 }
 
-fn amount(row: &Row<'_>, idx: usize) -> rusqlite::Result<u64> {
+/// What an operation says about corrections, from four columns from `idx`
+/// on: its reason, what it voids, and the id and reason of its void.
+pub(super) fn corrected(row: &Row<'_>, idx: usize) -> rusqlite::Result<Corrected> {
+    let voided_by: Option<i64> = row.get(idx + 2)?;
+    Ok(Corrected {
+        reason: row.get(idx)?,
+        voids: row.get(idx + 1)?,
+        voided_by: voided_by
+            .map(|id| row.get(idx + 3).map(|reason| (id, reason)))
+            .transpose()?,
+    })
+}
+
+pub(super) fn amount(row: &Row<'_>, idx: usize) -> rusqlite::Result<u64> {
     let v: i64 = row.get(idx)?;
     u64::try_from(v).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(idx, v))
 }
@@ -62,7 +75,7 @@ fn text<'r>(row: &'r Row<'_>, idx: usize) -> rusqlite::Result<&'r str> {
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, e.into()))
 }
 
-fn lot(row: &Row<'_>) -> rusqlite::Result<Lot> {
+pub(super) fn lot(row: &Row<'_>) -> rusqlite::Result<Lot> {
     let asset = text(row, 1)?;
     let source = text(row, 2)?;
     Ok(Lot {
@@ -140,6 +153,16 @@ fn subscription(row: &Row<'_>) -> rusqlite::Result<Subscription> {
 }
 
 impl Db<'_> {
+    /// Whether the wallet's schema has corrections (schema 5): a read of an
+    /// older wallet, which reads never upgrade, finds no reasons and no voids.
+    pub(super) fn has_corrections(&self) -> anyhow::Result<bool> {
+        let version: i64 = self
+            .conn
+            .prepare_cached("PRAGMA user_version")?
+            .query_row([], |r| r.get(0))?;
+        Ok(version >= 5)
+    }
+
     pub fn clock(&self) -> anyhow::Result<Instant> {
         if let Some(at) = self.memo.and_then(|m| m.clock.get()) {
             return Ok(at);
@@ -490,9 +513,14 @@ impl Db<'_> {
                 ))
             })?
             .collect::<Result<_, _>>()?;
-        let mut ops_stmt = self.conn.prepare_cached(
-            "SELECT id, at, kind, summary, actor FROM operations WHERE account_id = ?1 AND id >= ?2 ORDER BY id",
-        )?;
+        let mut ops_stmt = self.conn.prepare_cached(if self.has_corrections()? {
+            "SELECT o.id, o.at, o.kind, o.summary, o.actor, o.reason, o.voids, v.id, v.reason
+             FROM operations o LEFT JOIN operations v ON v.voids = o.id
+             WHERE o.account_id = ?1 AND o.id >= ?2 ORDER BY o.id"
+        } else {
+            "SELECT o.id, o.at, o.kind, o.summary, o.actor, NULL, NULL, NULL, NULL
+             FROM operations o WHERE o.account_id = ?1 AND o.id >= ?2 ORDER BY o.id"
+        })?;
         let ops = ops_stmt.query_map(params![account_id, first_op], |r| {
             Ok(HistoryLine {
                 operation_id: r.get(0)?,
@@ -500,6 +528,7 @@ impl Db<'_> {
                 kind: operation_kind(r, 2)?,
                 summary: r.get(3)?,
                 actor: r.get(4)?,
+                corrected: corrected(r, 5)?,
                 entry: None,
             })
         })?;
@@ -562,6 +591,7 @@ mod tests {
                 let cancel = Change {
                     kind: OperationKind::Cancel,
                     summary: "cancelled".to_owned(),
+                    correction: None,
                     effects: Vec::new(),
                 };
                 db.record(account, t0, &cancel, None)?;

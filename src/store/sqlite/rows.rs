@@ -4,7 +4,7 @@
 use anyhow::{Context, bail, ensure};
 use rusqlite::{OptionalExtension, params};
 
-use crate::rules::{EditOp, OperationKind, Style, Subscription, Terms};
+use crate::rules::{Correction, EditOp, OperationKind, Style, Subscription, Terms};
 use crate::store::memo::Memo;
 use crate::store::record::{NewCharge, NewLot, NewOrder, Rows, signed};
 
@@ -41,11 +41,19 @@ impl Rows for Db<'_> {
         kind: OperationKind,
         summary: &str,
         actor: Option<&str>,
+        correction: Option<&Correction>,
     ) -> anyhow::Result<i64> {
-        self.execute(
-            "INSERT INTO operations (account_id, at, kind, summary, actor) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![account_id, at, kind.as_str(), summary, actor],
-        )?;
+        match correction {
+            None => self.execute(
+                "INSERT INTO operations (account_id, at, kind, summary, actor) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![account_id, at, kind.as_str(), summary, actor],
+            )?,
+            Some(c) => self.execute(
+                "INSERT INTO operations (account_id, at, kind, summary, actor, reason, voids)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![account_id, at, kind.as_str(), summary, actor, c.reason, c.voids],
+            )?,
+        };
         Ok(self.conn.last_insert_rowid())
     }
 

@@ -31,6 +31,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/004_canonical_requests.sql"),
         then: Some(write::canonical_requests),
     },
+    Migration {
+        sql: include_str!("migrations/005_corrections.sql"),
+        then: None,
+    },
 ];
 
 pub(super) fn latest_version() -> i64 {

@@ -299,6 +299,7 @@ mod batch_tests {
             let images = Change {
                 kind: OperationKind::Generate,
                 summary: "two images".to_owned(),
+                correction: None,
                 effects: vec![Effect::CreateImages {
                     first_number: db.next_image_number()?,
                     count: 2,

@@ -55,7 +55,7 @@ impl Db<'_> {
         summary: &str,
         actor: Option<&str>,
     ) -> anyhow::Result<i64> {
-        self.insert_operation(None, clock::to_unix(at), kind, summary, actor)
+        self.insert_operation(None, clock::to_unix(at), kind, summary, actor, None)
     }
 
     /// Saves a subscription's new state over `before`. When only the
