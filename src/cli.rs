@@ -81,6 +81,9 @@ impl Command {
             | Command::Account(AccountCommand::List)
             | Command::AdvanceClock(_)
             | Command::Void { .. }
+            | Command::Report(_)
+            | Command::Export { .. }
+            | Command::Compare { .. }
             | Command::Replay { .. }
             | Command::Pricing(_)
             | Command::Completions { .. }
@@ -198,6 +201,29 @@ pub enum Command {
     },
     /// Every operation in the wallet, newest first: who did what, when, and why
     Log(LogArgs),
+    /// Reports for the business: who loses credits or licenses soon; money and losses by month
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// Every ledger entry in order, for accounting tools and spreadsheets
+    Export {
+        /// Only entries at or after this instant
+        #[arg(long, value_name = "T")]
+        since: Option<String>,
+        /// Only entries at or before this instant
+        #[arg(long, value_name = "T")]
+        until: Option<String>,
+        /// jsonl (one JSON object a line) or csv (with a header row)
+        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        format: ExportFormat,
+    },
+    /// Replay a scenario under the selected pricing and under another, side by side
+    Compare {
+        /// The scenario file (`-` for stdin)
+        file: PathBuf,
+        /// The other pricing file
+        #[arg(long, value_name = "PRICING")]
+        with: PathBuf,
+    },
     /// Balances, lots and what is at risk next
     Balance {
         #[arg(add = ArgValueCompleter::new(completion::accounts))]
@@ -280,6 +306,39 @@ pub enum HelpCommand {
 /// The topics of the rules text, as a clap value (listed in errors and completion).
 fn topic_parser() -> impl TypedValueParser<Value = Topic> {
     PossibleValuesParser::new(Topic::ALL.map(Topic::id)).map(|id| Topic::from_id(&id).unwrap_or(Topic::Time))
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ReportCommand {
+    /// Every account that will lose credits or licenses within the window if nothing is spent
+    Expiring {
+        /// How far ahead to look (Nh, Nd, Nw, Nmo or Ny)
+        #[arg(long, value_name = "DURATION", default_value = "30d", value_parser = report_window, add = ArgValueCompleter::new(completion::durations))]
+        within: String,
+    },
+    /// Money taken, credits and licenses granted, spent and lost, and balances, by calendar month
+    Summary {
+        /// From this instant (default: the wallet's first operation)
+        #[arg(long, value_name = "T")]
+        from: Option<String>,
+        /// To this instant (default: the wallet clock)
+        #[arg(long, value_name = "T")]
+        to: Option<String>,
+    },
+}
+
+/// The formats `export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Jsonl,
+    Csv,
+}
+
+/// A duration for `report expiring --within`.
+fn report_window(text: &str) -> Result<String, String> {
+    crate::rules::clock::Step::parse(text)
+        .map(|_| text.to_owned())
+        .map_err(|_| "use a whole number and a unit: 12h, 30d, 2w, 3mo or 1y".to_owned())
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -9,6 +9,7 @@ mod account;
 mod advance_clock;
 mod apply;
 mod buy;
+mod compare;
 mod context;
 mod copy;
 mod corrections;
@@ -18,6 +19,7 @@ mod open;
 mod output;
 mod pricing;
 pub(crate) mod replay;
+mod reports;
 mod spending;
 mod subscription;
 mod verify;
@@ -28,7 +30,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use crate::cli::{AccountCommand, Cli, Command, HelpArgs, PricingCommand, ShellArg};
+use crate::cli::{AccountCommand, Cli, Command, HelpArgs, PricingCommand, ReportCommand, ShellArg};
 use crate::error::{Error, Result};
 use crate::store::{Commit, Ledger, Wallet};
 
@@ -68,6 +70,11 @@ pub(crate) enum NoWallet<'a> {
     Copy {
         to: &'a str,
     },
+    /// Replays a scenario on two throwaway wallets of its own.
+    Compare {
+        file: &'a Path,
+        with: &'a Path,
+    },
 }
 
 impl Access<'_> {
@@ -99,7 +106,9 @@ pub(crate) fn access(command: &Command) -> Access<'_> {
         | Command::History { .. }
         | Command::Images { .. }
         | Command::Account(AccountCommand::Show { .. })
+        | Command::Report(ReportCommand::Summary { .. })
         | Command::Verify => Access::Read,
+        Command::Report(ReportCommand::Expiring { within }) => Access::Stream(Streamed::Expiring(within)),
         Command::Account(AccountCommand::List) => Access::Stream(Streamed::AccountList),
         Command::Log(args) => Access::Stream(Streamed::Log(args)),
         Command::Balance { account: None, as_of } => Access::Stream(Streamed::AllBalances {
@@ -111,6 +120,8 @@ pub(crate) fn access(command: &Command) -> Access<'_> {
         Command::Help(args) => Access::NoWallet(NoWallet::Help(args)),
         Command::Replay { file, quiet } => Access::NoWallet(NoWallet::Replay { file, quiet: *quiet }),
         Command::Copy { to } => Access::NoWallet(NoWallet::Copy { to }),
+        Command::Compare { file, with } => Access::NoWallet(NoWallet::Compare { file, with }),
+        Command::Export { .. } => Access::Stream(Streamed::Export(command)),
     }
 }
 
@@ -143,6 +154,9 @@ pub(crate) fn dispatch(
         Access::NoWallet(NoWallet::Help(args)) => return crate::help::run(args),
         Access::NoWallet(NoWallet::Replay { file, quiet }) => return replay::run(file, ctx, quiet),
         Access::NoWallet(NoWallet::Copy { to }) => return copy::run(ctx, to).map(|o| o.render(ctx.json)),
+        Access::NoWallet(NoWallet::Compare { file, with }) => {
+            return compare::run(file, with, ctx).map(|o| o.render(ctx.json));
+        }
         Access::Read => {
             let output = open::read(ctx, writer, |db| execute(db, ctx, command))?;
             return Ok(output.render(ctx.json));
@@ -212,6 +226,11 @@ pub fn execute(db: &impl Ledger, ctx: &Context, command: &Command) -> Result<Out
         Command::Help(_) => Err(Error::usage(replay::HELP_IN_A_SCENARIO)),
         Command::Replay { .. } => Err(Error::usage(
             "a scenario cannot replay another scenario; run them one after the other",
+        )),
+        Command::Report(report) => reports::run(db, ctx, report),
+        Command::Export { .. } => Output::collect(|json, out| reports::export(db, command, json, out)),
+        Command::Compare { .. } => Err(Error::usage(
+            "a scenario cannot compare scenarios; run compare after the replay, outside it",
         )),
         Command::Copy { .. } => Err(Error::usage(
             "a scenario cannot copy the wallet; copy it after the replay with: wallet copy --to DEST",

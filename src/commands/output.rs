@@ -6,11 +6,11 @@
 use anyhow::Context as _;
 use serde::Serialize;
 
-use crate::cli::LogArgs;
+use crate::cli::{Command, LogArgs};
 use crate::error::Result;
 use crate::store::Ledger;
 
-use super::{account, corrections, views};
+use super::{account, corrections, reports, views};
 
 /// What a command prints: words for people, or JSON with `--json`.
 pub struct Output {
@@ -68,6 +68,10 @@ pub(crate) enum Streamed<'a> {
     },
     /// `log`: the wallet's operations, newest first.
     Log(&'a LogArgs),
+    /// `export`: every ledger entry, in order.
+    Export(&'a Command),
+    /// `report expiring --within D`.
+    Expiring(&'a str),
 }
 
 impl Streamed<'_> {
@@ -76,6 +80,8 @@ impl Streamed<'_> {
             Streamed::AccountList => account::list(db, json, out),
             Streamed::AllBalances { as_of } => views::all_balances(db, *as_of, json, out),
             Streamed::Log(args) => corrections::log(db, args, json, out),
+            Streamed::Export(command) => reports::export(db, command, json, out),
+            Streamed::Expiring(within) => reports::expiring(db, within, json, out),
         }
     }
 }

@@ -30,11 +30,11 @@ struct Tally {
 }
 
 /// How a scenario read from stdin (`replay -`) is named in messages.
-const STDIN: &str = "<stdin>";
+pub(super) const STDIN: &str = "<stdin>";
 
 /// A failure at one line: the line's own exit code, the message prefixed
 /// with where it happened.
-fn at_line(origin: &str, line: usize, e: Error) -> Error {
+pub(super) fn at_line(origin: &str, line: usize, e: Error) -> Error {
     let code = e.exit_code();
     Error::Coded(code, format!("{origin}:{line}: {e}"))
 }
@@ -162,7 +162,7 @@ pub(crate) const HELP_IN_A_SCENARIO: &str = "help and --version only print text 
      (see the commands with: wallet help, outside the scenario)";
 
 /// `expect ACCOUNT credits=N licenses=N` (either or both).
-fn check_expectation(db: &impl Ledger, words: &[String]) -> Result<()> {
+pub(super) fn check_expectation(db: &impl Ledger, words: &[String]) -> Result<()> {
     let usage = || Error::usage("write expectations as: expect ACCOUNT credits=N licenses=N");
     let (handle, wanted) = words.split_first().ok_or_else(usage)?;
     if wanted.is_empty() {
@@ -205,7 +205,7 @@ fn check_expectation(db: &impl Ledger, words: &[String]) -> Result<()> {
 
 /// `expect-error [CODE] COMMAND…`: the command must be refused with CODE
 /// (3, refused by a rule, when no CODE is given); it changes nothing either way.
-fn check_refusal(db: &impl Ledger, ctx: &Context, parser: &mut LineParser, words: &[String]) -> Result<()> {
+pub(super) fn check_refusal(db: &impl Ledger, ctx: &Context, parser: &mut LineParser, words: &[String]) -> Result<()> {
     let usage = || Error::usage("write refusals as: expect-error [CODE] COMMAND… (CODE 2 or 3; 3 when left out)");
     let (code, command) = match words.split_first() {
         // Only a refusal can be expected: by a rule (3) or as a usage error (2).
@@ -387,14 +387,14 @@ const LONGEST_LINE: usize = 64 * 1024;
 /// The lines of a scenario, each read whole up to [`LONGEST_LINE`] bytes:
 /// longer ones are an error, found without holding more than the bound.
 /// A UTF-8 byte order mark at the start of the file is not part of line 1.
-struct Lines {
+pub(super) struct Lines {
     reader: Box<dyn BufRead>,
     line: Vec<u8>,
     first: bool,
 }
 
 impl Lines {
-    fn new(reader: Box<dyn BufRead>) -> Lines {
+    pub(super) fn new(reader: Box<dyn BufRead>) -> Lines {
         Lines {
             reader,
             line: Vec::new(),
@@ -403,7 +403,7 @@ impl Lines {
     }
 
     /// The next line without its `\n` (or `\r\n`); `None` at the end of the input.
-    fn next_line(&mut self) -> Result<Option<&str>> {
+    pub(super) fn next_line(&mut self) -> Result<Option<&str>> {
         self.line.clear();
         let read = (&mut self.reader)
             .take(LONGEST_LINE as u64 + 1)

@@ -4,6 +4,7 @@
 //! rendering as tables for people (comfy-table) or as JSON for scripts.
 
 mod account;
+pub mod business;
 pub mod stream;
 mod upcoming;
 

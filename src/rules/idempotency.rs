@@ -76,6 +76,9 @@ pub fn identity(command: &Command) -> Option<String> {
         Command::Void { operation, reason } => ("void", json!({ "operation": operation, "reason": reason })),
         Command::Account(AccountCommand::List | AccountCommand::Show { .. })
         | Command::Log(_)
+        | Command::Report(_)
+        | Command::Export { .. }
+        | Command::Compare { .. }
         | Command::Balance { .. }
         | Command::History { .. }
         | Command::Images { .. }

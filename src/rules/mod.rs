@@ -33,8 +33,8 @@ pub use limits::{MAX_HOLDING, within_holding_limit};
 pub use model::*;
 pub use operation::{OperationKind, UnknownOperationKind};
 pub use records::{
-    AccountSummary, Corrected, EditRecord, HistoryLine, ImageRecord, ImagesSummary, LedgerEntry, LogFilter,
-    LoggedOperation,
+    AccountSummary, Corrected, EditRecord, ExportedEntry, HistoryLine, ImageRecord, ImagesSummary, LedgerEntry,
+    LedgerSum, LogFilter, LoggedOperation, Payment,
 };
 pub use refusal::{OverLimit, Refusal};
 pub use same_instant::ClockStep;

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::rules::clock::Instant;
 
-use super::model::{Asset, Image};
+use super::model::{Asset, Image, Source};
 use super::operation::OperationKind;
 use super::totals::Totals;
 
@@ -107,4 +107,45 @@ pub struct ImagesSummary {
     pub count: u64,
     pub licensed: u64,
     pub needing_license: u64,
+}
+
+/// One ledger entry as `export` writes it: the entry with its operation,
+/// account and lot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedEntry {
+    pub id: i64,
+    pub operation_id: i64,
+    pub at: Instant,
+    pub actor: Option<String>,
+    pub account: String,
+    pub kind: OperationKind,
+    /// The ledger reason (`purchase`, `generate`, `expired`, …).
+    pub reason: String,
+    pub asset: Asset,
+    pub change: i64,
+    pub lot_id: i64,
+    pub source: Source,
+}
+
+/// Ledger entries of a stretch of time summed by asset, reason and the
+/// source of their lots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerSum {
+    pub asset: Asset,
+    pub reason: String,
+    pub source: Source,
+    /// True for the grants (positive entries), false for what was taken.
+    pub grant: bool,
+    pub total: i64,
+}
+
+/// Money taken: one order (voided or not) or one subscription charge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payment {
+    pub account_id: i64,
+    pub at: Instant,
+    pub amount_cents: i64,
+    pub currency: String,
+    /// An order (`Some(voided)`), or a subscription charge (`None`).
+    pub order_voided: Option<bool>,
 }

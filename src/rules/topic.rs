@@ -17,6 +17,7 @@ pub enum Topic {
     SameInstant,
     Idempotency,
     Corrections,
+    Reports,
     Limits,
     WalletFiles,
     Scenarios,
@@ -25,7 +26,7 @@ pub enum Topic {
 
 impl Topic {
     /// Every topic, in the order the rules text gives them.
-    pub const ALL: [Topic; 16] = [
+    pub const ALL: [Topic; 17] = [
         Topic::Time,
         Topic::Accounts,
         Topic::Lots,
@@ -38,6 +39,7 @@ impl Topic {
         Topic::SameInstant,
         Topic::Idempotency,
         Topic::Corrections,
+        Topic::Reports,
         Topic::Limits,
         Topic::WalletFiles,
         Topic::Scenarios,
@@ -64,6 +66,7 @@ impl Topic {
             Topic::SameInstant => "same-instant",
             Topic::Idempotency => "idempotency",
             Topic::Corrections => "corrections",
+            Topic::Reports => "reports",
             Topic::Limits => "limits",
             Topic::WalletFiles => "wallet-files",
             Topic::Scenarios => "scenarios",

@@ -6,8 +6,8 @@
 
 use crate::rules::clock::Instant;
 use crate::rules::{
-    AccountSummary, Change, HistoryLine, Image, ImageRecord, ImagesSummary, LogFilter, LoggedOperation, Lot,
-    OperationKind, Subscription, Voidable,
+    AccountSummary, Change, ExportedEntry, HistoryLine, Image, ImageRecord, ImagesSummary, LedgerSum, LogFilter,
+    LoggedOperation, Lot, OperationKind, Payment, Subscription, Voidable,
 };
 
 use super::Recorded;
@@ -146,4 +146,24 @@ pub trait Ledger {
     fn actors_with_prefix(&self, prefix: &str, limit: u32) -> anyhow::Result<Vec<String>>;
     /// The kinds of operation the wallet holds, for completion.
     fn kinds_recorded(&self) -> anyhow::Result<Vec<OperationKind>>;
+
+    // --- reports ---
+
+    /// The first and last operation at or after `since` and at or before
+    /// `until` (either open); `None` when no operation is. The wallet's
+    /// instants never go backwards, so operation ids follow time.
+    fn operations_between(&self, since: Option<Instant>, until: Option<Instant>) -> anyhow::Result<Option<(i64, i64)>>;
+    /// The instant of the wallet's first operation, if it has one.
+    fn first_operation_at(&self) -> anyhow::Result<Option<Instant>>;
+    /// Every ledger entry of the operations `first..=last`, in order, handed to `each`.
+    fn each_entry(
+        &self,
+        operations: (i64, i64),
+        each: impl FnMut(ExportedEntry) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()>;
+    /// The ledger entries of the operations `first..=last` summed by asset,
+    /// reason and the source of their lots.
+    fn ledger_sums(&self, operations: (i64, i64)) -> anyhow::Result<Vec<LedgerSum>>;
+    /// Every order (and whether it was voided) and subscription charge, handed to `each`.
+    fn each_payment(&self, each: impl FnMut(Payment) -> anyhow::Result<()>) -> anyhow::Result<()>;
 }

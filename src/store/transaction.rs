@@ -4,8 +4,8 @@
 
 use crate::rules::clock::Instant;
 use crate::rules::{
-    AccountSummary, Change, HistoryLine, Image, ImageRecord, ImagesSummary, LogFilter, LoggedOperation, Lot,
-    OperationKind, Subscription, Voidable,
+    AccountSummary, Change, ExportedEntry, HistoryLine, Image, ImageRecord, ImagesSummary, LedgerSum, LogFilter,
+    LoggedOperation, Lot, OperationKind, Payment, Subscription, Voidable,
 };
 
 use super::ledger::AccountRef;
@@ -201,5 +201,29 @@ impl Ledger for Transaction<'_> {
 
     fn kinds_recorded(&self) -> anyhow::Result<Vec<OperationKind>> {
         on_backend!(self, t => t.kinds_recorded())
+    }
+
+    fn operations_between(&self, since: Option<Instant>, until: Option<Instant>) -> anyhow::Result<Option<(i64, i64)>> {
+        on_backend!(self, t => t.ids_between(since, until))
+    }
+
+    fn first_operation_at(&self) -> anyhow::Result<Option<Instant>> {
+        on_backend!(self, t => t.first_operation_at())
+    }
+
+    fn each_entry(
+        &self,
+        operations: (i64, i64),
+        each: impl FnMut(ExportedEntry) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        on_backend!(self, t => t.each_entry(operations, each))
+    }
+
+    fn ledger_sums(&self, operations: (i64, i64)) -> anyhow::Result<Vec<LedgerSum>> {
+        on_backend!(self, t => t.ledger_sums(operations))
+    }
+
+    fn each_payment(&self, each: impl FnMut(Payment) -> anyhow::Result<()>) -> anyhow::Result<()> {
+        on_backend!(self, t => t.each_payment(each))
     }
 }

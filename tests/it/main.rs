@@ -5,6 +5,7 @@ mod support;
 
 mod calendar_end;
 mod catalogue_2024;
+mod compare;
 mod completion;
 mod copy;
 mod core;
@@ -16,6 +17,7 @@ mod model;
 mod postgres;
 mod properties;
 mod reliability;
+mod reports;
 mod rules_text;
 mod scenarios;
 mod spending;

@@ -104,7 +104,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    fn ids_between(&self, since: Option<Instant>, until: Option<Instant>) -> anyhow::Result<Option<(i64, i64)>> {
+    pub fn ids_between(&self, since: Option<Instant>, until: Option<Instant>) -> anyhow::Result<Option<(i64, i64)>> {
         let first = match since {
             None => Some(i64::MIN),
             Some(t) => {

@@ -17,6 +17,7 @@ mod ids;
 mod log;
 mod pending;
 mod read;
+mod report;
 mod rows;
 mod schema;
 mod server;

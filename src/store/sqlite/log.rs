@@ -111,7 +111,7 @@ impl Db<'_> {
 
     /// The first and last operation ids at or after `since` and at or before
     /// `until`, through the index by instant; `None` when no operation is.
-    fn ids_between(&self, since: Option<Instant>, until: Option<Instant>) -> anyhow::Result<Option<(i64, i64)>> {
+    pub fn ids_between(&self, since: Option<Instant>, until: Option<Instant>) -> anyhow::Result<Option<(i64, i64)>> {
         let first: Option<i64> = match since {
             None => Some(i64::MIN),
             Some(t) => self

@@ -17,6 +17,7 @@ mod log;
 mod open;
 mod prepared;
 mod read;
+mod report;
 mod rows;
 mod schema;
 mod settings;

@@ -27,7 +27,7 @@ pub(super) fn instant(secs: i64) -> rusqlite::Result<Instant> {
     })
 }
 
-fn bad(what: &str, value: &str) -> rusqlite::Error {
+pub(super) fn bad(what: &str, value: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
         0,
         rusqlite::types::Type::Text,
@@ -53,6 +53,11 @@ pub(super) fn corrected(row: &Row<'_>, idx: usize) -> rusqlite::Result<Corrected
             .map(|id| row.get(idx + 3).map(|reason| (id, reason)))
             .transpose()?,
     })
+}
+
+/// A signed total that must fit a 64-bit number.
+pub(super) fn amount_signed(row: &Row<'_>, idx: usize) -> rusqlite::Result<i64> {
+    row.get(idx)
 }
 
 pub(super) fn amount(row: &Row<'_>, idx: usize) -> rusqlite::Result<u64> {
