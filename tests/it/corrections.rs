@@ -335,6 +335,28 @@ fn corrections_honour_idempotency_keys_and_record_their_actor() {
         ],
         3,
     );
+    let debit = [
+        "--idempotency-key",
+        "ticket-8",
+        "debit",
+        "ann",
+        "--credits",
+        "5",
+        "--reason",
+        "ticket 8",
+    ];
+    let first_debit = w.ok(&debit);
+    assert_eq!(w.ok(&debit), first_debit);
+    assert_eq!(w.balance("ann"), (30, 0));
+    let buy = operation(&w.json(&["buy", "ann", "credits-500"])).to_string();
+    let void = ["--idempotency-key", "ticket-9", "void", &buy, "--reason", "ticket 9"];
+    let first_void = w.ok(&void);
+    assert_eq!(
+        w.ok(&void),
+        first_void,
+        "a retried void returns its result, not a refusal"
+    );
+    assert_eq!(w.balance("ann"), (30, 0));
     let log = w.json(&["log", "--kind", "grant"]);
     assert_eq!(log.as_array().map(Vec::len), Some(1));
     assert_eq!(log[0]["actor"], "sam");

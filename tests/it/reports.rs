@@ -17,6 +17,8 @@ use crate::support::Wallet;
 /// - 2026-03-15: bob's subscription ends and forfeits 1000 credits and 10
 ///   licenses; carl renews ($55.00) and his third delivery first cuts 500
 ///   credits and 5 licenses (two months held, one allowed).
+/// - 2026-03-20: carl buys credits-500 ($10.00) twice by mistake: it is
+///   voided, so March has a void, a cut and a forfeit.
 fn three_months() -> Wallet {
     let w = Wallet::at("2026-01-15T10:00:00Z");
     for account in ["ann", "bob", "carl"] {
@@ -32,6 +34,9 @@ fn three_months() -> Wallet {
     w.ok(&["grant", "ann", "--credits", "50", "--reason", "generation failed"]);
     w.ok(&["debit", "ann", "--credits", "20", "--reason", "granted twice"]);
     w.ok(&["cancel", "bob"]);
+    w.ok(&["advance-clock", "--to", "2026-03-20T10:00:00Z"]);
+    let twice = w.json(&["buy", "carl", "credits-500"])["operation"].to_string();
+    w.ok(&["void", &twice, "--reason", "charged twice"]);
     w.ok(&["advance-clock", "--to", "2026-04-01T00:00:00Z"]);
     w
 }
@@ -69,8 +74,12 @@ fn the_summary_counts_money_grants_spends_losses_and_balances_by_month() {
     assert_eq!(credits_licenses(&feb["adjusted"]), (20, 0));
     assert_eq!(credits_licenses(&feb["cut"]), (0, 0));
     assert_eq!(credits_licenses(&feb["balances"]), (2960, 20));
-    // March: a forfeit and a rollover cut.
+    // March: a forfeit, a rollover cut and a void (its order not counted).
     assert_eq!(mar["money"][0]["charges_cents"], 5500);
+    assert_eq!(mar["money"][0]["orders_cents"], 0);
+    assert_eq!(mar["money"][0]["total_cents"], 5500);
+    assert_eq!(credits_licenses(&mar["voided"]), (500, 0));
+    assert_eq!(credits_licenses(&mar["granted"]["credit_pack"]), (500, 0));
     assert_eq!(credits_licenses(&mar["forfeited"]), (1000, 10));
     assert_eq!(credits_licenses(&mar["cut"]), (500, 5));
     assert_eq!(credits_licenses(&mar["granted"]["subscription"]), (500, 5));
