@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Wallet, command, with_stdin};
+use crate::support::{Wallet, command, pricing_with, with_stdin};
 
 /// Two accounts over two months. alice subscribes and is cut at the second
 /// delivery under the shipped rollover cap of one month, then trains five
@@ -51,24 +51,6 @@ fn setup() -> (Wallet, String, String) {
 
 fn path(p: &std::path::Path) -> String {
     p.to_str().expect("utf-8 temp path").to_owned()
-}
-
-/// A copy of the shipped pricing.toml in the wallet's temp folder with each
-/// `from` replaced by `to` (each must occur exactly once); returns its path.
-fn pricing_with(w: &Wallet, name: &str, edits: &[(&str, &str)]) -> String {
-    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/pricing.toml");
-    let mut text = std::fs::read_to_string(shipped).expect("read the shipped pricing.toml");
-    for (from, to) in edits {
-        assert_eq!(
-            text.matches(from).count(),
-            1,
-            "'{from}' should occur once in pricing.toml"
-        );
-        text = text.replacen(from, to, 1);
-    }
-    let path = w.dir.path().join(name);
-    std::fs::write(&path, text).expect("write the edited pricing");
-    self::path(&path)
 }
 
 /// One asset's figures, in the JSON's words.

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::support::{Wallet, lots};
+use crate::support::{Wallet, lots, pricing_with};
 
 const T0: &str = "2026-01-15T10:00:00Z";
 
@@ -26,24 +26,6 @@ fn wallet_with(accounts: &[&str]) -> Wallet {
         w.ok(&["account", "add", a]);
     }
     w
-}
-
-/// A copy of the shipped pricing.toml in the wallet's temp folder with each
-/// `from` replaced by `to` (each must occur exactly once); returns its path.
-fn pricing_with(w: &Wallet, name: &str, edits: &[(&str, &str)]) -> String {
-    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/pricing.toml");
-    let mut text = std::fs::read_to_string(shipped).expect("read the shipped pricing.toml");
-    for (from, to) in edits {
-        assert_eq!(
-            text.matches(from).count(),
-            1,
-            "'{from}' should occur once in pricing.toml"
-        );
-        text = text.replacen(from, to, 1);
-    }
-    let path = w.dir.path().join(name);
-    std::fs::write(&path, text).expect("write the edited pricing");
-    path.to_str().expect("utf-8 temp path").to_owned()
 }
 
 /// `generate --json`: (image ids, `credits_spent`).

@@ -603,3 +603,21 @@ pub(crate) const BEFORE_CORRECTIONS: &str = "
     ALTER TABLE operations_4 RENAME TO operations;
     CREATE INDEX operations_by_account ON operations(account_id, id);
 ";
+
+/// A copy of the shipped pricing.toml in the wallet's temp folder with each
+/// `from` replaced by `to` (each must occur exactly once); returns its path.
+pub(crate) fn pricing_with(w: &Wallet, name: &str, edits: &[(&str, &str)]) -> String {
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/pricing.toml");
+    let mut text = std::fs::read_to_string(shipped).expect("read the shipped pricing.toml");
+    for (from, to) in edits {
+        assert_eq!(
+            text.matches(from).count(),
+            1,
+            "'{from}' should occur once in pricing.toml"
+        );
+        text = text.replacen(from, to, 1);
+    }
+    let path = w.dir.path().join(name);
+    std::fs::write(&path, text).expect("write the edited pricing");
+    path.to_str().expect("utf-8 temp path").to_owned()
+}
