@@ -179,6 +179,9 @@ struct Found {
     refused_differently: Vec<RefusedLine>,
     refused_under_both: Vec<RefusedLine>,
     expectations: Vec<Expectation>,
+    /// Lines that name an operation by its id after the two runs' ids
+    /// parted (a line refused under one pricing only made no operation there).
+    ids_differ: Vec<usize>,
 }
 
 /// One of the two runs: its pricing (in its context), its throwaway
@@ -191,6 +194,13 @@ struct Side<'c, 'w> {
 impl Side<'_, '_> {
     fn origin(&self) -> String {
         self.ctx.pricing().map(|p| p.origin.clone()).unwrap_or_default()
+    }
+
+    /// The id of the run's newest operation.
+    fn last_operation(&mut self) -> Result<Option<i64>> {
+        let end = Some(crate::rules::clock::latest_instant());
+        self.batch
+            .run(|db| Ok(db.operations_between(None, end)?.map(|(_, last)| last)))
     }
 
     /// Runs a command line as one unit.
@@ -343,6 +353,9 @@ fn compare_line(
     }
     let cli = parser.parse(&words)?;
     found.commands += 1;
+    if matches!(cli.command, crate::cli::Command::Void { .. }) && a.last_operation()? != b.last_operation()? {
+        found.ids_differ.push(n);
+    }
     let under_a = a.command(&cli).err();
     let under_b = b.command(&cli).err();
     // A line that is no command under either pricing is the scenario's mistake.
@@ -424,6 +437,8 @@ fn output(
         refused_differently: &'a [RefusedLine],
         refused_under_both: &'a [RefusedLine],
         expectations: &'a [Expectation],
+        /// `void` lines whose operation id may name a different operation under each pricing.
+        ids_differ: &'a [usize],
     }
     let [in_a, in_b] = figures;
     let mut handles: Vec<&str> = in_a.keys().chain(in_b.keys()).map(String::as_str).collect();
@@ -449,6 +464,7 @@ fn output(
         refused_differently: &found.refused_differently,
         refused_under_both: &found.refused_under_both,
         expectations: &found.expectations,
+        ids_differ: &found.ids_differ,
     };
     Output::new(human, json)
 }
@@ -518,6 +534,14 @@ fn human(
             String::new()
         };
         text += &format!("Refused under both pricings: line {}{more}.\n", listed.join(", "));
+    }
+    if !found.ids_differ.is_empty() {
+        let lines: Vec<String> = found.ids_differ.iter().map(ToString::to_string).collect();
+        text += &format!(
+            "Operation ids differ between the two runs (a line refused under one pricing only made no operation there): \
+             the void on line {} may undo a different operation under each.\n",
+            lines.join(", ")
+        );
     }
     let met = found.expectations.iter().filter(|e| e.a_met && e.b_met).count();
     text += &match found.expectations.len() {

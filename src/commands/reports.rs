@@ -13,7 +13,7 @@ use crate::report;
 use crate::report::business::{self, Month};
 use crate::report::stream::{JsonRows, TableWriter, Widths};
 use crate::rules::clock::{Instant, Step, format_instant};
-use crate::rules::{ClockStep, ExportedEntry, Totals};
+use crate::rules::{ClockStep, ExportedEntry, Refusal, Totals};
 use crate::shown::shown;
 use crate::store::Ledger;
 
@@ -47,13 +47,14 @@ struct Loss {
 pub(super) fn expiring(db: &impl Ledger, within: &str, json: bool, out: &mut dyn Write) -> Result<()> {
     let now = db.clock()?;
     let step = Step::parse(within).map_err(Error::Usage)?;
-    let end = step.after(now).map_or_else(|| "9999".to_owned(), format_instant);
+    // A window past the calendar's end has no end.
+    let end = step.after(now).map(format_instant);
     let mut losses = Vec::new();
     db.each_account(None, |account| {
         let lots = db.live_lots(account.id)?;
         let sub = db.latest_subscription(account.id)?;
         for event in report::upcoming(&lots, sub.as_ref(), now, usize::MAX) {
-            if event.at > end || event.lost().is_nothing() {
+            if end.as_ref().is_some_and(|end| event.at > *end) || event.lost().is_nothing() {
                 continue;
             }
             losses.push(Loss {
@@ -74,8 +75,9 @@ pub(super) fn expiring(db: &impl Ledger, within: &str, json: bool, out: &mut dyn
     let write = |out: &mut dyn Write| -> std::io::Result<()> {
         writeln!(
             out,
-            "losses from {} to {end} if nothing is spent: {} event(s)",
+            "losses from {} to {} if nothing is spent: {} event(s)",
             format_instant(now),
+            end.as_deref().unwrap_or("the end of the calendar"),
             losses.len()
         )?;
         if losses.is_empty() {
@@ -117,19 +119,34 @@ struct Summary {
 /// operation) to `--to` (default: the clock).
 fn summary(db: &impl Ledger, ctx: &Context, from: Option<&str>, to: Option<&str>) -> Result<Output> {
     let now = db.clock()?;
-    let to = instant("--to", to)?.unwrap_or(now);
-    let from = match instant("--from", from)? {
-        Some(from) => from,
-        None => db.first_operation_at()?.unwrap_or(now),
-    };
-    if from > to {
+    let given_to = instant("--to", to)?;
+    let given_from = instant("--from", from)?;
+    if let (Some(from), Some(to)) = (given_from, given_to)
+        && from > to
+    {
         return Err(Error::usage(format!(
             "--from {} is after --to {}: give the earlier instant first",
             format_instant(from),
             format_instant(to)
         )));
     }
-    let months = business::months(from, to);
+    let to = given_to.unwrap_or(now);
+    if to > now {
+        return Err(Refusal::Clock(format!(
+            "--to {} is after the wallet clock ({}): the wallet knows only what has happened (move the clock with: wallet advance-clock)",
+            format_instant(to),
+            format_instant(now)
+        ))
+        .into());
+    }
+    let first = db.first_operation_at()?.unwrap_or(now);
+    let from = given_from.unwrap_or(first);
+    // Months before the wallet's first operation hold nothing: they are not listed.
+    let months = if to < first {
+        Vec::new()
+    } else {
+        business::months(from.max(first), to)
+    };
     let mut figures: Vec<Month> = Vec::with_capacity(months.len());
     // What the accounts held before the first month counted.
     let mut balances = Totals::<i64>::default();
@@ -244,7 +261,10 @@ pub(super) fn export(db: &impl Ledger, command: &Command, json: bool, out: &mut 
 
 /// The CSV export: a header row, then a row per entry (RFC 4180 quoting).
 fn write_csv(db: &impl Ledger, operations: Option<(i64, i64)>, out: &mut dyn Write) -> Result<()> {
-    let mut csv = csv::Writer::from_writer(out);
+    // RFC 4180: CRLF line ends.
+    let mut csv = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
     csv.write_record([
         "entry",
         "operation",

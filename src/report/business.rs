@@ -9,7 +9,7 @@ use chrono::{Datelike, TimeZone, Utc};
 use serde::Serialize;
 
 use crate::money::format_money;
-use crate::rules::clock::{Instant, add_months, format_instant};
+use crate::rules::clock::{Instant, add_months, format_instant, latest_instant};
 use crate::rules::{Asset, LedgerSum, Payment, Totals};
 use crate::terminal::Terminal;
 
@@ -77,11 +77,9 @@ pub fn months(from: Instant, to: Instant) -> Vec<(String, Instant, Instant)> {
         return out;
     };
     while start <= to {
-        let end = add_months(start, 1).unwrap_or(to);
+        // December of the calendar's last year ends after its last instant.
+        let end = add_months(start, 1).unwrap_or_else(|| latest_instant() + chrono::Duration::seconds(1));
         out.push((start.format("%Y-%m").to_string(), start, end));
-        if end <= start {
-            break;
-        }
         start = end;
     }
     out
@@ -142,14 +140,6 @@ impl Month {
     }
 }
 
-/// "1520/5" (credits/licenses), or "—" for nothing.
-fn both(t: Totals) -> String {
-    if t.credits == 0 && t.licenses == 0 {
-        return "—".to_owned();
-    }
-    format!("{}/{}", t.credits, t.licenses)
-}
-
 /// Money in every currency taken in the month, for people.
 fn money_text(money: &[Money], pick: impl Fn(&Money) -> i64) -> String {
     let parts: Vec<String> = money
@@ -164,58 +154,67 @@ fn money_text(money: &[Money], pick: impl Fn(&Money) -> i64) -> String {
     }
 }
 
-/// The summary for people: a table, a month a row, then a chart of credits
-/// granted against credits lost (expired, cut, forfeited), as wide as the
-/// terminal allows, drawn in block characters (no colour).
+/// The summary for people, readable at any width: the money taken, a month
+/// a row; then each month's credits and licenses, a figure a row (what is
+/// nothing is left out); then a chart of credits granted against credits
+/// lost (expired, cut, forfeited), coloured where colour is allowed.
 pub fn render_summary(months: &[Month], from: Instant, to: Instant, terminal: Terminal) -> String {
     let mut out = format!(
-        "summary from {} to {} by calendar month (UTC); credits/licenses\n",
+        "summary from {} to {} by calendar month (UTC)\n\nmoney taken (a voided order counts for nothing)\n",
         format_instant(from),
         format_instant(to)
     );
-    let mut t = table(
-        &[
-            "month",
-            "orders",
-            "charges",
-            "granted",
-            "spent",
-            "expired",
-            "cut",
-            "forfeited",
-            "voided",
-            "debited",
-            "held at end",
-        ],
-        terminal.width,
-    );
+    let mut money = table(&["month", "orders", "charges", "total"], terminal.width);
     for m in months {
-        let spent = m.spent.values().fold(Totals::<u64>::default(), |mut sum, t| {
-            sum.credits = sum.credits.saturating_add(t.credits);
-            sum.licenses = sum.licenses.saturating_add(t.licenses);
-            sum
-        });
-        t.add_row(vec![
+        money.add_row(vec![
             m.month.clone(),
             money_text(&m.money, |m| m.orders_cents),
             money_text(&m.money, |m| m.charges_cents),
-            both(m.granted_total()),
-            both(spent),
-            both(m.expired),
-            both(m.cut),
-            both(m.forfeited),
-            both(m.voided),
-            both(m.adjusted),
-            format!("{}/{}", m.balances.credits, m.balances.licenses),
+            money_text(&m.money, |m| m.total_cents),
         ]);
     }
-    out += &format!("{t}\n");
-    out += &chart(months, terminal.width.map_or(100, usize::from));
+    out += &format!("{money}\n\ncredits and licenses\n");
+    let mut assets = table(&["month", "figure", "credits", "licenses"], terminal.width);
+    for m in months {
+        let mut rows: Vec<(String, Totals<i64>)> = Vec::new();
+        let unsigned = |t: Totals| Totals {
+            credits: i64::try_from(t.credits).unwrap_or(i64::MAX),
+            licenses: i64::try_from(t.licenses).unwrap_or(i64::MAX),
+        };
+        for (source, t) in &m.granted {
+            rows.push((format!("granted: {source}"), unsigned(*t)));
+        }
+        for (action, t) in &m.spent {
+            rows.push((format!("spent: {action}"), unsigned(*t)));
+        }
+        for (figure, t) in [
+            ("expired", m.expired),
+            ("cut by a rollover cap", m.cut),
+            ("forfeited", m.forfeited),
+            ("voided", m.voided),
+            ("debited", m.adjusted),
+        ] {
+            rows.push((figure.to_owned(), unsigned(t)));
+        }
+        rows.retain(|(_, t)| t.credits != 0 || t.licenses != 0);
+        rows.push(("held at the month's end".to_owned(), m.balances));
+        for (i, (figure, t)) in rows.into_iter().enumerate() {
+            assets.add_row(vec![
+                if i == 0 { m.month.clone() } else { String::new() },
+                figure,
+                t.credits.to_string(),
+                t.licenses.to_string(),
+            ]);
+        }
+    }
+    out += &format!("{assets}\n");
+    out += &chart(months, terminal);
     out
 }
 
 /// Credits granted (█) and lost (▒) per month, bars scaled to the widest.
-fn chart(months: &[Month], width: usize) -> String {
+fn chart(months: &[Month], terminal: Terminal) -> String {
+    let width = terminal.width.map_or(100, usize::from);
     let largest = months
         .iter()
         .map(|m| m.granted_total().credits.max(m.lost().credits))
@@ -234,8 +233,19 @@ fn chart(months: &[Month], width: usize) -> String {
     let mut out = String::from("\ncredits granted (█) and lost to expiry, rollover cuts and forfeiture (▒)\n");
     for m in months {
         let (granted, lost) = (m.granted_total().credits, m.lost().credits);
-        out += &format!("{}  █ {} {}\n", m.month, bar(granted, '█'), label(granted));
-        out += &format!("{}  ▒ {} {}\n", " ".repeat(m.month.len()), bar(lost, '▒'), label(lost));
+        let (granted_bar, lost_bar) = (bar(granted, '█'), bar(lost, '▒'));
+        out += &format!(
+            "{}  █ {} {}\n",
+            m.month,
+            terminal.paint.good(&granted_bar),
+            label(granted)
+        );
+        out += &format!(
+            "{}  ▒ {} {}\n",
+            " ".repeat(m.month.len()),
+            terminal.paint.warn(&lost_bar),
+            label(lost)
+        );
     }
     out
 }
@@ -263,6 +273,14 @@ mod tests {
             .map(|(name, ..)| name)
             .collect();
         assert_eq!(names, ["2026-01", "2026-02", "2026-03"]);
+        let last = months(at("9999-11-15T00:00:00Z"), latest_instant());
+        let names: Vec<&str> = last.iter().map(|(name, ..)| name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["9999-11", "9999-12"],
+            "December 9999 once, to the calendar's last instant"
+        );
+        assert!(last[1].2 > latest_instant());
         let (_, start, end) = &months(at("2028-02-29T12:00:00Z"), at("2028-02-29T12:00:00Z"))[0];
         assert_eq!((*start, *end), (at("2028-02-01T00:00:00Z"), at("2028-03-01T00:00:00Z")));
     }

@@ -44,6 +44,11 @@ impl Paint {
         self.ansi("33", text)
     }
 
+    /// Text for what was gained (green).
+    pub fn good(self, text: &str) -> String {
+        self.ansi("32", text)
+    }
+
     /// A cell coloured by the sign of a change: red for less, green for more.
     fn change(self, text: String, delta: i64) -> Cell {
         let cell = Cell::new(text);

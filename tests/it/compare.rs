@@ -273,3 +273,25 @@ fn the_readme_example_is_what_compare_prints() {
     let printed = String::from_utf8_lossy(&out.stdout).replace(&cap2, "/tmp/cap2.toml");
     assert_eq!(printed, expected, "the README's compare example is stale");
 }
+
+/// Once a line is refused under one pricing only, the two runs number their
+/// operations differently: a `void` after that is flagged, not compared blindly.
+#[test]
+fn a_void_after_the_runs_ids_part_is_flagged() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    let costly = pricing_with(&w, "costly.toml", &[("\nartist = 1\n", "\nartist = 1000\n")]);
+    let scenario = w.dir.path().join("void.scenario");
+    std::fs::write(
+        &scenario,
+        "init --now 2026-01-15T10:00:00Z\naccount add ann\ngenerate ann --style artist:x --count 1\n\
+         buy ann credits-500\nvoid 4 --reason mistake\n",
+    )
+    .expect("write scenario");
+    let v = w.json(&["compare", scenario.to_str().expect("utf-8"), "--with", &costly]);
+    assert_eq!(v["ids_differ"], serde_json::json!([5]), "{v}");
+    let table = w.ok(&["compare", scenario.to_str().expect("utf-8"), "--with", &costly]);
+    assert!(
+        table.contains("the void on line 5 may undo a different operation"),
+        "{table}"
+    );
+}

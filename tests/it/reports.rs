@@ -115,6 +115,15 @@ fn the_summary_counts_money_grants_spends_losses_and_balances_by_month() {
     assert!(table.contains("$18.00") && table.contains("$110.00"), "{table}");
     assert!(table.contains("credits granted (█) and lost"), "{table}");
     w.refused(&["report", "summary", "--from", "2026-03-01", "--to", "2026-02-01"], 2);
+    // The wallet knows nothing after its clock, and nothing before its first operation.
+    w.refused(&["report", "summary", "--to", "2026-04-02"], 3);
+    let before = w.json(&["report", "summary", "--to", "2025-12-01"]);
+    assert_eq!(before["months"].as_array().map(Vec::len), Some(0));
+    let early = w.json(&["report", "summary", "--from", "1970-01-01"]);
+    assert_eq!(
+        early["months"][0]["month"], "2026-01",
+        "no empty months before the first operation"
+    );
 }
 
 #[test]
@@ -155,6 +164,9 @@ fn report_expiring_lists_the_losses_inside_the_window_soonest_first() {
     );
     let table = w.ok(&["report", "expiring"]);
     assert!(table.contains("carl") && !table.contains("ann"), "{table}");
+    // A window past the calendar's end keeps everything ahead.
+    let all = w.json(&["report", "expiring", "--within", "10000y"]);
+    assert!(all.as_array().map_or(0, Vec::len) >= 5, "{all}");
     w.refused(&["report", "expiring", "--within", "soon"], 2);
 }
 
@@ -194,6 +206,10 @@ fn export_writes_every_entry_in_order_and_csv_reads_back() {
     assert_eq!(lines[0]["actor"], odd);
     assert_eq!(lines[3]["at"], "2026-01-16T10:00:00Z");
     let csv_text = w.ok(&["export", "--format", "csv"]);
+    assert!(
+        csv_text.split_inclusive('\n').all(|l| l.ends_with("\r\n")),
+        "RFC 4180 line ends: {csv_text:?}"
+    );
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     let header: Vec<String> = reader.headers().expect("header").iter().map(str::to_owned).collect();
     assert_eq!(
