@@ -2,7 +2,7 @@
 //! every read the same, byte for byte, and passes `verify` on all three; a
 //! destination that already holds a wallet is refused and left as it was.
 
-use crate::support::Wallet;
+use crate::support::{BEFORE_CORRECTIONS, Wallet};
 
 /// A wallet with something of every kind: accounts, packs, a license pack,
 /// a running, a cancelled and an ended subscription, images of every style
@@ -123,4 +123,21 @@ fn copying_a_missing_wallet_fails_and_creates_nothing() {
     assert!(r.stderr.contains("nothing to copy"), "{}", r.stderr);
     assert!(!destination.exists(), "the failed copy made tables");
     assert!(!missing.exists());
+}
+
+/// A wallet file of the schema before corrections, read as it is, copies
+/// whole: the newer columns arrive empty, and the copy answers as the file.
+#[test]
+fn a_wallet_file_of_an_older_schema_copies_as_it_reads() {
+    let old = Wallet::file_at("2026-01-15T10:00:00Z");
+    old.ok(&["account", "add", "alice"]);
+    old.ok(&["buy", "alice", "credits-500"]);
+    old.ok(&["advance-clock", "1d"]);
+    old.execute(&format!("{BEFORE_CORRECTIONS} PRAGMA user_version = 4;"));
+    let history = old.json(&["history", "alice"]);
+    for destination in [Wallet::file(), Wallet::on_server()] {
+        old.ok(&["copy", "--to", destination.db.to_str().expect("path")]);
+        assert_eq!(destination.json(&["history", "alice"]), history);
+        destination.ok(&["verify"]);
+    }
 }

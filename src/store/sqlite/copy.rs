@@ -40,9 +40,27 @@ impl Db<'_> {
         table: &Table,
         each: &mut dyn FnMut(&[Value]) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
+        // A wallet of an older schema, read as it is, lacks the newer columns:
+        // they are copied as empty (NULL), as the newer schema starts them.
+        let present: Vec<String> = self
+            .conn
+            .prepare(&format!("PRAGMA table_info({})", table.name))?
+            .query_map([], |r| r.get(1))?
+            .collect::<Result<_, _>>()?;
+        let columns: Vec<String> = table
+            .columns
+            .iter()
+            .map(|c| {
+                if present.iter().any(|p| p == c) {
+                    (*c).to_owned()
+                } else {
+                    format!("NULL AS {c}")
+                }
+            })
+            .collect();
         let sql = format!(
             "SELECT {} FROM {} ORDER BY {}",
-            table.columns.join(", "),
+            columns.join(", "),
             table.name,
             table.columns[0]
         );
