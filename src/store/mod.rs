@@ -9,6 +9,7 @@
 
 mod copy;
 mod history;
+mod invariants;
 mod ledger;
 mod location;
 mod memo;

@@ -301,6 +301,18 @@ fn a_reason_is_required_short_and_on_one_line_and_amounts_are_checked() {
     let stderr = w.refused(&["grant", "ann", "--credits", "5", "--reason", &long], 2);
     assert!(stderr.contains("at most 200"), "{stderr}");
     w.ok(&["grant", "ann", "--credits", "5", "--reason", &"é".repeat(200)]);
+    // Each amount is 1 to 1,000,000.
+    w.ok(&[
+        "grant",
+        "ann",
+        "--credits",
+        "1000000",
+        "--licenses",
+        "1",
+        "--reason",
+        "the largest",
+    ]);
+    assert_eq!(w.balance("ann"), (1_000_015, 1));
     w.refused(&["grant", "nobody", "--credits", "5", "--reason", "x"], 3);
 }
 
@@ -423,4 +435,42 @@ fn log_lists_every_operation_newest_first_with_filters_and_a_limit() {
     w.refused(&["log", "--kind", "nonsense"], 2);
     w.refused(&["log", "--account", "nobody"], 3);
     w.refused(&["log", "--since", "yesterday"], 2);
+}
+
+/// `verify` knows the invariants of corrections: a void voids one buy or
+/// grant of its own account, and what that operation's lots held is gone.
+#[test]
+fn verify_names_each_broken_correction() {
+    let cases = [
+        // The voided pack holds something again (its ledger moved with it).
+        (
+            "UPDATE lots SET remaining = 1 WHERE id = 2; UPDATE ledger SET delta = delta + 1 WHERE reason = 'voided'",
+            "a voided operation's lot still holds something: lot 2 of operation 3",
+        ),
+        // The void now names the signup, which no void may undo.
+        (
+            "UPDATE operations SET voids = 2 WHERE kind = 'void'",
+            "a void unlike what it voids: operation 4 (void) voids operation 2, a signup, not a buy or a grant",
+        ),
+        (
+            "UPDATE operations SET voids = NULL WHERE kind = 'void'",
+            "operation 4 is a void that voids nothing",
+        ),
+    ];
+    for (corruption, expected) in cases {
+        let w = with_ann();
+        let buy = operation(&w.json(&["buy", "ann", "credits-500"]));
+        assert_eq!(buy, 3);
+        w.ok(&["void", "3", "--reason", "mistake"]);
+        w.ok(&["verify"]);
+        w.execute(corruption);
+        let r = w.run(&["verify"]);
+        assert_eq!(r.code, 1, "{corruption}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout.contains(expected) || r.stderr.contains(expected),
+            "{corruption}: {}{}",
+            r.stdout,
+            r.stderr
+        );
+    }
 }

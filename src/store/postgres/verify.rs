@@ -48,27 +48,6 @@ const INVARIANTS: &[(&str, &str)] = &[
          WHERE o.kind = 'license' AND NOT EXISTS (SELECT 1 FROM ledger e WHERE e.operation_id = o.id AND e.reason = 'license')",
     ),
     (
-        "a void unlike what it voids",
-        "SELECT 'operation ' || v.id || ' (' || v.kind || ') voids operation ' || v.voids
-              || CASE WHEN o.id IS NULL THEN ', which does not exist'
-                      WHEN o.kind NOT IN ('buy', 'grant') THEN ', a ' || o.kind || ', not a buy or a grant'
-                      WHEN v.kind <> 'void' THEN ', but is not a void'
-                      ELSE ' of another account' END
-         FROM operations v LEFT JOIN operations o ON o.id = v.voids
-         WHERE v.voids IS NOT NULL
-           AND (o.id IS NULL OR o.kind NOT IN ('buy', 'grant') OR v.kind <> 'void'
-                OR o.account_id IS DISTINCT FROM v.account_id)
-         UNION ALL SELECT 'operation ' || id || ' is a void that voids nothing' FROM operations
-         WHERE kind = 'void' AND voids IS NULL",
-    ),
-    (
-        "a voided operation's lot still holds something",
-        "SELECT 'lot ' || l.id || ' of operation ' || v.voids || ', voided by operation ' || v.id || ', still holds '
-              || l.remaining || ' ' || l.asset
-         FROM operations v JOIN lots l ON l.operation_id = v.voids AND l.account_id = v.account_id
-         WHERE v.voids IS NOT NULL AND l.remaining > 0",
-    ),
-    (
         "clock behind an entry",
         "SELECT 'operation ' || id || ' is at ' || to_char(to_timestamp(at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') || ', after the clock'
          FROM operations WHERE at > $1
@@ -159,7 +138,7 @@ impl Tx<'_> {
             }
         }
         let now = clock::to_unix(self.clock()?);
-        for (name, sql) in INVARIANTS {
+        for (name, sql) in INVARIANTS.iter().chain(crate::store::invariants::CORRECTIONS) {
             let rows = if sql.contains("$1") {
                 self.conn.query(sql, &[(&now, Type::INT8)])?
             } else {

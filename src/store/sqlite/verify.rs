@@ -54,33 +54,6 @@ const INVARIANTS: &[(&str, &str)] = &[
     ),
 ];
 
-/// The invariants of corrections (schema 5; an older wallet, read as it
-/// is, has none): a void voids one buy or grant of its own account, and
-/// what that operation's lots held is gone.
-const CORRECTION_INVARIANTS: &[(&str, &str)] = &[
-    (
-        "a void unlike what it voids",
-        // Only a buy or a grant of the same account is voided, by a void, and a void voids one.
-        "SELECT 'operation ' || v.id || ' (' || v.kind || ') voids operation ' || v.voids
-              || CASE WHEN o.id IS NULL THEN ', which does not exist'
-                      WHEN o.kind NOT IN ('buy', 'grant') THEN ', a ' || o.kind || ', not a buy or a grant'
-                      WHEN v.kind <> 'void' THEN ', but is not a void'
-                      ELSE ' of another account' END
-         FROM operations v LEFT JOIN operations o ON o.id = v.voids
-         WHERE v.voids IS NOT NULL
-           AND (o.id IS NULL OR o.kind NOT IN ('buy', 'grant') OR v.kind <> 'void' OR o.account_id IS NOT v.account_id)
-         UNION ALL SELECT 'operation ' || id || ' is a void that voids nothing' FROM operations
-         WHERE kind = 'void' AND voids IS NULL",
-    ),
-    (
-        "a voided operation's lot still holds something",
-        "SELECT 'lot ' || l.id || ' of operation ' || v.voids || ', voided by operation ' || v.id || ', still holds '
-              || l.remaining || ' ' || l.asset
-         FROM operations v JOIN lots l ON l.operation_id = v.voids AND l.account_id = v.account_id
-         WHERE v.voids IS NOT NULL AND l.remaining > 0",
-    ),
-];
-
 /// Invariants of one account (`?1` is its id), checked account by account so
 /// that no query sorts or holds the whole ledger.
 const ACCOUNT_INVARIANTS: &[(&str, &str)] = &[
@@ -143,7 +116,7 @@ impl Db<'_> {
         problems.extend(foreign);
         let now = clock::to_unix(self.clock()?);
         let corrections: &[(&str, &str)] = if self.has_corrections()? {
-            CORRECTION_INVARIANTS
+            crate::store::invariants::CORRECTIONS
         } else {
             &[]
         };
