@@ -111,6 +111,17 @@ def copy(src, dst):
 WARM_UP = 5
 
 
+def alternated(a, b, runs):
+    """Median seconds of `a` and of `b`, run in turn after three warm-up
+    pairs: fsync latency on these machines comes in bursts, and alternating
+    lets each see the same disk."""
+    for _ in range(3):
+        run(a)
+        run(b)
+    pairs = [(run(a)[0], run(b)[0]) for _ in range(runs)]
+    return statistics.median(x for x, _ in pairs), statistics.median(y for _, y in pairs)
+
+
 def median_time(argv, runs):
     for _ in range(WARM_UP):
         run(argv)
@@ -473,14 +484,7 @@ def measure(args, subs_count, user, tmp, pg):
         rich = os.path.join(tmp, "gen.sqlite3")
         copy(base, rich)
         generate = [BIN, "--db", rich, "generate", gen_handle]
-        # fsync latency on these machines comes in bursts: warm both up, then
-        # alternate them so that each sees the same disk.
-        for _ in range(3):
-            run(insert)
-            run(generate)
-        pairs = [(run(insert)[0], run(generate)[0]) for _ in range(args.runs)]
-        ins = statistics.median(i for i, _ in pairs)
-        gen = statistics.median(g for _, g in pairs)
+        ins, gen = alternated(insert, generate, args.runs)
         report("generate ACCOUNT (synchronous=FULL)", f"{gen * 1000:.2f} ms", f"{ins * 1000:.2f} ms (one insert)",
                f"{'met' if gen <= 1.5 * ins else 'MISSED'} ({gen / ins:.2f}×, ≤1.5×)")
 
@@ -491,12 +495,7 @@ def measure(args, subs_count, user, tmp, pg):
     psql(gen_db, "-c", "CREATE TABLE t (x integer)", "-c", "VACUUM ANALYZE")
     insert = [PSQL, "-X", "-d", gen_db, "-c", "BEGIN; INSERT INTO t VALUES (1); COMMIT"]
     generate = [BIN, "--db", gen_url, "generate", gen_handle]
-    for _ in range(3):
-        run(insert)
-        run(generate)
-    pairs = [(run(insert)[0], run(generate)[0]) for _ in range(args.runs)]
-    ins = statistics.median(i for i, _ in pairs)
-    gen = statistics.median(g for _, g in pairs)
+    ins, gen = alternated(insert, generate, args.runs)
     report(f"PG generate ACCOUNT ({subs_count:,}-subscription wallet)", f"{gen * 1000:.2f} ms",
            f"{ins * 1000:.2f} ms (psql insert+commit)",
            f"{'met' if gen <= 2 * ins else 'MISSED'} ({gen / ins:.2f}×, ≤2×)")
