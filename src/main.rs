@@ -5,9 +5,24 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's `mi_option_purge_delay` (its place in `mi_option_t`, which
+/// `libmimalloc-sys` does not name): how long freed pages stay in the
+/// process before they go back to the system.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Freed pages go back to the system at once: with its default delay, a
+/// clock advance on a server that sends a megabyte of writes at a time
+/// held half as much again in pages it had freed (71 MB at its peak instead
+/// of 53 MB), for no time measured.
+fn return_freed_memory_at_once() {
+    // SAFETY: sets one of mimalloc's options, before any thread but this one exists.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) }
+}
+
 use clap::Parser;
 
 fn main() -> ExitCode {
+    return_freed_memory_at_once();
     ignore_file_size_signal();
     match wallet::completion::complete_if_requested() {
         Ok(true) => return ExitCode::SUCCESS,

@@ -107,18 +107,26 @@ pub(super) fn run(db: &impl Ledger, ctx: &Context, args: &AdvanceClockArgs) -> R
     }
     let bar = progress(now, to);
     let mut fired = Fired::default();
-    while let Some(at) = db.next_due(to)? {
-        fire_events_at(db, ctx, at, &mut fired)?;
-        if db.next_due(at)?.is_some() {
-            return Err(Error::Failed(anyhow::anyhow!(
-                "internal error: events at {} did not settle; nothing was changed",
-                format_instant(at)
-            )));
+    let mut from = now;
+    loop {
+        let window = Window::read(db, to)?;
+        let until = window.until;
+        window.fire(db, ctx, &mut fired, |at| {
+            if let Some(bar) = &bar {
+                bar.set_position(u64::try_from(at.timestamp() - now.timestamp()).unwrap_or(0));
+                bar.set_message(format_instant(at));
+            }
+        })?;
+        if until >= to {
+            break;
         }
-        if let Some(bar) = &bar {
-            bar.set_position(u64::try_from(at.timestamp() - now.timestamp()).unwrap_or(0));
-            bar.set_message(format_instant(at));
+        if until <= from {
+            return Err(unsettled(until));
         }
+        from = until;
+    }
+    if let Some(at) = db.next_due(to)? {
+        return Err(unsettled(at));
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -153,40 +161,158 @@ pub(super) fn run(db: &impl Ledger, ctx: &Context, args: &AdvanceClockArgs) -> R
     ))
 }
 
-/// Fires every event due at `at`, one [`ClockStep`] after another (the
-/// same-instant order); within each step, by account handle. The
-/// subscriptions due are read once; each step's change carries their new
-/// state into the next step, and each is saved once at the end.
-fn fire_events_at(db: &impl Ledger, ctx: &Context, at: Instant, fired: &mut Fired) -> Result<()> {
-    let mut due = db.subscriptions_due(at)?;
-    let before: Vec<Subscription> = due.iter().map(|(_, _, sub)| sub.clone()).collect();
-    for step in ClockStep::ALL {
-        if step == ClockStep::Expiry {
-            for (account, handle) in db.accounts_with_expiring_lots(at)? {
-                if let Some(change) = rules::expire_one_time_lots(&db.live_lots(account)?, at) {
-                    db.record(account, at, &change, ctx.actor())?;
-                    fired.note(at, &handle, &change);
+fn unsettled(at: Instant) -> Error {
+    Error::Failed(anyhow::anyhow!(
+        "internal error: events at {} did not settle; nothing was changed",
+        format_instant(at)
+    ))
+}
+
+/// Events read at most at once: due subscriptions, and accounts with
+/// one-time lots expiring at an instant. A window holds them in memory.
+const WINDOW: u32 = 16_384;
+
+/// The clock's events up to `until`, all read at once before any fires:
+/// the running subscriptions due by then and the one-time lots' expiries.
+/// Nothing else makes an event, and an event changes only its own
+/// subscription (held here, and saved once when the window is done) and
+/// its own account's lots, so the window fires every event up to `until`
+/// without reading them again, in the same order as one instant at a time.
+struct Window {
+    until: Instant,
+    /// Each due subscription with its account id and handle.
+    subscriptions: Vec<(i64, String, Subscription)>,
+    /// Accounts with a one-time lot expiring, by instant.
+    expiries: BTreeMap<Instant, Vec<(i64, String)>>,
+}
+
+impl Window {
+    /// The events up to `to`, or up to the instant before the first that
+    /// has more than a window's worth left unread (then at least that first
+    /// instant whole, however many it has).
+    fn read(db: &impl Ledger, to: Instant) -> Result<Window> {
+        let subscriptions = db.subscriptions_due_by(to, WINDOW)?;
+        let expiries = db.lot_expiries_by(to, WINDOW)?;
+        let mut until = to;
+        for (full, last) in [
+            (
+                subscriptions.len() >= WINDOW as usize,
+                subscriptions.last().and_then(|(_, _, s)| s.next_event()),
+            ),
+            (expiries.len() >= WINDOW as usize, expiries.last().map(|(at, _, _)| *at)),
+        ] {
+            if let (true, Some(last)) = (full, last) {
+                until = until.min(last - chrono::Duration::seconds(1));
+            }
+        }
+        let first = subscriptions
+            .iter()
+            .filter_map(|(_, _, s)| s.next_event())
+            .chain(expiries.iter().map(|(at, _, _)| *at))
+            .min();
+        if let Some(first) = first.filter(|first| *first > until) {
+            // More than a window at the first instant: that instant alone, whole.
+            return Ok(Self::whole(
+                db.subscriptions_due_by(first, u32::MAX)?,
+                db.lot_expiries_by(first, u32::MAX)?,
+                first,
+            ));
+        }
+        Ok(Self::whole(subscriptions, expiries, until))
+    }
+
+    fn whole(
+        subscriptions: Vec<(i64, String, Subscription)>,
+        expiries: Vec<(Instant, i64, String)>,
+        until: Instant,
+    ) -> Window {
+        let mut by_instant: BTreeMap<Instant, Vec<(i64, String)>> = BTreeMap::new();
+        for (at, account, handle) in expiries.into_iter().filter(|(at, _, _)| *at <= until) {
+            by_instant.entry(at).or_default().push((account, handle));
+        }
+        Window {
+            until,
+            subscriptions: subscriptions
+                .into_iter()
+                .filter(|(_, _, s)| s.next_event().is_some_and(|at| at <= until))
+                .collect(),
+            expiries: by_instant,
+        }
+    }
+
+    /// Fires every event of the window, instant by instant: at each, one
+    /// [`ClockStep`] after another (the same-instant order); within each
+    /// step, by account handle. Each step's change carries a subscription's
+    /// new state into the next; each subscription changed is saved once.
+    fn fire(
+        mut self,
+        db: &impl Ledger,
+        ctx: &Context,
+        fired: &mut Fired,
+        mut at_instant: impl FnMut(Instant),
+    ) -> Result<()> {
+        let before: Vec<Subscription> = self.subscriptions.iter().map(|(_, _, s)| s.clone()).collect();
+        let mut queue: std::collections::BTreeSet<(Instant, usize)> = self
+            .subscriptions
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, _, s))| Some((s.next_event()?, i)))
+            .collect();
+        loop {
+            let next_sub = queue.first().map(|(at, _)| *at);
+            let next_expiry = self.expiries.keys().next().copied();
+            let Some(at) = next_sub.into_iter().chain(next_expiry).min() else {
+                break;
+            };
+            let mut due: Vec<usize> = Vec::new();
+            while let Some((_, i)) = queue.first().copied().filter(|(t, _)| *t == at) {
+                queue.pop_first();
+                due.push(i);
+            }
+            due.sort_by(|a, b| self.subscriptions[*a].1.cmp(&self.subscriptions[*b].1));
+            let mut expiring = self.expiries.remove(&at).unwrap_or_default();
+            expiring.sort_by(|a, b| a.1.cmp(&b.1));
+            expiring.dedup_by_key(|(account, _)| *account);
+            for step in ClockStep::ALL {
+                if step == ClockStep::Expiry {
+                    for (account, handle) in &expiring {
+                        if let Some(change) = rules::expire_one_time_lots(&db.live_lots(*account)?, at) {
+                            db.record(*account, at, &change, ctx.actor())?;
+                            fired.note(at, handle, &change);
+                        }
+                    }
+                    continue;
+                }
+                for i in &due {
+                    let (account, handle, sub) = &mut self.subscriptions[*i];
+                    let Some(mut change) = subscription_change(db, step, *account, handle, sub, at)? else {
+                        continue;
+                    };
+                    if let Some(next) = change.take_subscription_update() {
+                        *sub = next;
+                    }
+                    db.record(*account, at, &change, ctx.actor())?;
+                    fired.note(at, handle, &change);
                 }
             }
-            continue;
-        }
-        for (account, handle, sub) in &mut due {
-            let Some(mut change) = subscription_change(db, step, *account, handle, sub, at)? else {
-                continue;
-            };
-            if let Some(next) = change.take_subscription_update() {
-                *sub = next;
+            for i in due {
+                match self.subscriptions[i].2.next_event() {
+                    Some(next) if next <= at => return Err(unsettled(at)),
+                    Some(next) if next <= self.until => {
+                        queue.insert((next, i));
+                    }
+                    _ => {}
+                }
             }
-            db.record(*account, at, &change, ctx.actor())?;
-            fired.note(at, handle, &change);
+            at_instant(at);
         }
-    }
-    for ((_, _, after), before) in due.iter().zip(&before) {
-        if after != before {
-            db.save_subscription(before, after)?;
+        for ((_, _, after), before) in self.subscriptions.iter().zip(&before) {
+            if after != before {
+                db.save_subscription(before, after)?;
+            }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// What `step` does to the due subscription `sub` of `account` at `at`, if

@@ -97,11 +97,14 @@ pub trait Ledger {
     fn save_subscription(&self, before: &Subscription, after: &Subscription) -> anyhow::Result<()>;
     /// The earliest clock event due at or before `until`.
     fn next_due(&self, until: Instant) -> anyhow::Result<Option<Instant>>;
-    /// Accounts with one-time lots due to expire at or before `at`, by handle.
-    fn accounts_with_expiring_lots(&self, at: Instant) -> anyhow::Result<Vec<(i64, String)>>;
-    /// Running subscriptions due at the instant `at`, with their account id
-    /// and handle, by handle (SPEC §8).
-    fn subscriptions_due(&self, at: Instant) -> anyhow::Result<Vec<(i64, String, Subscription)>>;
+    /// One-time lots' expiries at or before `until`: each instant with an
+    /// account that has a lot expiring then (account id, handle), soonest
+    /// first, then by account; at most `limit`.
+    fn lot_expiries_by(&self, until: Instant, limit: u32) -> anyhow::Result<Vec<(Instant, i64, String)>>;
+    /// Running subscriptions whose next event falls at or before `until`,
+    /// with their account id and handle, soonest first, then by id; at most
+    /// `limit`.
+    fn subscriptions_due_by(&self, until: Instant, limit: u32) -> anyhow::Result<Vec<(i64, String, Subscription)>>;
 
     // --- images and styles ---
 

@@ -44,7 +44,7 @@ pub(super) trait Rows {
         correction: Option<&Correction>,
     ) -> anyhow::Result<i64>;
     /// A new lot holding all it was granted; its id.
-    fn insert_lot(&self, lot: &NewLot<'_>) -> anyhow::Result<i64>;
+    fn insert_lot(&self, lot: &NewLot) -> anyhow::Result<i64>;
     #[allow(clippy::too_many_arguments)]
     fn insert_entry(
         &self,
@@ -83,11 +83,11 @@ pub(super) trait Rows {
 }
 
 /// A lot as granted.
-pub(super) struct NewLot<'a> {
+pub(super) struct NewLot {
     pub(super) account_id: i64,
     pub(super) op: i64,
-    pub(super) asset: &'a str,
-    pub(super) source: &'a str,
+    pub(super) asset: &'static str,
+    pub(super) source: &'static str,
     pub(super) amount: i64,
     pub(super) at: i64,
     pub(super) expires_at: i64,

@@ -135,12 +135,12 @@ impl Ledger for Transaction<'_> {
         on_backend!(self, t => t.next_due(until))
     }
 
-    fn accounts_with_expiring_lots(&self, at: Instant) -> anyhow::Result<Vec<(i64, String)>> {
-        on_backend!(self, t => t.accounts_with_expiring_lots(at))
+    fn lot_expiries_by(&self, until: Instant, limit: u32) -> anyhow::Result<Vec<(Instant, i64, String)>> {
+        on_backend!(self, t => t.lot_expiries_by(until, limit))
     }
 
-    fn subscriptions_due(&self, at: Instant) -> anyhow::Result<Vec<(i64, String, Subscription)>> {
-        on_backend!(self, t => t.subscriptions_due(at))
+    fn subscriptions_due_by(&self, until: Instant, limit: u32) -> anyhow::Result<Vec<(i64, String, Subscription)>> {
+        on_backend!(self, t => t.subscriptions_due_by(until, limit))
     }
 
     fn next_image_number(&self) -> anyhow::Result<i64> {

@@ -45,6 +45,8 @@ struct Conn {
     server: Server,
     /// Writes not yet sent (see [`pending`]).
     pending: RefCell<pending::Pending>,
+    /// The text of the last send, its buffer kept for the next.
+    text: RefCell<String>,
     /// How many times pending text has been sent.
     sent: Cell<u64>,
     /// The units of work open inside the transaction, outermost first (see

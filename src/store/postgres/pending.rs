@@ -4,7 +4,10 @@
 //! new subscription, an image licensed, the clock) in the order it was made,
 //! then one `UPDATE` of the lots changed (debits summed per lot, the last new
 //! expiry of each) and one of the subscriptions' new schedules (the last of
-//! each), each row found through its key. A statement changes only rows made
+//! each), each row found through its key. A lot made by the transaction is
+//! held here as a value until it is sent: a later debit or new expiry changes
+//! it in place ([`Pending::debit`]), so that the server writes its row once,
+//! as it then is, instead of a new version of it per change. A statement changes only rows made
 //! before it, a lot's debits and its expiry change other columns, an expiry
 //! or a schedule replaces the whole value, and a new subscription is never
 //! sent with another one's end (a subscribe reads the account's subscription
@@ -90,6 +93,59 @@ impl Table {
 /// One debit from a lot: (lot, account, amount).
 type Debit = (i64, i64, i64);
 
+/// Which of the pending writes a send takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Part {
+    /// Everything.
+    All,
+    /// What may go ahead of the lots held back: new rows, statements,
+    /// schedules and the lots that hold nothing any more (no later change
+    /// can reach them). The lots that still hold something and the changes
+    /// of lots stay, to be sent last, so that a lot changed again is still
+    /// written once. Only while no unit of work is open: a unit's savepoint
+    /// goes between writes in the order they were made.
+    Ahead,
+}
+
+impl Part {
+    fn sends(self, lot: &NewLotRow) -> bool {
+        self == Part::All || lot.remaining == 0
+    }
+}
+
+/// A lot made by the transaction whose row is not sent yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct NewLotRow {
+    pub(super) id: i64,
+    pub(super) account: i64,
+    pub(super) operation: i64,
+    pub(super) asset: &'static str,
+    pub(super) source: &'static str,
+    pub(super) granted: i64,
+    pub(super) remaining: i64,
+    pub(super) granted_at: i64,
+    pub(super) expires_at: i64,
+    pub(super) subscription: Option<i64>,
+}
+
+impl NewLotRow {
+    /// Its values in the order of [`Table::columns`].
+    fn cells(&self) -> [Cell<'static>; 10] {
+        [
+            self.id.into(),
+            self.account.into(),
+            self.operation.into(),
+            self.asset.into(),
+            self.source.into(),
+            self.granted.into(),
+            self.remaining.into(),
+            self.granted_at.into(),
+            self.expires_at.into(),
+            self.subscription.into(),
+        ]
+    }
+}
+
 /// The writes waiting to be sent.
 #[derive(Default)]
 pub(super) struct Pending {
@@ -99,6 +155,11 @@ pub(super) struct Pending {
     copy: [String; TABLES],
     /// and how many.
     counts: [usize; TABLES],
+    /// The lots made and not sent yet, by id (see [`NewLotRow`]).
+    lots: std::collections::BTreeMap<i64, NewLotRow>,
+    /// One past the id of the last lot made: where a mark taken now begins.
+    lots_after: i64,
+    /// Debits from lots already sent (or made before the open unit).
     debits: Vec<Debit>,
     /// Every other statement, each ended by `;`.
     ordered: String,
@@ -122,6 +183,8 @@ pub(super) struct Schedule {
 /// A point between writes.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Mark {
+    /// The first lot id made after the mark.
+    lots: i64,
     rows: [usize; TABLES],
     copy: [usize; TABLES],
     counts: [usize; TABLES],
@@ -129,6 +192,13 @@ pub(super) struct Mark {
     ordered: usize,
     expiries: usize,
     schedules: usize,
+}
+
+impl Mark {
+    /// The first lot id made after the mark.
+    pub(super) fn first_lot(&self) -> i64 {
+        self.lots
+    }
 }
 
 impl Pending {
@@ -159,12 +229,43 @@ impl Pending {
         Ok(())
     }
 
-    pub(super) fn debit(&mut self, lot: i64, account: i64, amount: i64) {
-        self.debits.push((lot, account, amount));
+    /// Adds a lot the transaction made.
+    pub(super) fn lot(&mut self, lot: NewLotRow) {
+        self.lots_after = self.lots_after.max(lot.id.saturating_add(1));
+        self.lots.insert(lot.id, lot);
     }
 
-    pub(super) fn expiry(&mut self, lot: i64, account: i64, expires_at: i64) {
-        self.expiries.push((lot, account, expires_at));
+    /// A lot made at or after `floor` and not sent yet, to be changed in
+    /// place: a change made inside a unit of work may only change rows the
+    /// unit made, which are undone with it.
+    fn held(&mut self, lot: i64, floor: i64) -> Option<&mut NewLotRow> {
+        if lot < floor {
+            return None;
+        }
+        self.lots.get_mut(&lot)
+    }
+
+    /// Takes `amount` from a lot; `floor` as for [`Pending::held`].
+    pub(super) fn debit(&mut self, lot: i64, account: i64, amount: i64, floor: i64) -> anyhow::Result<()> {
+        if let Some(row) = self.held(lot, floor) {
+            anyhow::ensure!(
+                row.account == account && (0..=row.remaining).contains(&amount),
+                "internal error: lot {lot} cannot give {amount} (it holds {})",
+                row.remaining
+            );
+            row.remaining -= amount;
+        } else {
+            self.debits.push((lot, account, amount));
+        }
+        Ok(())
+    }
+
+    /// Sets a lot's new expiry; `floor` as for [`Pending::held`].
+    pub(super) fn expiry(&mut self, lot: i64, account: i64, expires_at: i64, floor: i64) {
+        match self.held(lot, floor) {
+            Some(row) if row.account == account => row.expires_at = expires_at,
+            _ => self.expiries.push((lot, account, expires_at)),
+        }
     }
 
     pub(super) fn schedule(&mut self, schedule: Schedule) {
@@ -184,20 +285,24 @@ impl Pending {
         Ok(())
     }
 
-    /// About how many bytes wait.
+    /// About how many bytes wait that could be sent at once: new rows but
+    /// for the lots held, statements and schedules.
     pub(super) fn size(&self) -> usize {
-        self.rows.iter().map(String::len).sum::<usize>()
-            + (self.debits.len() + self.expiries.len()) * 24
-            + self.schedules.len() * 48
-            + self.ordered.len()
+        self.rows.iter().map(String::len).sum::<usize>() + self.schedules.len() * 48 + self.ordered.len()
+    }
+
+    /// How many lots and changes of lots are held back to be sent last.
+    pub(super) fn held_lots(&self) -> usize {
+        self.lots.len() + self.debits.len() + self.expiries.len()
     }
 
     pub(super) fn is_empty(&self) -> bool {
-        self.size() == 0
+        self.size() == 0 && self.held_lots() == 0
     }
 
     pub(super) fn mark(&self) -> Mark {
         Mark {
+            lots: self.lots_after,
             rows: std::array::from_fn(|i| self.rows[i].len()),
             copy: std::array::from_fn(|i| self.copy[i].len()),
             counts: self.counts,
@@ -211,6 +316,7 @@ impl Pending {
     /// True when something was written after `mark`.
     pub(super) fn written_since(&self, mark: &Mark) -> bool {
         self.rows.iter().zip(mark.rows).any(|(r, m)| r.len() > m)
+            || self.lots.range(mark.lots..).next().is_some()
             || self.debits.len() > mark.debits
             || self.ordered.len() > mark.ordered
             || self.expiries.len() > mark.expiries
@@ -226,6 +332,7 @@ impl Pending {
             copy.truncate(m);
         }
         self.counts = mark.counts;
+        drop(self.lots.split_off(&mark.lots));
         self.debits.truncate(mark.debits);
         self.ordered.truncate(mark.ordered);
         self.expiries.truncate(mark.expiries);
@@ -236,20 +343,54 @@ impl Pending {
         self.truncate(&Mark::default());
     }
 
+    /// Forgets what a send of `part` sent, keeping the buffers for the next.
+    pub(super) fn sent(&mut self, part: Part) {
+        match part {
+            Part::All => self.clear(),
+            Part::Ahead => {
+                let lots_after = self.lots_after;
+                let debits = self.debits.len();
+                let expiries = self.expiries.len();
+                self.lots.retain(|_, lot| lot.remaining > 0);
+                self.truncate(&Mark {
+                    lots: lots_after,
+                    debits,
+                    expiries,
+                    ..Mark::default()
+                });
+            }
+        }
+    }
+
     /// The tables with so many new rows that they are best sent by `COPY`,
     /// each with its rows as `COPY` text: all of them, in one send with no
     /// savepoint in it.
-    pub(super) fn bulk(&self) -> Vec<(Table, &str)> {
-        Table::ALL
+    pub(super) fn bulk(&self, part: Part) -> Vec<(Table, std::borrow::Cow<'_, str>)> {
+        let mut bulk: Vec<(Table, std::borrow::Cow<'_, str>)> = Table::ALL
             .into_iter()
             .filter(|t| self.counts[*t as usize] >= COPY_AT)
-            .map(|t| (t, self.copy[t as usize].as_str()))
-            .collect()
+            .map(|t| (t, self.copy[t as usize].as_str().into()))
+            .collect();
+        let lots: Vec<&NewLotRow> = self.lots.values().filter(|lot| part.sends(lot)).collect();
+        if lots.len() >= COPY_AT {
+            let mut text = String::with_capacity(lots.len() * 64);
+            for lot in lots {
+                for (n, cell) in lot.cells().into_iter().enumerate() {
+                    if n > 0 {
+                        text.push('\t');
+                    }
+                    copy_field(&mut text, cell);
+                }
+                text.push('\n');
+            }
+            bulk.push((Table::Lots, text.into()));
+        }
+        bulk
     }
 
     /// The writes between two marks as SQL, appended to `out`, but for the
     /// new rows of the tables in `sent` (already sent by `COPY`).
-    pub(super) fn text(&self, from: &Mark, to: &Mark, sent: &[Table], out: &mut String) {
+    pub(super) fn text(&self, from: &Mark, to: &Mark, sent: &[Table], part: Part, out: &mut String) {
         for table in Table::ALL {
             if sent.iter().any(|t| *t as usize == table as usize) {
                 continue;
@@ -260,12 +401,38 @@ impl Pending {
                 let (name, columns) = table.columns();
                 let _ = writeln!(out, "INSERT INTO {name} ({columns}) VALUES {rows};");
             }
+            if matches!(table, Table::Lots) {
+                let mut lots = self
+                    .lots
+                    .range(from.lots..to.lots.max(from.lots))
+                    .filter(|(_, lot)| part.sends(lot))
+                    .peekable();
+                if lots.peek().is_some() {
+                    let (name, columns) = table.columns();
+                    let _ = write!(out, "INSERT INTO {name} ({columns}) VALUES ");
+                    for (n, (_, lot)) in lots.enumerate() {
+                        out.push_str(if n > 0 { ",(" } else { "(" });
+                        for (k, cell) in lot.cells().iter().enumerate() {
+                            if k > 0 {
+                                out.push_str(", ");
+                            }
+                            let _ = write!(out, "{cell}");
+                        }
+                        out.push(')');
+                    }
+                    out.push_str(";\n");
+                }
+            }
         }
         out.push_str(&self.ordered[from.ordered..to.ordered]);
-        let lots = lot_changes(
-            &self.debits[from.debits..to.debits],
-            &self.expiries[from.expiries..to.expiries],
-        );
+        let (debits, expiries) = match part {
+            Part::All => (
+                &self.debits[from.debits..to.debits],
+                &self.expiries[from.expiries..to.expiries],
+            ),
+            Part::Ahead => (&[][..], &[][..]),
+        };
+        let lots = lot_changes(debits, expiries);
         let schedules = &self.schedules[from.schedules..to.schedules];
         if lots.is_empty() && schedules.is_empty() {
             return;
@@ -346,17 +513,17 @@ mod tests {
         p.row(Table::Ledger, &[Cell::Int(1)]).expect("row");
         p.statement(format_args!("UPDATE wallet SET clock = 5"))
             .expect("statement");
-        p.debit(7, 1, 3);
+        p.debit(7, 1, 3, 0).expect("debit");
         p.row(Table::Operations, &[Cell::Int(2)]).expect("row");
         let mark = p.mark();
-        p.debit(7, 1, 4);
-        p.expiry(7, 1, 90);
-        p.expiry(8, 1, 80);
-        p.expiry(8, 1, 95);
+        p.debit(7, 1, 4, 0).expect("debit");
+        p.expiry(7, 1, 90, 0);
+        p.expiry(8, 1, 80, 0);
+        p.expiry(8, 1, 95, 0);
         p.row(Table::Operations, &[Cell::Int(3), Cell::Text("it's")])
             .expect("row");
         let mut all = String::new();
-        p.text(&Mark::default(), &p.mark(), &[], &mut all);
+        p.text(&Mark::default(), &p.mark(), &[], Part::All, &mut all);
         assert_eq!(
             all,
             "INSERT INTO operations (id, account_id, at, kind, summary, actor, reason, voids) VALUES (2),(3, E'it''s');\n\
@@ -369,7 +536,7 @@ mod tests {
              SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT;\n"
         );
         let mut after = String::new();
-        p.text(&mark, &p.mark(), &[], &mut after);
+        p.text(&mark, &p.mark(), &[], Part::All, &mut after);
         assert!(
             after.starts_with(
                 "INSERT INTO operations (id, account_id, at, kind, summary, actor, reason, voids) VALUES (3, E'it''s');"
@@ -377,25 +544,139 @@ mod tests {
             "{after}"
         );
         let mut without = String::new();
-        p.text(&Mark::default(), &p.mark(), &[Table::Operations], &mut without);
+        p.text(
+            &Mark::default(),
+            &p.mark(),
+            &[Table::Operations],
+            Part::All,
+            &mut without,
+        );
         assert!(!without.contains("INSERT INTO operations"), "{without}");
         assert!(p.written_since(&mark));
         p.truncate(&mark);
         assert!(!p.written_since(&mark));
         let mut before = String::new();
-        p.text(&Mark::default(), &p.mark(), &[], &mut before);
+        p.text(&Mark::default(), &p.mark(), &[], Part::All, &mut before);
         assert!(
             before.contains("VALUES (2);")
                 && before.contains("unnest('{7}'::bigint[], '{1}'::bigint[], '{3}'::bigint[], '{NULL}'::bigint[])"),
             "{before}"
         );
-        assert!(p.bulk().is_empty(), "two rows go by INSERT");
+        assert!(p.bulk(Part::All).is_empty(), "two rows go by INSERT");
         for n in 0..64 {
             p.row(Table::Images, &[Cell::Int(n), Cell::Null, Cell::Text("a\tb")])
                 .expect("row");
         }
-        let bulk = p.bulk();
+        let bulk = p.bulk(Part::All);
         assert_eq!(bulk.len(), 1);
         assert!(bulk[0].1.starts_with("0\t\\N\ta\\tb\n1\t"), "{}", bulk[0].1);
+    }
+
+    fn lot(id: i64, account: i64, amount: i64) -> NewLotRow {
+        NewLotRow {
+            id,
+            account,
+            operation: 1,
+            asset: "credits",
+            source: "subscription",
+            granted: amount,
+            remaining: amount,
+            granted_at: 10,
+            expires_at: 20,
+            subscription: Some(3),
+        }
+    }
+
+    fn sql(p: &Pending) -> String {
+        part(p, Part::All)
+    }
+
+    fn part(p: &Pending, part: Part) -> String {
+        let mut out = String::new();
+        p.text(&Mark::default(), &p.mark(), &[], part, &mut out);
+        out
+    }
+
+    #[test]
+    fn a_lot_made_and_changed_before_it_is_sent_is_written_once_as_it_then_is() {
+        let mut p = Pending::default();
+        p.lot(lot(5, 1, 500));
+        p.debit(5, 1, 200, 0).expect("debit");
+        p.expiry(5, 1, 30, 0);
+        p.debit(5, 1, 300, 0).expect("debit");
+        assert_eq!(
+            sql(&p),
+            "INSERT INTO lots (id, account_id, operation_id, asset, source, granted, remaining, granted_at, expires_at, \
+             subscription_id) VALUES (5, 1, 1, E'credits', E'subscription', 500, 0, 10, 30, 3);\n"
+        );
+        assert!(p.debit(5, 1, 1, 0).is_err(), "a lot gives no more than it holds");
+        assert!(p.debit(5, 2, 0, 0).is_err(), "nor to another account");
+    }
+
+    #[test]
+    fn inside_a_unit_only_the_units_own_lots_change_in_place_and_its_undo_forgets_them() {
+        let mut p = Pending::default();
+        p.lot(lot(5, 1, 500));
+        let unit = p.mark();
+        p.lot(lot(6, 1, 100));
+        // The unit's change of an older lot waits as an update, so that undoing
+        // the unit (after a send put its savepoint on the server) undoes it.
+        p.debit(5, 1, 50, unit.first_lot()).expect("debit");
+        p.debit(6, 1, 40, unit.first_lot()).expect("debit");
+        let all = sql(&p);
+        assert!(all.contains("VALUES (5, 1, 1, E'credits', E'subscription', 500, 500, 10, 20, 3),(6, 1, 1, E'credits', E'subscription', 100, 60, 10, 20, 3);"), "{all}");
+        assert!(
+            all.contains("unnest('{5}'::bigint[], '{1}'::bigint[], '{50}'::bigint[]"),
+            "{all}"
+        );
+        let mut before = String::new();
+        p.text(&Mark::default(), &unit, &[], Part::All, &mut before);
+        assert!(
+            before.contains("(5, 1, 1,") && !before.contains("(6, 1, 1,") && !before.contains("UPDATE"),
+            "{before}"
+        );
+        assert!(p.written_since(&unit));
+        p.truncate(&unit);
+        assert!(!p.written_since(&unit));
+        assert_eq!(p.held_lots(), 1);
+        assert!(sql(&p).contains("500, 500, 10, 20, 3);"));
+    }
+
+    #[test]
+    fn what_goes_ahead_leaves_the_lots_still_holding_and_every_change_of_a_lot() {
+        let mut p = Pending::default();
+        p.lot(lot(5, 1, 500));
+        p.lot(lot(6, 1, 100));
+        p.debit(6, 1, 100, 0).expect("debit");
+        p.debit(2, 1, 7, 0).expect("debit");
+        p.row(Table::Ledger, &[Cell::Int(1)]).expect("row");
+        let sent = part(&p, Part::Ahead);
+        p.sent(Part::Ahead);
+        assert!(
+            sent.contains("(6, 1, 1, E'credits', E'subscription', 100, 0,") && !sent.contains("(5, 1,"),
+            "{sent}"
+        );
+        assert!(
+            sent.contains("INSERT INTO ledger") && !sent.contains("UPDATE lots"),
+            "{sent}"
+        );
+        assert_eq!(p.size(), 0);
+        assert_eq!(p.held_lots(), 2);
+        // A lot kept back is still changed in place; marks go on after it.
+        p.expiry(5, 1, 40, 0);
+        assert!(p.mark().first_lot() > 6);
+        let rest = sql(&p);
+        assert!(
+            rest.contains("500, 500, 10, 40, 3);") && rest.contains("unnest('{2}'"),
+            "{rest}"
+        );
+        for id in (10..).take(COPY_AT) {
+            p.lot(lot(id, 2, 1));
+        }
+        assert!(p.bulk(Part::Ahead).is_empty(), "no lot is done");
+        let bulk = p.bulk(Part::All);
+        assert!(
+            matches!(bulk.as_slice(), [(Table::Lots, text)] if text.starts_with("5\t1\t1\tcredits\tsubscription\t500\t500\t10\t40\t3\n"))
+        );
     }
 }

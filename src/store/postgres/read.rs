@@ -56,6 +56,9 @@ pub(super) fn corrected(row: &Row, idx: usize) -> anyhow::Result<Corrected> {
     })
 }
 
+/// Accounts whose live lots one query reads ahead.
+const READ_AHEAD_ACCOUNTS: usize = 1024;
+
 pub(super) const LOT_COLUMNS: &str = "id, asset, source, granted, remaining, granted_at, expires_at, subscription_id";
 
 pub(super) fn lot(row: &Row) -> anyhow::Result<Lot> {
@@ -460,25 +463,95 @@ impl Tx<'_> {
         secs.filter(|s| *s <= clock::to_unix(until)).map(instant).transpose()
     }
 
-    pub fn accounts_with_expiring_lots(&self, at: Instant) -> anyhow::Result<Vec<(i64, String)>> {
+    /// One-time lots' expiries at or before `until`: each instant with an
+    /// account that has a lot expiring then, soonest first (then by account),
+    /// at most `limit`. The accounts' live lots are read ahead (see
+    /// [`Tx::read_live_lots_ahead`]).
+    pub fn lot_expiries_by(&self, until: Instant, limit: u32) -> anyhow::Result<Vec<(Instant, i64, String)>> {
         let rows = self.rows(
-            "SELECT DISTINCT a.id, a.handle FROM lots l JOIN accounts a ON a.id = l.account_id
-             WHERE l.remaining > 0 AND l.subscription_id IS NULL AND l.expires_at <= $1 ORDER BY a.handle",
-            &[(&clock::to_unix(at), Type::INT8)],
+            "SELECT DISTINCT l.expires_at, a.id, a.handle FROM lots l JOIN accounts a ON a.id = l.account_id
+             WHERE l.remaining > 0 AND l.subscription_id IS NULL AND l.expires_at <= $1
+             ORDER BY l.expires_at, a.id LIMIT $2",
+            &[(&clock::to_unix(until), Type::INT8), (&i64::from(limit), Type::INT8)],
         )?;
-        rows.iter().map(|r| Ok((int(r, 0)?, text(r, 1)?))).collect()
+        let due = rows
+            .iter()
+            .map(|r| Ok((instant(int(r, 0)?)?, int(r, 1)?, text(r, 2)?)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        self.read_live_lots_ahead(due.iter().map(|(_, account, _)| *account))?;
+        Ok(due)
     }
 
-    pub fn subscriptions_due(&self, at: Instant) -> anyhow::Result<Vec<(i64, String, Subscription)>> {
-        let rows = self.rows(
-            &format!(
-                "SELECT {SUBSCRIPTION_COLUMNS}, s.account_id, a.handle FROM subscriptions s JOIN accounts a ON a.id = s.account_id
-                 WHERE s.next_event_at = $1 ORDER BY a.handle"
-            ),
-            &[(&clock::to_unix(at), Type::INT8)],
-        )?;
-        rows.iter()
-            .map(|r| Ok((int(r, 14)?, text(r, 15)?, subscription(r)?)))
-            .collect()
+    /// Running subscriptions whose next event falls at or before `until`,
+    /// with their account id and handle, soonest first (then by id), at most
+    /// `limit`. The accounts' live lots are read ahead.
+    pub fn subscriptions_due_by(&self, until: Instant, limit: u32) -> anyhow::Result<Vec<(i64, String, Subscription)>> {
+        let mut due: Vec<(i64, String, Subscription)> = Vec::new();
+        // In pages: a server's rows take several times the memory of the
+        // subscriptions made of them.
+        let mut after = (i64::MIN, i64::MIN);
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        while due.len() < limit {
+            let page = (limit - due.len()).min(READ_AHEAD_ACCOUNTS);
+            let page_rows = i64::try_from(page).unwrap_or(i64::MAX);
+            let rows = self.rows(
+                &format!(
+                    "SELECT {SUBSCRIPTION_COLUMNS}, s.account_id, a.handle, s.next_event_at
+                     FROM subscriptions s JOIN accounts a ON a.id = s.account_id
+                     WHERE s.next_event_at <= $1 AND (s.next_event_at, s.id) > ($2, $3)
+                     ORDER BY s.next_event_at, s.id LIMIT $4"
+                ),
+                &[
+                    (&clock::to_unix(until), Type::INT8),
+                    (&after.0, Type::INT8),
+                    (&after.1, Type::INT8),
+                    (&page_rows, Type::INT8),
+                ],
+            )?;
+            let start = due.len();
+            for r in &rows {
+                due.push((int(r, 14)?, text(r, 15)?, subscription(r)?));
+                after = (int(r, 16)?, int(r, 0)?);
+            }
+            self.read_live_lots_ahead(due[start..].iter().map(|(account, _, _)| *account))?;
+            if rows.len() < page {
+                break;
+            }
+        }
+        Ok(due)
+    }
+
+    /// Reads the live lots of the accounts a write or batch does not
+    /// remember yet, many accounts to a query, and remembers them: the clock's
+    /// events then read each account's lots from memory, not in a round trip
+    /// each (which would also send the pending writes each time).
+    fn read_live_lots_ahead(&self, accounts: impl Iterator<Item = i64>) -> anyhow::Result<()> {
+        let Some(memo) = self.memo else {
+            return Ok(());
+        };
+        let mut missing: Vec<i64> = {
+            let remembered = memo.lots.borrow();
+            accounts.filter(|a| !remembered.contains_key(a)).collect()
+        };
+        missing.sort_unstable();
+        missing.dedup();
+        for chunk in missing.chunks(READ_AHEAD_ACCOUNTS) {
+            let rows = self.rows(
+                &format!(
+                    "SELECT {LOT_COLUMNS}, account_id FROM lots WHERE account_id = ANY($1) AND remaining > 0
+                     ORDER BY account_id, id"
+                ),
+                &[(&chunk, Type::INT8_ARRAY)],
+            )?;
+            let mut by_account: std::collections::BTreeMap<i64, Vec<Lot>> =
+                chunk.iter().map(|a| (*a, Vec::new())).collect();
+            for row in &rows {
+                by_account.entry(int(row, 8)?).or_default().push(lot(row)?);
+            }
+            for (account, lots) in by_account {
+                memo.remember_lots(account, lots);
+            }
+        }
+        Ok(())
     }
 }

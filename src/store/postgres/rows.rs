@@ -11,7 +11,7 @@ use crate::store::memo::Memo;
 use crate::store::record::{self, NewCharge, NewLot, NewOrder, Rows, signed};
 
 use super::Tx;
-use super::pending::{Schedule, Table};
+use super::pending::{NewLotRow, Schedule, Table};
 use super::sql::{OptInt, Text, storable};
 
 impl Rows for Tx<'_> {
@@ -45,23 +45,20 @@ impl Rows for Tx<'_> {
         Ok(id)
     }
 
-    fn insert_lot(&self, lot: &NewLot<'_>) -> anyhow::Result<i64> {
+    fn insert_lot(&self, lot: &NewLot) -> anyhow::Result<i64> {
         let id = self.conn.next_id(|ids| &mut ids.lots)?;
-        self.conn.row(
-            Table::Lots,
-            &[
-                id.into(),
-                lot.account_id.into(),
-                lot.op.into(),
-                lot.asset.into(),
-                lot.source.into(),
-                lot.amount.into(),
-                lot.amount.into(),
-                lot.at.into(),
-                lot.expires_at.into(),
-                lot.subscription_id.into(),
-            ],
-        )?;
+        self.conn.lot(NewLotRow {
+            id,
+            account: lot.account_id,
+            operation: lot.op,
+            asset: lot.asset,
+            source: lot.source,
+            granted: lot.amount,
+            remaining: lot.amount,
+            granted_at: lot.at,
+            expires_at: lot.expires_at,
+            subscription: lot.subscription_id,
+        })?;
         Ok(id)
     }
 

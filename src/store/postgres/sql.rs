@@ -19,6 +19,10 @@ PREPARE wallet_clock (bigint) AS
 /// Pending text beyond which it is sent even before the next read.
 pub(super) const SEND_AT: usize = 1 << 20;
 
+/// Lots made and changes of lots held back (see `Pending::split_ahead`)
+/// beyond which everything is sent: about 100 bytes each.
+pub(super) const HOLD_LOTS: usize = 1 << 17;
+
 /// A text value as a literal.
 pub(super) struct Text<'a>(pub(super) &'a str);
 

@@ -15,7 +15,7 @@ use crate::rules::clock::{self, Instant};
 use crate::store::memo::Memo;
 
 use super::ids::{self, Ids};
-use super::pending::{Mark, Table};
+use super::pending::{Mark, Part, Pending, Table};
 use super::server::{Server, reason};
 use super::sql::Cell;
 use super::{Conn, Store, Tx, schema, sql};
@@ -54,9 +54,22 @@ impl Conn {
         self.send_if_full()
     }
 
+    /// Adds a lot the transaction made to the pending writes.
+    pub(super) fn lot(&self, lot: super::pending::NewLotRow) -> anyhow::Result<()> {
+        self.pending.borrow_mut().lot(lot);
+        self.send_if_full()
+    }
+
+    /// The first lot a change may change in place while pending: one made by
+    /// the innermost open unit, so that both are undone together.
+    fn fold_floor(&self) -> i64 {
+        self.units.borrow().last().map_or(0, |unit| unit.mark.first_lot())
+    }
+
     /// Adds a lot's new expiry to the pending writes.
     pub(super) fn expiry(&self, lot: i64, account: i64, expires_at: i64) -> anyhow::Result<()> {
-        self.pending.borrow_mut().expiry(lot, account, expires_at);
+        let floor = self.fold_floor();
+        self.pending.borrow_mut().expiry(lot, account, expires_at, floor);
         self.send_if_full()
     }
 
@@ -68,13 +81,29 @@ impl Conn {
 
     /// Adds one debit from a lot to the pending writes.
     pub(super) fn debit(&self, lot: i64, account: i64, amount: i64) -> anyhow::Result<()> {
-        self.pending.borrow_mut().debit(lot, account, amount);
+        let floor = self.fold_floor();
+        self.pending.borrow_mut().debit(lot, account, amount, floor)?;
         self.send_if_full()
     }
 
+    /// Sends what waits once it is much: with no unit of work open, only
+    /// what may go ahead of the lots held back (see [`Pending::split_ahead`]),
+    /// until those are many too.
     fn send_if_full(&self) -> anyhow::Result<()> {
-        let full = self.pending.borrow().size() >= sql::SEND_AT;
-        if full { self.send() } else { Ok(()) }
+        let (size, held) = {
+            let pending = self.pending.borrow();
+            (pending.size(), pending.held_lots())
+        };
+        if held >= sql::HOLD_LOTS {
+            return self.send();
+        }
+        if size < sql::SEND_AT {
+            return Ok(());
+        }
+        if !self.units.borrow().is_empty() {
+            return self.send();
+        }
+        self.send_part(Part::Ahead, None)
     }
 
     /// Sends the pending writes, if any: in one round trip, but for a
@@ -89,16 +118,30 @@ impl Conn {
     /// come after all of them: the batched updates are sent after the
     /// statements kept in order.
     fn send_then(&self, last: Option<&str>) -> anyhow::Result<()> {
-        let pending = std::mem::take(&mut *self.pending.borrow_mut());
+        self.send_part(Part::All, last)
+    }
+
+    /// Sends `part` of the pending writes, then `last`; the pending buffers
+    /// are kept for the next writes (a send every megabyte that allocated
+    /// them afresh left the allocator holding tens of megabytes).
+    fn send_part(&self, part: Part, last: Option<&str>) -> anyhow::Result<()> {
+        let mut pending = self.pending.borrow_mut();
+        let sent = self.send_pending(&pending, part, last);
+        pending.sent(part);
+        sent
+    }
+
+    fn send_pending(&self, pending: &Pending, part: Part, last: Option<&str>) -> anyhow::Result<()> {
         if pending.is_empty() && last.is_none() {
             return Ok(());
         }
-        let mut text = String::with_capacity(pending.size() + 1024);
+        let mut text = self.text.borrow_mut();
+        text.clear();
         let mut from = Mark::default();
         let mut savepoints = false;
         for unit in self.units.borrow_mut().iter_mut() {
             if !unit.on_server && pending.written_since(&unit.mark) {
-                pending.text(&from, &unit.mark, &[], &mut text);
+                pending.text(&from, &unit.mark, &[], part, &mut text);
                 text.push_str("SAVEPOINT line;\n");
                 from = unit.mark.clone();
                 unit.on_server = true;
@@ -106,15 +149,15 @@ impl Conn {
             }
             unit.mark = Mark::default();
         }
-        let bulk = if savepoints { Vec::new() } else { pending.bulk() };
+        let bulk = if savepoints { Vec::new() } else { pending.bulk(part) };
         self.sent.set(self.sent.get() + 1);
         let mut client = self.client.borrow_mut();
         for (table, rows) in &bulk {
             let (name, columns) = table.columns();
-            self.copy_in(&mut client, name, columns, rows)?;
+            self.copy_in(&mut client, name, columns, rows.as_ref())?;
         }
         let sent: Vec<Table> = bulk.iter().map(|(t, _)| *t).collect();
-        pending.text(&from, &pending.mark(), &sent, &mut text);
+        pending.text(&from, &pending.mark(), &sent, part, &mut text);
         if let Some(last) = last {
             text.push_str(last);
         }
@@ -293,6 +336,7 @@ impl Store {
                 client: std::cell::RefCell::new(server.connect()?),
                 server: server.clone(),
                 pending: std::cell::RefCell::default(),
+                text: std::cell::RefCell::default(),
                 sent: std::cell::Cell::new(0),
                 units: std::cell::RefCell::default(),
                 prepared: std::cell::Cell::new(false),

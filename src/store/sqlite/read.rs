@@ -555,26 +555,38 @@ impl Db<'_> {
         Ok(secs.filter(|s| *s <= clock::to_unix(until)).map(instant).transpose()?)
     }
 
-    /// Accounts with one-time lots due to expire at or before `at`, by handle.
-    pub fn accounts_with_expiring_lots(&self, at: Instant) -> anyhow::Result<Vec<(i64, String)>> {
+    /// One-time lots' expiries at or before `until`: each instant with an
+    /// account that has a lot expiring then, soonest first (then by account),
+    /// at most `limit`.
+    pub fn lot_expiries_by(&self, until: Instant, limit: u32) -> anyhow::Result<Vec<(Instant, i64, String)>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT DISTINCT a.id, a.handle FROM lots l JOIN accounts a ON a.id = l.account_id
-             WHERE l.remaining > 0 AND l.subscription_id IS NULL AND l.expires_at <= ?1 ORDER BY a.handle",
+            "SELECT DISTINCT l.expires_at, a.id, a.handle FROM lots l JOIN accounts a ON a.id = l.account_id
+             WHERE l.remaining > 0 AND l.subscription_id IS NULL AND l.expires_at <= ?1
+             ORDER BY l.expires_at, a.id LIMIT ?2",
         )?;
-        let rows = stmt.query_map([clock::to_unix(at)], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let rows = stmt.query_map(params![clock::to_unix(until), limit], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?))
+        })?;
+        rows.map(|r| {
+            let (at, account, handle) = r?;
+            Ok((instant(at)?, account, handle))
+        })
+        .collect()
     }
 
-    /// Running subscriptions whose next event falls at `at`, with their
-    /// account id and handle, by handle (SPEC §8).
-    pub fn subscriptions_due(&self, at: Instant) -> anyhow::Result<Vec<(i64, String, Subscription)>> {
+    /// Running subscriptions whose next event falls at or before `until`,
+    /// with their account id and handle, soonest first (then by id), at most
+    /// `limit` (SPEC §8).
+    pub fn subscriptions_due_by(&self, until: Instant, limit: u32) -> anyhow::Result<Vec<(i64, String, Subscription)>> {
         let mut stmt = self.conn.prepare_cached(concat!(
             "SELECT ",
             subscription_columns!("s."),
             ", s.account_id, a.handle FROM subscriptions s JOIN accounts a ON a.id = s.account_id
-             WHERE s.next_event_at = ?1 ORDER BY a.handle"
+             WHERE s.next_event_at <= ?1 ORDER BY s.next_event_at, s.id LIMIT ?2"
         ))?;
-        let rows = stmt.query_map([clock::to_unix(at)], |r| Ok((r.get(14)?, r.get(15)?, subscription(r)?)))?;
+        let rows = stmt.query_map(params![clock::to_unix(until), limit], |r| {
+            Ok((r.get(14)?, r.get(15)?, subscription(r)?))
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }

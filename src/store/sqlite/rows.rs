@@ -57,7 +57,7 @@ impl Rows for Db<'_> {
         Ok(self.conn.last_insert_rowid())
     }
 
-    fn insert_lot(&self, lot: &NewLot<'_>) -> anyhow::Result<i64> {
+    fn insert_lot(&self, lot: &NewLot) -> anyhow::Result<i64> {
         self.execute(
             "INSERT INTO lots (account_id, operation_id, asset, source, granted, remaining, granted_at,
                                expires_at, subscription_id)
