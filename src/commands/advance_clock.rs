@@ -106,28 +106,12 @@ pub(super) fn run(db: &impl Ledger, ctx: &Context, args: &AdvanceClockArgs) -> R
         )));
     }
     let bar = progress(now, to);
-    let mut fired = Fired::default();
-    let mut from = now;
-    loop {
-        let window = Window::read(db, to)?;
-        let until = window.until;
-        window.fire(db, ctx, &mut fired, |at| {
-            if let Some(bar) = &bar {
-                bar.set_position(u64::try_from(at.timestamp() - now.timestamp()).unwrap_or(0));
-                bar.set_message(format_instant(at));
-            }
-        })?;
-        if until >= to {
-            break;
+    let fired = fire_events(db, ctx, to, WINDOW, |at| {
+        if let Some(bar) = &bar {
+            bar.set_position(u64::try_from(at.timestamp() - now.timestamp()).unwrap_or(0));
+            bar.set_message(format_instant(at));
         }
-        if until <= from {
-            return Err(unsettled(until));
-        }
-        from = until;
-    }
-    if let Some(at) = db.next_due(to)? {
-        return Err(unsettled(at));
-    }
+    })?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -161,6 +145,36 @@ pub(super) fn run(db: &impl Ledger, ctx: &Context, args: &AdvanceClockArgs) -> R
     ))
 }
 
+/// Fires every event due after `now` up to `to`, a window of at most
+/// `window` events of each kind at a time; `at_instant` hears of each instant done.
+fn fire_events(
+    db: &impl Ledger,
+    ctx: &Context,
+    to: Instant,
+    window: u32,
+    mut at_instant: impl FnMut(Instant),
+) -> Result<Fired> {
+    let mut fired = Fired::default();
+    let mut previous: Option<Instant> = None;
+    loop {
+        let events = Window::read(db, to, window)?;
+        let until = events.until;
+        events.fire(db, ctx, &mut fired, &mut at_instant)?;
+        if until >= to {
+            break;
+        }
+        // Each window ends later than the one before.
+        if previous.is_some_and(|previous| until <= previous) {
+            return Err(unsettled(until));
+        }
+        previous = Some(until);
+    }
+    if let Some(at) = db.next_due(to)? {
+        return Err(unsettled(at));
+    }
+    Ok(fired)
+}
+
 fn unsettled(at: Instant) -> Error {
     Error::Failed(anyhow::anyhow!(
         "internal error: events at {} did not settle; nothing was changed",
@@ -190,16 +204,17 @@ impl Window {
     /// The events up to `to`, or up to the instant before the first that
     /// has more than a window's worth left unread (then at least that first
     /// instant whole, however many it has).
-    fn read(db: &impl Ledger, to: Instant) -> Result<Window> {
-        let subscriptions = db.subscriptions_due_by(to, WINDOW)?;
-        let expiries = db.lot_expiries_by(to, WINDOW)?;
+    fn read(db: &impl Ledger, to: Instant, window: u32) -> Result<Window> {
+        let subscriptions = db.subscriptions_due_by(to, window)?;
+        let expiries = db.lot_expiries_by(to, window)?;
         let mut until = to;
+        let full = |n: usize| u32::try_from(n).map_or(true, |n| n >= window);
         for (full, last) in [
             (
-                subscriptions.len() >= WINDOW as usize,
+                full(subscriptions.len()),
                 subscriptions.last().and_then(|(_, _, s)| s.next_event()),
             ),
-            (expiries.len() >= WINDOW as usize, expiries.last().map(|(at, _, _)| *at)),
+            (full(expiries.len()), expiries.last().map(|(at, _, _)| *at)),
         ] {
             if let (true, Some(last)) = (full, last) {
                 until = until.min(last - chrono::Duration::seconds(1));
@@ -249,7 +264,7 @@ impl Window {
         db: &impl Ledger,
         ctx: &Context,
         fired: &mut Fired,
-        mut at_instant: impl FnMut(Instant),
+        at_instant: &mut impl FnMut(Instant),
     ) -> Result<()> {
         let before: Vec<Subscription> = self.subscriptions.iter().map(|(_, _, s)| s.clone()).collect();
         let mut queue: std::collections::BTreeSet<(Instant, usize)> = self
@@ -348,4 +363,72 @@ fn subscription_change(
         }
     };
     Ok(Some(change))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pricing::Pricing;
+    use crate::rules::Totals;
+    use crate::rules::clock::at;
+    use crate::store::{Commit, Location, Wallet};
+    use crate::terminal::Terminal;
+
+    /// Five subscriptions, three of them starting at the same instant, and
+    /// grants expiring on the way; advanced 14 months a window at a time.
+    fn advanced(window: u32) -> Vec<String> {
+        let t0 = at("2026-01-31T10:00:00Z");
+        let ctx = Context::new(Location::Memory, None, false, None, t0, Terminal::of_stdout(true));
+        let pricing = Pricing::builtin().expect("the built-in pricing is valid");
+        let mut wallet = Wallet::open_in_place(&Location::Memory, t0).expect("a wallet in memory");
+        let starts = [
+            "2026-01-31T10:00:00Z",
+            "2026-01-31T10:00:00Z",
+            "2026-01-31T10:00:00Z",
+            "2026-02-01T00:00:00Z",
+            "2026-02-28T23:59:59Z",
+        ];
+        wallet
+            .write(Commit::One, |db| -> Result<Vec<String>> {
+                let mut accounts = Vec::new();
+                for (n, start) in starts.iter().enumerate() {
+                    let handle = format!("c{n}");
+                    let account = db.create_account(&handle, t0)?;
+                    let change = rules::subscribe(&handle, None, "licenses-5-monthly", &pricing, at(start))?;
+                    db.record(account, at(start), &change, None)?;
+                    let grant = rules::grant(
+                        Totals {
+                            credits: 10,
+                            licenses: 0,
+                        },
+                        at(starts[4 - n]) + chrono::Duration::days(40),
+                        "test",
+                    )?;
+                    db.record(account, at(start), &grant, None)?;
+                    accounts.push(account);
+                }
+                let fired = fire_events(db, &ctx, at("2027-04-30T00:00:00Z"), window, |_| {})?;
+                let mut seen = vec![format!("{:?}", fired.counts)];
+                for account in accounts {
+                    seen.push(format!("{:?}", db.history(account)?));
+                    seen.push(format!("{:?}", db.live_lots(account)?));
+                }
+                Ok(seen)
+            })
+            .expect("the advance")
+    }
+
+    #[test]
+    fn a_window_of_any_size_fires_the_same_events_in_the_same_order() {
+        let whole = advanced(WINDOW);
+        assert!(
+            whole[0].contains("\"delivery\": 70") && whole[0].contains("\"expiry\": 5"),
+            "{}",
+            whole[0]
+        );
+        // Two events a window: the first instant has three (read whole), and
+        // the others end a window before the instant it could not read whole.
+        assert_eq!(advanced(2), whole);
+        assert_eq!(advanced(1), whole);
+    }
 }
