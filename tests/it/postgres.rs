@@ -259,3 +259,39 @@ fn a_database_without_a_wallet_reads_as_an_empty_wallet() {
     assert!(!database.tables().is_empty());
     assert_eq!(w.balance("ann"), (10, 0));
 }
+
+/// A write the server cannot fit between other commands' writes (it reports
+/// a serialisation failure or a deadlock) is tried again, in all as many
+/// times as the wallet allows; then the command fails with advice and
+/// changes nothing. The server's refusals are made here on purpose: a
+/// trigger refuses the first N operations written, counting them with a
+/// sequence (whose count outlives the transactions that are undone).
+#[test]
+fn a_write_the_server_cannot_fit_in_is_tried_again_then_given_up() {
+    let w = Wallet::on_server();
+    w.ok(&["account", "add", "ann"]);
+    w.execute(
+        "CREATE SEQUENCE tries; CREATE TABLE refused (first BIGINT NOT NULL); INSERT INTO refused VALUES (3);
+         CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+             IF nextval('tries') <= (SELECT first FROM refused) THEN
+                 RAISE EXCEPTION 'made to fail' USING ERRCODE = 'serialization_failure';
+             END IF;
+             RETURN NEW;
+         END $$;
+         CREATE TRIGGER refuse BEFORE INSERT ON operations FOR EACH ROW EXECUTE FUNCTION refuse()",
+    );
+    let database = w.database().expect("on the server");
+    let tries = || database.rows("SELECT last_value FROM tries")[0][0].clone();
+    // Three refusals, then the fourth try lands, once.
+    w.ok(&["generate", "ann"]);
+    assert_eq!(tries().as_deref(), Some("4"));
+    assert_eq!(w.balance("ann"), (9, 0));
+    // Refused every time: given up after the fourth, with nothing changed.
+    w.execute("ALTER SEQUENCE tries RESTART; UPDATE refused SET first = 100");
+    let e = w.refused(&["generate", "ann"], 1);
+    assert!(e.contains("4 attempts") && e.contains("run the command again"), "{e}");
+    assert_eq!(tries().as_deref(), Some("4"));
+    assert_eq!(w.balance("ann"), (9, 0));
+    w.ok(&["verify"]);
+}
