@@ -83,6 +83,7 @@ pub(super) trait Rows {
 }
 
 /// A lot as granted.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct NewLot {
     pub(super) account_id: i64,
     pub(super) op: i64,

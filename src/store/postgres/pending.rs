@@ -22,6 +22,7 @@ use std::fmt::Write as _;
 use anyhow::anyhow;
 
 use super::sql::{Cell, copy_field, storable};
+use crate::store::record::NewLot;
 
 /// The tables rows are inserted into in bulk, in the order they are sent.
 #[derive(Debug, Clone, Copy)]
@@ -113,35 +114,30 @@ impl Part {
     }
 }
 
-/// A lot made by the transaction whose row is not sent yet.
+/// A lot made by the transaction whose row is not sent yet: as granted
+/// (its new expiry written over the granted one) and what it still holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct NewLotRow {
     pub(super) id: i64,
-    pub(super) account: i64,
-    pub(super) operation: i64,
-    pub(super) asset: &'static str,
-    pub(super) source: &'static str,
-    pub(super) granted: i64,
+    pub(super) lot: NewLot,
     pub(super) remaining: i64,
-    pub(super) granted_at: i64,
-    pub(super) expires_at: i64,
-    pub(super) subscription: Option<i64>,
 }
 
 impl NewLotRow {
     /// Its values in the order of [`Table::columns`].
     fn cells(&self) -> [Cell<'static>; 10] {
+        let lot = &self.lot;
         [
             self.id.into(),
-            self.account.into(),
-            self.operation.into(),
-            self.asset.into(),
-            self.source.into(),
-            self.granted.into(),
+            lot.account_id.into(),
+            lot.op.into(),
+            lot.asset.into(),
+            lot.source.into(),
+            lot.amount.into(),
             self.remaining.into(),
-            self.granted_at.into(),
-            self.expires_at.into(),
-            self.subscription.into(),
+            lot.at.into(),
+            lot.expires_at.into(),
+            lot.subscription_id.into(),
         ]
     }
 }
@@ -249,7 +245,7 @@ impl Pending {
     pub(super) fn debit(&mut self, lot: i64, account: i64, amount: i64, floor: i64) -> anyhow::Result<()> {
         if let Some(row) = self.held(lot, floor) {
             anyhow::ensure!(
-                row.account == account && (0..=row.remaining).contains(&amount),
+                row.lot.account_id == account && (0..=row.remaining).contains(&amount),
                 "internal error: lot {lot} cannot give {amount} (it holds {})",
                 row.remaining
             );
@@ -263,7 +259,7 @@ impl Pending {
     /// Sets a lot's new expiry; `floor` as for [`Pending::held`].
     pub(super) fn expiry(&mut self, lot: i64, account: i64, expires_at: i64, floor: i64) {
         match self.held(lot, floor) {
-            Some(row) if row.account == account => row.expires_at = expires_at,
+            Some(row) if row.lot.account_id == account => row.lot.expires_at = expires_at,
             _ => self.expiries.push((lot, account, expires_at)),
         }
     }
@@ -575,15 +571,17 @@ mod tests {
     fn lot(id: i64, account: i64, amount: i64) -> NewLotRow {
         NewLotRow {
             id,
-            account,
-            operation: 1,
-            asset: "credits",
-            source: "subscription",
-            granted: amount,
+            lot: NewLot {
+                account_id: account,
+                op: 1,
+                asset: "credits",
+                source: "subscription",
+                amount,
+                at: 10,
+                expires_at: 20,
+                subscription_id: Some(3),
+            },
             remaining: amount,
-            granted_at: 10,
-            expires_at: 20,
-            subscription: Some(3),
         }
     }
 

@@ -452,10 +452,15 @@ impl Tx<'_> {
         merged(ops, entries)
     }
 
+    /// The earliest clock event due at or before `until`. A one-time lot's
+    /// expiry is looked for from the wallet's clock on: one before it has
+    /// fired (`verify` checks it), and the index of expiries also holds the
+    /// lots spent since (see migration 3).
     pub fn next_due(&self, until: Instant) -> anyhow::Result<Option<Instant>> {
         let rows = self.rows(
             "SELECT least(
-                (SELECT min(expires_at) FROM lots WHERE remaining > 0 AND subscription_id IS NULL),
+                (SELECT min(expires_at) FROM lots
+                 WHERE remaining > 0 AND subscription_id IS NULL AND expires_at >= (SELECT clock FROM wallet)),
                 (SELECT min(next_event_at) FROM subscriptions WHERE next_event_at IS NOT NULL))",
             &[],
         )?;
@@ -471,6 +476,7 @@ impl Tx<'_> {
         let rows = self.rows(
             "SELECT DISTINCT l.expires_at, a.id, a.handle FROM lots l JOIN accounts a ON a.id = l.account_id
              WHERE l.remaining > 0 AND l.subscription_id IS NULL AND l.expires_at <= $1
+               AND l.expires_at >= (SELECT clock FROM wallet)
              ORDER BY l.expires_at, a.id LIMIT $2",
             &[(&clock::to_unix(until), Type::INT8), (&i64::from(limit), Type::INT8)],
         )?;

@@ -49,15 +49,8 @@ impl Rows for Tx<'_> {
         let id = self.conn.next_id(|ids| &mut ids.lots)?;
         self.conn.lot(NewLotRow {
             id,
-            account: lot.account_id,
-            operation: lot.op,
-            asset: lot.asset,
-            source: lot.source,
-            granted: lot.amount,
+            lot: lot.clone(),
             remaining: lot.amount,
-            granted_at: lot.at,
-            expires_at: lot.expires_at,
-            subscription: lot.subscription_id,
         })?;
         Ok(id)
     }

@@ -13,6 +13,7 @@ use super::server::Server;
 pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_schema.sql"),
     include_str!("migrations/002_corrections.sql"),
+    include_str!("migrations/003_heap_only_debits.sql"),
 ];
 
 /// The oldest schema a read answers from as it is (a read never upgrades):
