@@ -329,6 +329,8 @@ impl Pending {
         }
         self.counts = mark.counts;
         drop(self.lots.split_off(&mark.lots));
+        // The ids of the lots forgotten are handed out again.
+        self.lots_after = self.lots_after.min(mark.lots);
         self.debits.truncate(mark.debits);
         self.ordered.truncate(mark.ordered);
         self.expiries.truncate(mark.expiries);
@@ -676,5 +678,24 @@ mod tests {
         assert!(
             matches!(bulk.as_slice(), [(Table::Lots, text)] if text.starts_with("5\t1\t1\tcredits\tsubscription\t500\t500\t10\t40\t3\n"))
         );
+    }
+
+    #[test]
+    fn the_ids_of_lots_forgotten_with_a_unit_count_as_made_after_the_next_mark() {
+        let mut p = Pending::default();
+        p.lot(lot(99, 1, 5));
+        let failed = p.mark();
+        p.lot(lot(100, 1, 5));
+        p.lot(lot(101, 1, 5));
+        p.truncate(&failed);
+        // The next unit is handed the same ids: its lots are its own.
+        let next = p.mark();
+        assert_eq!(next.first_lot(), 100);
+        p.lot(lot(100, 1, 7));
+        p.debit(100, 1, 2, next.first_lot()).expect("debit");
+        assert!(p.written_since(&next));
+        p.truncate(&next);
+        assert_eq!(p.held_lots(), 1, "lot 99 only");
+        assert!(!p.written_since(&next));
     }
 }

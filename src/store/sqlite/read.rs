@@ -541,13 +541,16 @@ impl Db<'_> {
     }
 
     /// The earliest clock event due at or before `until`: a one-time lot's
-    /// expiry or a running subscription's next delivery or period end.
+    /// expiry or a running subscription's next delivery or period end. As on
+    /// a server, a lot's expiry is looked for from the wallet's clock on (one
+    /// before it has fired: `verify` checks it).
     pub fn next_due(&self, until: Instant) -> anyhow::Result<Option<Instant>> {
         let secs: Option<i64> = self
             .conn
             .prepare_cached(
                 "SELECT min(t) FROM (
                  SELECT min(expires_at) AS t FROM lots WHERE remaining > 0 AND subscription_id IS NULL
+                   AND expires_at >= (SELECT clock FROM wallet)
                  UNION ALL
                  SELECT min(next_event_at) FROM subscriptions WHERE next_event_at IS NOT NULL)",
             )?
@@ -562,6 +565,7 @@ impl Db<'_> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT DISTINCT l.expires_at, a.id, a.handle FROM lots l JOIN accounts a ON a.id = l.account_id
              WHERE l.remaining > 0 AND l.subscription_id IS NULL AND l.expires_at <= ?1
+               AND l.expires_at >= (SELECT clock FROM wallet)
              ORDER BY l.expires_at, a.id LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![clock::to_unix(until), limit], |r| {
