@@ -2,7 +2,7 @@
 //! wallet: adding a file adds a case.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::support::{Wallet, command_of};
 
@@ -70,32 +70,18 @@ fn every_shipped_scenario_replays() {
 }
 
 /// The binary built with the `release-test` profile (Cargo.toml): the
-/// release profile — no debug assertions, no overflow checks, `panic =
-/// "abort"` — without its slow link-time optimisation, built by the cargo
-/// that runs the tests into the same target folder.
+/// release profile's behaviour — no debug assertions, no overflow checks,
+/// `panic = "abort"` — without its build time. scripts/test builds it before
+/// the tests and names it in `WALLET_TEST_RELEASE_BINARY`; no test runs cargo.
 fn release_binary() -> PathBuf {
-    let debug = Path::new(env!("CARGO_BIN_EXE_wallet"));
-    let target = debug
-        .parent()
-        .and_then(Path::parent)
-        .expect("the binary's target folder");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let build = Command::new(cargo)
-        .args(["build", "--quiet", "--profile", "release-test", "--bin", "wallet"])
-        .arg("--manifest-path")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
-        .arg("--target-dir")
-        .arg(target)
-        .output()
-        .expect("run cargo build");
-    assert!(
-        build.status.success(),
-        "cargo build --profile release-test failed:\n{}",
-        String::from_utf8_lossy(&build.stderr)
-    );
-    target
-        .join("release-test")
-        .join(format!("wallet{}", std::env::consts::EXE_SUFFIX))
+    match std::env::var_os("WALLET_TEST_RELEASE_BINARY") {
+        Some(path) if !path.is_empty() => PathBuf::from(path),
+        _ => panic!(
+            "this test runs the release-test build of wallet: build it with \
+             `cargo build --profile release-test --bin wallet` and set \
+             WALLET_TEST_RELEASE_BINARY=target/release-test/wallet (scripts/test does both)"
+        ),
+    }
 }
 
 /// Issue 16: `cargo test` builds debug binaries, whose self-checks (debug
