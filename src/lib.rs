@@ -20,6 +20,12 @@ pub mod terminal;
 #[cfg(test)]
 mod robustness_tests;
 
+// How many random cases a property runs and from which seed: one file for
+// these unit tests and the integration tests.
+#[cfg(test)]
+#[path = "../tests/it/random.rs"]
+mod random;
+
 use std::io::Write;
 
 use chrono::Utc;

@@ -8,7 +8,7 @@ use crate::rules::clock::{Step, latest_instant, parse_instant};
 use crate::rules::{Style, is_valid_handle, parse_image_id};
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(crate::random::config("the parsers' robustness", 2000, 20_000))]
 
     #[test]
     fn durations_parse_or_refuse_without_panicking(text in "\\\\PC{0,12}", n in any::<u32>(), unit in "(h|d|w|mo|y|m|s|)") {

@@ -13,6 +13,8 @@ use chrono::{DateTime, Duration, Utc};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::{TestError, TestRunner, contextualize_config};
+
+use crate::random;
 use wallet::session::Session;
 
 use crate::support::Wallet;
@@ -184,14 +186,11 @@ fn case(start: DateTime<Utc>, never: bool, steps: &[Line]) -> Result<(), String>
     }
 }
 
-/// 500 random cases (or `PROPTEST_CASES`): `verify` after every step.
-#[test]
-fn verify_passes_after_every_step_up_to_the_calendars_end() {
-    let mut config = contextualize_config(ProptestConfig {
-        cases: 500,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    });
+/// Random cases (200 at the quick depth, 5,000 at the full one, split over
+/// two tests so both test threads work): `verify` after every step.
+fn verify_passes_after_every_step_up_to_the_calendars_end(shard: u32) {
+    let name = format!("calendar_end::verify_passes_after_every_step_up_to_the_calendars_end_{shard}");
+    let mut config = contextualize_config(random::config(&name, 100, 2500));
     config.max_shrink_iters = 200;
     let mut runner = TestRunner::new(config);
     let strategy = (start(), any::<bool>(), vec(step(), 1..12));
@@ -200,12 +199,23 @@ fn verify_passes_after_every_step_up_to_the_calendars_end() {
     }) {
         Ok(()) => {}
         Err(TestError::Fail(why, (start, never, steps))) => panic!(
-            "from {} ({} pricing), steps {steps:#?}:\n{why}",
+            "from {} ({} pricing), steps {steps:#?}:\n{why}\nreplay: {}",
             format(start),
-            if never { "never-expiring" } else { "built-in" }
+            if never { "never-expiring" } else { "built-in" },
+            random::replay_command(&name)
         ),
         Err(e) => panic!("{e}"),
     }
+}
+
+#[test]
+fn verify_passes_after_every_step_up_to_the_calendars_end_0() {
+    verify_passes_after_every_step_up_to_the_calendars_end(0);
+}
+
+#[test]
+fn verify_passes_after_every_step_up_to_the_calendars_end_1() {
+    verify_passes_after_every_step_up_to_the_calendars_end(1);
 }
 
 /// The reproduction through the binary (whose clock advance is a

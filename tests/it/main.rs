@@ -16,6 +16,7 @@ mod limits;
 mod model;
 mod postgres;
 mod properties;
+mod random;
 mod reliability;
 mod reports;
 mod rules_text;
