@@ -33,6 +33,27 @@ pub(crate) fn on_postgres() -> bool {
     }
 }
 
+/// The tests that scripts/test runs in the file pass only, one path a line.
+const BACKEND_FREE: &str = include_str!("backend_free.txt");
+
+/// Fails the running test when `backend_free.txt` lists it: a test that
+/// opens a wallet on the test backend (or on the server) must run in the
+/// PostgreSQL pass too. (The test harness names each test's thread after it.)
+#[track_caller]
+fn depends_on_the_backend() {
+    let thread = std::thread::current();
+    let Some(test) = thread.name() else { return };
+    let listed = BACKEND_FREE
+        .lines()
+        .map(str::trim)
+        .any(|line| !line.is_empty() && !line.starts_with('#') && test.starts_with(line));
+    assert!(
+        !listed,
+        "{test} opens a wallet on the test backend: take it out of tests/it/backend_free.txt, so the PostgreSQL \
+         pass runs it"
+    );
+}
+
 /// How to get a server for the tests, said by every failure to reach one.
 const SET_UP: &str = "set WALLET_TEST_POSTGRES to the address of a PostgreSQL server where the tests may create \
      databases, e.g. WALLET_TEST_POSTGRES=postgres://wallet_test:wallet_test@localhost:5432/postgres \
@@ -139,8 +160,8 @@ pub(crate) fn why(e: &dyn std::error::Error) -> String {
     text
 }
 
-/// A database of its own on the test server, dropped (with whatever is
-/// still connected to it) when this is.
+/// A database of its own on the test server, emptied and handed to the
+/// next test when this is dropped (with whatever is still connected to it).
 pub(crate) struct Database {
     pub name: String,
     /// Its address: the admin address's user, password, host and port.
@@ -149,20 +170,32 @@ pub(crate) struct Database {
     client: Mutex<Option<postgres::Client>>,
 }
 
+/// Databases of this process that a finished test left, emptied: the next
+/// test takes one instead of making a database (making and dropping one
+/// costs a checkpoint and, through the one admin connection, a turn in a
+/// queue of every test thread).
+static EMPTIED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
 impl Database {
-    /// A fresh database, its name unique across test threads and processes.
+    /// A fresh empty database: one a finished test of this process
+    /// emptied, else a new one, its name unique across test threads and
+    /// processes.
     pub(crate) fn create() -> Database {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let name = format!(
-            "wallet_it_{}_{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
+        let emptied = EMPTIED.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
+        let name = emptied.unwrap_or_else(|| {
+            let name = format!(
+                "wallet_it_{}_{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::Relaxed)
+            );
+            // One statement a message: neither runs inside a transaction block.
+            drop_database(&name)
+                .and_then(|()| admin(&format!("CREATE DATABASE {name}")))
+                .unwrap_or_else(|e| panic!("cannot create the test database {name} ({}): {SET_UP}", why(&e)));
+            name
+        });
         let url = format!("{}{name}?sslmode=disable", server_of(&admin_url()));
-        // One statement a message: neither runs inside a transaction block.
-        drop_database(&name)
-            .and_then(|()| admin(&format!("CREATE DATABASE {name}")))
-            .unwrap_or_else(|e| panic!("cannot create the test database {name} ({}): {SET_UP}", why(&e)));
         let database = Database {
             name,
             url,
@@ -170,6 +203,34 @@ impl Database {
         };
         drop_leftovers();
         database
+    }
+
+    /// Ends every other connection to the database and drops everything a
+    /// test made in it (the wallet's tables, and whatever else it put in
+    /// the public schema), leaving it as `CREATE DATABASE` made it; false
+    /// when something of the test's is still there.
+    fn empty(&self) -> Result<bool, postgres::Error> {
+        let mut client = postgres::Client::connect(&self.url, postgres::NoTls)?;
+        client.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        )?;
+        client.batch_execute(
+            "DROP SCHEMA public CASCADE; CREATE SCHEMA public AUTHORIZATION pg_database_owner; \
+             GRANT USAGE ON SCHEMA public TO PUBLIC",
+        )?;
+        // Nothing else of a test's may be left: a schema, or an object outside public.
+        let left: i64 = client
+            .query_one(
+                "SELECT (SELECT count(*) FROM pg_namespace WHERE nspname NOT IN ('public', 'information_schema') \
+                   AND nspname NOT LIKE 'pg\\_%') \
+                 + (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                   WHERE n.nspname = 'public')",
+                &[],
+            )?
+            .get(0);
+        Ok(left == 0)
     }
 
     /// The result of `sql` (one statement), each value as text.
@@ -216,8 +277,16 @@ impl Drop for Database {
         // A failure here must not panic during a panic: it is only said.
         let client = self.client.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
         drop(client.take());
-        if let Err(e) = drop_database(&self.name) {
-            eprintln!("cannot drop the test database {}: {}", self.name, why(&e));
+        match self.empty() {
+            Ok(true) => EMPTIED
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(self.name.clone()),
+            _ => {
+                if let Err(e) = drop_database(&self.name) {
+                    eprintln!("cannot drop the test database {}: {}", self.name, why(&e));
+                }
+            }
         }
     }
 }
@@ -273,6 +342,7 @@ impl Wallet {
     /// file path in a fresh temp folder (the file does not exist yet), or a
     /// fresh empty database.
     pub(crate) fn new() -> Wallet {
+        depends_on_the_backend();
         if on_postgres() {
             Wallet::on_server()
         } else {
@@ -318,6 +388,7 @@ impl Wallet {
 
     /// A fresh empty database of its own on the test server, whatever the backend.
     pub(crate) fn on_server() -> Wallet {
+        depends_on_the_backend();
         let database = Database::create();
         Wallet {
             dir: tempfile::tempdir().expect("temp dir"),
