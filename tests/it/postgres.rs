@@ -55,6 +55,23 @@ impl Drop for Secret {
     }
 }
 
+/// `host:port` of the test server (`WALLET_TEST_POSTGRES`).
+fn host_port() -> String {
+    let server = server_of(&crate::support::admin_url()).trim_end_matches('/').to_owned();
+    let authority = server.split("://").nth(1).unwrap_or_default();
+    authority.rsplit('@').next().unwrap_or_default().to_owned()
+}
+
+/// The host of `host:port`.
+fn host_of(host_port: &str) -> &str {
+    host_port.rsplit_once(':').map_or(host_port, |(host, _)| host)
+}
+
+/// The test server's host with a port nothing listens on.
+fn closed_port(host_port: &str) -> String {
+    format!("{}:1", host_of(host_port))
+}
+
 /// 24 letters and digits from the system's random source.
 fn random_password() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
@@ -125,8 +142,9 @@ fn the_password_is_never_shown() {
     let home = home.path();
     let scenario = long_scenario(home);
     let mut runs: Vec<(String, Run)> = Vec::new();
-    let in_url = secret.url(Some(&secret.password), "localhost:5432", "");
-    let in_env = secret.url(None, "localhost:5432", "?sslmode=disable");
+    let host_port = host_port();
+    let in_url = secret.url(Some(&secret.password), &host_port, "");
+    let in_env = secret.url(None, &host_port, "?sslmode=disable");
     for (how, url, pgpassword, init) in [
         ("in the address", &in_url, None, "2026-01-15T10:00:00Z"),
         ("in PGPASSWORD", &in_env, Some(secret.password.as_str()), ""),
@@ -176,7 +194,7 @@ fn the_password_is_never_shown() {
     for (how, r) in [
         (
             "a wrong password in the address",
-            wallet(home, &secret.url(Some(wrong), "localhost:5432", ""), None, &["balance"]),
+            wallet(home, &secret.url(Some(wrong), &host_port, ""), None, &["balance"]),
         ),
         (
             "a wrong password in PGPASSWORD",
@@ -186,7 +204,7 @@ fn the_password_is_never_shown() {
             "a closed port",
             wallet(
                 home,
-                &secret.url(Some(&secret.password), "localhost:1", ""),
+                &secret.url(Some(&secret.password), &closed_port(&host_port), ""),
                 None,
                 &["account", "add", "dan"],
             ),
@@ -195,7 +213,7 @@ fn the_password_is_never_shown() {
         assert_eq!(r.code, 1, "{how}: {}{}", r.stdout, r.stderr);
         assert!(r.stdout.is_empty(), "{how}: {}", r.stdout);
         assert!(
-            r.stderr.contains("localhost") && r.stderr.contains(&secret.name),
+            r.stderr.contains(host_of(&host_port)) && r.stderr.contains(&secret.name),
             "{how}: the message names the host and the database: {}",
             r.stderr
         );
@@ -216,28 +234,84 @@ fn the_password_is_never_shown() {
     }
 }
 
-/// `sslmode=require` over TCP: the server's certificate is self-signed.
+/// Whether the connections a wallet process holds to `database` are
+/// encrypted, as the server sees them (`pg_stat_ssl`): the wallet replays
+/// from its standard input, and is asked while it waits for more lines,
+/// its connection open. One answer a connection of the wallet's.
+fn encrypted_connections(database: &Database, url: &str, home: &Path) -> Vec<bool> {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child = command(home)
+        .env_remove("PGPASSWORD")
+        .args(["--db", url, "replay", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn wallet");
+    let mut stdin = child.stdin.take().expect("stdin");
+    writeln!(stdin, "balance ann").expect("write a line");
+    stdin.flush().expect("flush");
+    // The server lists the connection from the moment the replay opens the
+    // wallet until it ends: looked for until it is there (the bound is
+    // only a safety net for a replay that never connects).
+    let mut answers = Vec::new();
+    for _ in 0..100_000 {
+        answers = database.rows(
+            "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+             WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() \
+             AND a.backend_type = 'client backend'",
+        );
+        if !answers.is_empty() || matches!(child.try_wait(), Ok(Some(_))) {
+            break;
+        }
+    }
+    drop(stdin);
+    let out = child.wait_with_output().expect("the replay ends");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    answers
+        .into_iter()
+        .map(|row| row.into_iter().next().flatten().as_deref() == Some("t"))
+        .collect()
+}
+
+/// `sslmode=require` over TCP: the server's certificate is self-signed,
+/// and the connection is encrypted (the server, which also takes plain
+/// text, says so); with `sslmode=disable` the same check sees plain text.
 #[test]
 fn sslmode_require_works_with_a_self_signed_certificate() {
     let database = Database::create();
-    let url = format!(
-        "{}{}?sslmode=require",
-        server_of(&crate::support::admin_url()),
-        database.name
-    );
+    let url = |mode: &str| {
+        format!(
+            "{}{}?sslmode={mode}",
+            server_of(&crate::support::admin_url()),
+            database.name
+        )
+    };
     let home = tempfile::tempdir().expect("temp dir");
     for args in [
         &["init", "--now", "2026-01-15T10:00:00Z"][..],
         &["account", "add", "ann"],
         &["balance", "ann"],
     ] {
-        let r = wallet(home.path(), &url, None, args);
+        let r = wallet(home.path(), &url("require"), None, args);
         assert_eq!(r.code, 0, "wallet {args:?} with sslmode=require: {}", r.stderr);
     }
     assert_eq!(
         database.rows("SELECT handle FROM accounts"),
         [[Some("ann".to_owned())]],
         "the commands wrote over TLS"
+    );
+    assert_eq!(
+        encrypted_connections(&database, &url("require"), home.path()),
+        [true],
+        "sslmode=require: the wallet's one connection is encrypted"
+    );
+    // The check tells plain text apart: the same session without TLS.
+    assert_eq!(
+        encrypted_connections(&database, &url("disable"), home.path()),
+        [false],
+        "sslmode=disable: the wallet's one connection is in plain text"
     );
 }
 
@@ -249,7 +323,10 @@ fn a_database_without_a_wallet_reads_as_an_empty_wallet() {
     let e = w.refused(&["balance", "ann"], 3);
     assert!(e.contains("no account named 'ann'"), "{e}");
     assert_eq!(w.json(&["account", "list"]), serde_json::json!([]));
-    assert_eq!(w.ok(&["account", "list"]), w.ok(&["account", "list"]));
+    // What an empty wallet file lists, listed by an empty database too.
+    let file = Wallet::file();
+    assert_eq!(w.ok(&["account", "list"]), file.ok(&["account", "list"]));
+    assert!(!file.exists(), "listing made the wallet file");
     w.ok(&["balance"]);
     w.ok(&["verify"]);
     let database = w.database().expect("on the server");
@@ -261,7 +338,7 @@ fn a_database_without_a_wallet_reads_as_an_empty_wallet() {
 }
 
 /// A write the server cannot fit between other commands' writes (it reports
-/// a serialisation failure or a deadlock) is tried again, in all as many
+/// a serialisation failure or a deadlock, both made here) is tried again, in all as many
 /// times as the wallet allows; then the command fails with advice and
 /// changes nothing. The server's refusals are made here on purpose: a
 /// trigger refuses the first N operations written, counting them with a
@@ -273,9 +350,11 @@ fn a_write_the_server_cannot_fit_in_is_tried_again_then_given_up() {
     w.execute(
         "CREATE SEQUENCE tries; CREATE TABLE refused (first BIGINT NOT NULL); INSERT INTO refused VALUES (3);
          CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+         DECLARE try BIGINT := nextval('tries');
          BEGIN
-             IF nextval('tries') <= (SELECT first FROM refused) THEN
-                 RAISE EXCEPTION 'made to fail' USING ERRCODE = 'serialization_failure';
+             -- A serialisation failure (40001) and a deadlock (40P01) in turn.
+             IF try <= (SELECT first FROM refused) THEN
+                 RAISE EXCEPTION 'made to fail' USING ERRCODE = CASE WHEN try % 2 = 1 THEN '40001' ELSE '40P01' END;
              END IF;
              RETURN NEW;
          END $$;

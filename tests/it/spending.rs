@@ -479,8 +479,16 @@ fn the_first_style_is_free_then_300() {
     // … and neither that nor a bad name uses the free training up.
     let before = w.dump();
     let bad = w.run(&["train", "alice", "bad name"]);
-    assert_ne!(bad.code, 0, "a style name with a space is refused");
-    assert!(bad.stderr.contains("bad name"), "{}", bad.stderr);
+    assert_eq!(
+        bad.code, 3,
+        "a style name with a space is refused by the rule: {}",
+        bad.stderr
+    );
+    assert!(
+        bad.stderr.contains("'bad name' is not a valid style name"),
+        "{}",
+        bad.stderr
+    );
     assert_eq!(before, w.dump(), "a refused training changed the wallet");
 
     w.ok(&["train", "alice", "mine"]);
