@@ -262,6 +262,9 @@ pub enum Command {
         /// Print only failures
         #[arg(long)]
         quiet: bool,
+        /// Commit after every N lines, and only then (default: every 50,000 lines or every second, whichever comes first)
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        commit_every: Option<u32>,
     },
     /// Show or check a pricing file
     #[command(subcommand)]

@@ -65,6 +65,7 @@ pub(crate) enum NoWallet<'a> {
     Replay {
         file: &'a Path,
         quiet: bool,
+        commit_every: Option<u32>,
     },
     /// Opens the wallet and its copy's destination itself.
     Copy {
@@ -118,7 +119,15 @@ pub(crate) fn access(command: &Command) -> Access<'_> {
         Command::Completions { shell } => Access::NoWallet(NoWallet::Completions(*shell)),
         Command::Manpage => Access::NoWallet(NoWallet::Manpage),
         Command::Help(args) => Access::NoWallet(NoWallet::Help(args)),
-        Command::Replay { file, quiet } => Access::NoWallet(NoWallet::Replay { file, quiet: *quiet }),
+        Command::Replay {
+            file,
+            quiet,
+            commit_every,
+        } => Access::NoWallet(NoWallet::Replay {
+            file,
+            quiet: *quiet,
+            commit_every: *commit_every,
+        }),
         Command::Copy { to } => Access::NoWallet(NoWallet::Copy { to }),
         Command::Compare { file, with } => Access::NoWallet(NoWallet::Compare { file, with }),
         Command::Export { .. } => Access::Stream(Streamed::Export(command)),
@@ -152,7 +161,11 @@ pub(crate) fn dispatch(
         Access::NoWallet(NoWallet::Completions(shell)) => return Ok(crate::completion::script(shell)),
         Access::NoWallet(NoWallet::Manpage) => return Ok(crate::completion::manpage()),
         Access::NoWallet(NoWallet::Help(args)) => return crate::help::run(args),
-        Access::NoWallet(NoWallet::Replay { file, quiet }) => return replay::run(file, ctx, quiet),
+        Access::NoWallet(NoWallet::Replay {
+            file,
+            quiet,
+            commit_every,
+        }) => return replay::run(file, ctx, quiet, commit_every),
         Access::NoWallet(NoWallet::Copy { to }) => return copy::run(ctx, to).map(|o| o.render(ctx.json)),
         Access::NoWallet(NoWallet::Compare { file, with }) => {
             return compare::run(file, with, ctx).map(|o| o.render(ctx.json));

@@ -251,8 +251,9 @@ pub(super) fn check_refusal(db: &impl Ledger, ctx: &Context, parser: &mut LinePa
     }
 }
 
-/// Lines committed together (at most, and for at most `COMMIT_AFTER`); each
-/// line is still atomic through its savepoint.
+/// Lines committed together (at most, and for at most `COMMIT_AFTER`,
+/// unless `--commit-every` says how many); each line is still atomic
+/// through its savepoint.
 const LINES_PER_COMMIT: usize = 50_000;
 const COMMIT_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -274,7 +275,7 @@ fn progress(file: &Path) -> Option<ProgressBar> {
     Some(bar)
 }
 
-pub(crate) fn run(file: &Path, ctx: &Context, quiet: bool) -> Result<String> {
+pub(crate) fn run(file: &Path, ctx: &Context, quiet: bool, commit_every: Option<u32>) -> Result<String> {
     let (origin, reader, bar): (String, Box<dyn BufRead>, Option<ProgressBar>) = if file == Path::new("-") {
         (STDIN.to_owned(), Box::new(BufReader::new(std::io::stdin())), None)
     } else {
@@ -286,7 +287,15 @@ pub(crate) fn run(file: &Path, ctx: &Context, quiet: bool) -> Result<String> {
     // commits is in the wallet, as on an existing one.
     let mut wallet = Wallet::open_in_place(&ctx.location, ctx.system_now)?;
     let mut tally = Tally::default();
-    let outcome = run_lines(&mut wallet, reader, &origin, bar.as_ref(), ctx, quiet, &mut tally);
+    let outcome = run_lines(
+        &mut wallet,
+        reader,
+        &origin,
+        bar.as_ref(),
+        ctx,
+        (quiet, commit_every),
+        &mut tally,
+    );
     if let Err(e) = outcome {
         if let Some(bar) = &bar {
             bar.abandon();
@@ -320,10 +329,13 @@ fn run_lines(
     origin: &str,
     bar: Option<&ProgressBar>,
     ctx: &Context,
-    quiet: bool,
+    (quiet, commit_every): (bool, Option<u32>),
     tally: &mut Tally,
 ) -> Result<()> {
-    let mut batch = wallet.units(LINES_PER_COMMIT, COMMIT_AFTER)?;
+    let mut batch = match commit_every {
+        Some(lines) => wallet.units(lines as usize, std::time::Duration::MAX)?,
+        None => wallet.units(LINES_PER_COMMIT, COMMIT_AFTER)?,
+    };
     let mut parser = LineParser::new();
     let mut bytes = 0u64;
     let stdout = std::io::stdout();

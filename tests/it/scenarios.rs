@@ -286,29 +286,63 @@ fn scenario_lines_cannot_switch_wallets_or_nest() {
     assert!(r.stderr.contains("s.scenario:1:"), "{}", r.stderr);
 }
 
+/// With `--commit-every 1000`, a reader sees the first thousand lines
+/// land while the replay still runs (and nothing of the lines after them);
+/// a failure later keeps every line before it and none after.
 #[test]
 fn a_failure_after_a_committed_batch_keeps_the_lines_before_it() {
-    let w = Wallet::new();
-    let file = w.dir.path().join("long.scenario");
-    let mut text =
-        String::from("init --now 2026-01-15T10:00:00Z\naccount add alice\nbuy alice credits-1000 --quantity 3\n");
-    text += &"generate alice\n".repeat(2500);
-    text += "expect alice credits=1\nbuy alice credits-500\n";
-    std::fs::write(&file, text).expect("write");
-    let r = w.run(&["replay", file.to_str().expect("path")]);
-    assert_eq!(r.code, 1);
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    w.ok(&["buy", "alice", "credits-1000", "--quantity", "3"]);
+    let mut replay = crate::support::command(w.dir.path())
+        .arg("--db")
+        .arg(&w.db)
+        .args(["replay", "--commit-every", "1000", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn wallet");
+    let mut stdin = replay.stdin.take().expect("stdin");
+    stdin
+        .write_all("generate alice\n".repeat(1500).as_bytes())
+        .expect("write lines");
+    stdin.flush().expect("flush");
+    // Until the first batch lands (the bound is only a safety net): the
+    // only commit a reader can see before the end is that of line 1000.
+    let images = || w.value("SELECT count(*) FROM images");
+    let mut seen = images();
+    for _ in 0..1_000_000 {
+        if seen != "0" || matches!(replay.try_wait(), Ok(Some(_))) {
+            break;
+        }
+        seen = images();
+    }
+    assert!(
+        matches!(replay.try_wait(), Ok(None)),
+        "the replay ended while it waited for more lines"
+    );
+    assert_eq!(seen, "1000", "a reader saw the first batch of 1,000 lines, and only it");
+    stdin
+        .write_all(b"expect alice credits=1\nbuy alice credits-500\n")
+        .expect("write lines");
+    drop(stdin);
+    let r = crate::support::Run::from(replay.wait_with_output().expect("the replay ends"));
+    assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
         r.stderr
-            .contains("long.scenario:2504: expected alice credits=1 / got alice credits=510"),
+            .contains("<stdin>:1501: expected alice credits=1 / got alice credits=1510"),
         "{}",
         r.stderr
     );
     assert_eq!(
         w.balance("alice"),
-        (510, 0),
-        "2,500 generate lines landed, the line after the failure did not"
+        (1510, 0),
+        "1,500 generate lines landed, the line after the failure did not"
     );
-    assert_eq!(w.json(&["images", "alice"]).as_array().map(Vec::len), Some(2500));
+    assert_eq!(images(), "1500");
     w.ok(&["verify"]);
 }
 

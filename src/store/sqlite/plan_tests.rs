@@ -103,7 +103,7 @@ fn run_day() -> BTreeSet<String> {
         Terminal::of_stdout(false).without_colour(),
     );
     *STATEMENTS.lock().expect("lock") = Some(BTreeSet::new());
-    let result = replay::run(&file, &ctx, true);
+    let result = replay::run(&file, &ctx, true, None);
     let seen = STATEMENTS.lock().expect("lock").take().expect("collected");
     result.expect("the day replays");
     seen
