@@ -107,6 +107,7 @@ fn a_copy_into_a_wallet_with_accounts_is_refused_and_changes_neither() {
     source.ok(&["account", "add", "alice"]);
     for destination in [Wallet::file(), Wallet::on_server()] {
         destination.ok(&["init", "--now", "2026-03-01T00:00:00Z"]);
+        destination.ok(&["account", "add", "bob"]);
         let before = destination.dump();
         let stderr = source.refused(&["copy", "--to", destination.db.to_str().expect("path")], 3);
         assert!(stderr.contains("already holds a wallet"), "{stderr}");
@@ -140,4 +141,36 @@ fn a_wallet_file_of_an_older_schema_copies_as_it_reads() {
         assert_eq!(destination.json(&["history", "alice"]), history);
         destination.ok(&["verify"]);
     }
+}
+
+/// A copy between two files, and between two databases, answers the same
+/// as its source and passes `verify`.
+#[test]
+fn a_wallet_copied_file_to_file_and_server_to_server_answers_the_same() {
+    let file = Wallet::file();
+    for line in HISTORY {
+        file.ok(line);
+    }
+    let expected = answers(&file);
+    let other_file = Wallet::file();
+    file.ok(&["copy", "--to", other_file.db.to_str().expect("path")]);
+    let server = Wallet::on_server();
+    other_file.ok(&["copy", "--to", server.db.to_str().expect("address")]);
+    let other_server = Wallet::on_server();
+    server.ok(&["copy", "--to", other_server.db.to_str().expect("address")]);
+    for (what, w) in [("file to file", &other_file), ("server to server", &other_server)] {
+        assert_eq!(answers(w), expected, "{what}: a read answered differently");
+        w.ok(&["verify"]);
+    }
+}
+
+/// A destination that cannot be reached fails with exit 1 naming it, and
+/// the source is left as it was.
+#[test]
+fn a_copy_to_an_unreachable_destination_fails_and_changes_nothing() {
+    let source = Wallet::file_at("2026-01-15T10:00:00Z");
+    source.ok(&["account", "add", "alice"]);
+    let unreachable = "postgres://wallet_test@localhost:1/nowhere";
+    let e = source.refused(&["copy", "--to", unreachable], 1);
+    assert!(e.contains("cannot connect") && e.contains("localhost:1/nowhere"), "{e}");
 }

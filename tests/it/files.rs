@@ -278,13 +278,37 @@ fn new_wallets_and_their_folders_are_private_and_a_failure_leaves_none() {
     assert_eq!(mode(&w.dir.path().join("a")), 0o700);
     assert_eq!(mode(&w.dir.path().join("a/b")), 0o700);
     assert_eq!(mode(&db), 0o600);
-    for suffix in ["-wal", "-shm"] {
+    // The write-ahead log and its index exist while the wallet is open (the
+    // last to close removes them): looked at while a replay waits on its
+    // standard input, after its first line (until they are there; the bound
+    // is only a safety net).
+    let mut replay = Command::new(env!("CARGO_BIN_EXE_wallet"))
+        .arg("--db")
+        .arg(&db)
+        .args(["replay", "-"])
+        .env("HOME", w.dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = replay.stdin.take().expect("stdin");
+    std::io::Write::write_all(&mut stdin, b"account add bob\n").expect("a line");
+    let side = |suffix: &str| {
         let mut name = db.as_os_str().to_owned();
         name.push(suffix);
-        if Path::new(&name).exists() {
-            assert_eq!(mode(Path::new(&name)), 0o600, "{suffix}");
+        std::path::PathBuf::from(name)
+    };
+    for _ in 0..1_000_000 {
+        if side("-wal").exists() && side("-shm").exists() || matches!(replay.try_wait(), Ok(Some(_))) {
+            break;
         }
     }
+    for suffix in ["-wal", "-shm"] {
+        assert!(side(suffix).exists(), "no {suffix} file while the wallet is open");
+        assert_eq!(mode(&side(suffix)), 0o600, "{suffix}");
+    }
+    drop(stdin);
+    assert!(replay.wait().expect("the replay ends").success());
     // An empty file made by someone else becomes a private wallet too.
     let touched = w.dir.path().join("touched.sqlite3");
     std::fs::write(&touched, "").expect("touch");
@@ -301,4 +325,24 @@ fn new_wallets_and_their_folders_are_private_and_a_failure_leaves_none() {
     let mut wal = touched.as_os_str().to_owned();
     wal.push("-wal");
     assert_eq!(mode(Path::new(&wal)), 0o600);
+}
+
+/// A device is not a wallet: reads and writes fail with exit 1 and say so.
+#[test]
+fn a_device_as_the_wallet_is_refused() {
+    let w = Wallet::of_file(std::path::PathBuf::from("/dev/null"));
+    for args in [&["balance"][..], &["account", "add", "alice"]] {
+        let r = w.run(args);
+        says(&r, 1, "/dev/null is not a regular file, so it cannot be a wallet");
+    }
+}
+
+/// `--version` names the program and its version, and nothing else.
+#[test]
+fn version_prints_the_name_and_version() {
+    let w = Wallet::file();
+    for flag in ["--version", "-V"] {
+        assert_eq!(w.ok(&[flag]), format!("wallet {}\n", env!("CARGO_PKG_VERSION")));
+    }
+    assert!(!w.exists(), "--version made a wallet");
 }

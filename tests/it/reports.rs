@@ -166,7 +166,18 @@ fn report_expiring_lists_the_losses_inside_the_window_soonest_first() {
     assert!(table.contains("carl") && !table.contains("ann"), "{table}");
     // A window past the calendar's end keeps everything ahead.
     let all = w.json(&["report", "expiring", "--within", "10000y"]);
-    assert!(all.as_array().map_or(0, Vec::len) >= 5, "{all}");
+    let all: Vec<(String, String, u64)> = (all.as_array().expect("losses").iter())
+        .map(|l| {
+            (
+                l["at"].as_str().unwrap_or("").to_owned(),
+                l["account"].as_str().unwrap_or("").to_owned(),
+                l["credits"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    let mut ahead = year.clone();
+    ahead.push(("2027-02-15T10:00:00Z".into(), "ann".into(), 50));
+    assert_eq!(all, ahead, "the year's losses, then ann's grant");
     w.refused(&["report", "expiring", "--within", "soon"], 2);
 }
 
@@ -240,6 +251,23 @@ fn export_writes_every_entry_in_order_and_csv_reads_back() {
             .count(),
         1,
         "the header alone"
+    );
+    // `--until` keeps the entries at its instant; a date is its midnight.
+    assert_eq!(w.ok(&["export", "--until", "2026-01-16"]).lines().count(), 3);
+    assert_eq!(w.ok(&["export", "--until", "2026-01-16T10:00:00Z"]).lines().count(), 4);
+    assert_eq!(
+        (w.ok(&["export", "--until", "2026-01-16T09:59:59Z", "--format", "csv"])
+            .lines())
+        .count(),
+        4,
+        "the header and the three entries of the first day"
+    );
+    let day = w.ok(&["export", "--since", "2026-01-16", "--until", "2026-01-16T10:00:00Z"]);
+    assert_eq!(day, jsonl.lines().last().map(|l| format!("{l}\n")).unwrap_or_default());
+    assert_eq!(
+        w.ok(&["export", "--until", "2026-01-15T09:59:59Z"]),
+        "",
+        "before the first entry"
     );
     w.refused(&["export", "--format", "xml"], 2);
 }

@@ -151,13 +151,41 @@ impl Db<'_> {
 mod tests {
     use super::{ACCOUNT_INVARIANTS, INVARIANTS};
 
+    /// Run on accounts holding the rules' limit and one more: only the
+    /// second is reported, with what it holds.
     #[test]
     fn the_holding_limit_check_uses_the_rules_limit() {
         let (_, sql) = ACCOUNT_INVARIANTS
             .iter()
             .find(|(name, _)| name.contains("holding limit"))
             .expect("the holding-limit invariant");
-        assert_eq!(sql.matches(&crate::rules::MAX_HOLDING.to_string()).count(), 2, "{sql}");
+        let conn = rusqlite::Connection::open_in_memory().expect("an in-memory database");
+        conn.execute_batch(
+            "CREATE TABLE accounts (id INTEGER PRIMARY KEY, handle TEXT NOT NULL);
+             CREATE TABLE lots (account_id INTEGER NOT NULL, asset TEXT NOT NULL, remaining INTEGER NOT NULL);
+             INSERT INTO accounts VALUES (1, 'at'), (2, 'over');",
+        )
+        .expect("tables");
+        let limit = i64::try_from(crate::rules::MAX_HOLDING).expect("the limit fits");
+        // Each holding in two lots, and a spent lot beside them.
+        for (account, held) in [(1, limit), (2, limit + 1)] {
+            conn.execute(
+                "INSERT INTO lots VALUES (?1, 'credits', ?2), (?1, 'credits', ?3), (?1, 'credits', 0)",
+                rusqlite::params![account, held - 1, 1],
+            )
+            .expect("lots");
+        }
+        let problems = |account: i64| -> Vec<String> {
+            let mut stmt = conn.prepare(sql).expect("the invariant's SQL");
+            stmt.query_map([account], |r| r.get(0))
+                .and_then(Iterator::collect)
+                .expect("the invariant runs")
+        };
+        assert_eq!(problems(1), Vec::<String>::new(), "the limit itself is allowed");
+        assert_eq!(
+            problems(2),
+            [format!("account over holds {} credits, more than {limit}", limit + 1)]
+        );
     }
 
     #[test]
