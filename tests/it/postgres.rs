@@ -374,3 +374,25 @@ fn a_write_the_server_cannot_fit_in_is_tried_again_then_given_up() {
     assert_eq!(w.balance("ann"), (9, 0));
     w.ok(&["verify"]);
 }
+
+/// A database a newer wallet wrote is refused, for reads and writes alike,
+/// with exit 1, and left as it was.
+#[test]
+fn a_database_of_a_newer_schema_is_refused_and_left_untouched() {
+    let w = Wallet::on_server();
+    w.ok(&["init", "--now", "2026-01-15T10:00:00Z"]);
+    w.ok(&["account", "add", "ann"]);
+    w.execute("UPDATE wallet SET schema = 99");
+    for args in [
+        &["account", "add", "bob"][..],
+        &["balance"],
+        &["balance", "ann"],
+        &["verify"],
+    ] {
+        let e = w.refused(args, 1);
+        assert!(
+            e.contains("was made by a newer version of wallet (schema 99;") && e.contains("upgrade wallet"),
+            "{args:?}: {e}"
+        );
+    }
+}

@@ -167,6 +167,83 @@ fn every_operation_records_who_ran_it() {
 
 /// 8 processes × 250 mutations on shared accounts, and new accounts: all
 /// succeed, nothing lost or doubled, image numbers and account ids without gaps.
+/// One idempotency key sent by eight processes at once (a client that
+/// retried while its first try was still running): the purchase lands
+/// once, and every process answers with its output.
+#[test]
+fn one_key_from_racing_processes_applies_once() {
+    const RACERS: usize = 8;
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    let runs: Vec<crate::support::Run> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..RACERS)
+            .map(|_| scope.spawn(|| w.run(&["--idempotency-key", "order-7", "buy", "alice", "credits-500"])))
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("a racer")).collect()
+    });
+    for r in &runs {
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(
+            r.stdout, runs[0].stdout,
+            "every racer answers with the purchase's output"
+        );
+    }
+    assert_eq!(w.balance("alice"), (510, 0), "the purchase landed once");
+    assert_eq!(w.value("SELECT count(*) FROM operations WHERE kind = 'buy'"), "1");
+    w.ok(&["verify"]);
+}
+
+/// A clock advance and a replay while other processes write: each lands
+/// whole, in some order, and the wallet verifies with every credit
+/// accounted for.
+#[test]
+fn a_clock_advance_and_a_replay_racing_other_writers_lose_nothing() {
+    let w = Wallet::at("2026-01-15T10:00:00Z");
+    w.ok(&["account", "add", "alice"]);
+    w.ok(&["buy", "alice", "credits-1000"]);
+    w.ok(&["subscribe", "alice", "licenses-5-monthly"]);
+    let scenario = w.dir.path().join("grants.scenario");
+    std::fs::write(&scenario, "grant alice --credits 1 --reason replayed\n".repeat(200)).expect("write");
+    let scenario = scenario.to_str().expect("path");
+    std::thread::scope(|scope| {
+        let advance = scope.spawn(|| w.run(&["advance-clock", "3mo"]));
+        let replay = scope.spawn(|| w.run(&["replay", scenario]));
+        let writers: Vec<_> = (0..2)
+            .map(|_| {
+                scope.spawn(|| {
+                    (0..40)
+                        .map(|_| w.run(&["generate", "alice"]).code)
+                        .collect::<Vec<i32>>()
+                })
+            })
+            .collect();
+        for (what, r) in [("advance-clock", advance), ("replay", replay)] {
+            let r = r.join().expect("a racer");
+            assert_eq!(r.code, 0, "{what}: {}", r.stderr);
+        }
+        for writer in writers {
+            assert_eq!(writer.join().expect("a writer"), vec![0; 40]);
+        }
+    });
+    w.ok(&["verify"]);
+    assert_eq!(w.value("SELECT count(*) FROM images"), "80");
+    assert_eq!(
+        w.value("SELECT count(*) FROM operations WHERE kind = 'grant'"),
+        "200",
+        "every replayed grant landed once"
+    );
+    let clock = w.json(&["balance", "alice"]);
+    assert_eq!(clock["as_of"], "2026-04-15T10:00:00Z", "the clock moved 3 months");
+    // Three renewals and deliveries after the first (which `subscribe` made).
+    for kind in ["renewal", "delivery"] {
+        assert_eq!(
+            w.value(&format!("SELECT count(*) FROM operations WHERE kind = '{kind}'")),
+            "3",
+            "{kind}s"
+        );
+    }
+}
+
 #[test]
 fn eight_concurrent_writers_lose_nothing() {
     const WRITERS: usize = 8;
