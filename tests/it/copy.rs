@@ -174,3 +174,62 @@ fn a_copy_to_an_unreachable_destination_fails_and_changes_nothing() {
     let e = source.refused(&["copy", "--to", unreachable], 1);
     assert!(e.contains("cannot connect") && e.contains("localhost:1/nowhere"), "{e}");
 }
+
+/// A copy killed (SIGKILL) while it reads its source leaves nothing at its
+/// destination, a file or a database: the copy is held at the source's
+/// images (a lock the test takes) and killed while it waits there; a
+/// second copy then lands whole.
+#[test]
+fn a_copy_killed_midway_leaves_nothing() {
+    let source = Wallet::on_server();
+    for line in HISTORY {
+        source.ok(line);
+    }
+    let expected = answers(&source);
+    let database = source.database().expect("on the server");
+    for destination in [Wallet::file(), Wallet::on_server()] {
+        let mut locker = crate::support::connect(&database.url);
+        locker
+            .batch_execute("BEGIN; LOCK TABLE images IN ACCESS EXCLUSIVE MODE")
+            .expect("lock the images");
+        let mut copy = crate::support::command(source.dir.path())
+            .arg("--db")
+            .arg(&source.db)
+            .args(["copy", "--to", destination.db.to_str().expect("path")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn the copy");
+        // Until the copy waits for the lock (the bound is only a safety net).
+        let mut waiting = false;
+        for _ in 0..100_000 {
+            waiting = !database
+                .rows(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+                     AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'",
+                )
+                .is_empty();
+            if waiting || matches!(copy.try_wait(), Ok(Some(_))) {
+                break;
+            }
+        }
+        assert!(waiting, "the copy never waited at the source's images");
+        copy.kill().expect("SIGKILL");
+        copy.wait().expect("reaped");
+        locker.batch_execute("ROLLBACK").expect("unlock");
+        match destination.database() {
+            Some(d) => assert_eq!(d.tables(), Vec::<String>::new(), "the killed copy left tables"),
+            None => {
+                let left: Vec<_> = std::fs::read_dir(destination.dir.path())
+                    .expect("the destination's folder")
+                    .map(|e| e.expect("an entry").file_name())
+                    .filter(|name| name.to_string_lossy().starts_with("wallet.sqlite3"))
+                    .collect();
+                assert_eq!(left, Vec::<std::ffi::OsString>::new(), "the killed copy left files");
+            }
+        }
+        source.ok(&["copy", "--to", destination.db.to_str().expect("path")]);
+        assert_eq!(answers(&destination), expected);
+        destination.ok(&["verify"]);
+    }
+}
