@@ -217,16 +217,15 @@ fn a_copy_killed_midway_leaves_nothing() {
         copy.kill().expect("SIGKILL");
         copy.wait().expect("reaped");
         locker.batch_execute("ROLLBACK").expect("unlock");
-        match destination.database() {
-            Some(d) => assert_eq!(d.tables(), Vec::<String>::new(), "the killed copy left tables"),
-            None => {
-                let left: Vec<_> = std::fs::read_dir(destination.dir.path())
-                    .expect("the destination's folder")
-                    .map(|e| e.expect("an entry").file_name())
-                    .filter(|name| name.to_string_lossy().starts_with("wallet.sqlite3"))
-                    .collect();
-                assert_eq!(left, Vec::<std::ffi::OsString>::new(), "the killed copy left files");
-            }
+        if let Some(d) = destination.database() {
+            assert_eq!(d.tables(), Vec::<String>::new(), "the killed copy left tables");
+        } else {
+            let left: Vec<_> = std::fs::read_dir(destination.dir.path())
+                .expect("the destination's folder")
+                .map(|e| e.expect("an entry").file_name())
+                .filter(|name| name.to_string_lossy().starts_with("wallet.sqlite3"))
+                .collect();
+            assert_eq!(left, Vec::<std::ffi::OsString>::new(), "the killed copy left files");
         }
         source.ok(&["copy", "--to", destination.db.to_str().expect("path")]);
         assert_eq!(answers(&destination), expected);
