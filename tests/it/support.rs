@@ -692,3 +692,31 @@ pub(crate) fn pricing_with(w: &Wallet, name: &str, edits: &[(&str, &str)]) -> St
     std::fs::write(&path, text).expect("write the edited pricing");
     path.to_str().expect("utf-8 temp path").to_owned()
 }
+
+/// A test that `backend_free.txt` lists fails when it opens a wallet on
+/// the test backend, so the list cannot keep a PostgreSQL test out of the
+/// PostgreSQL pass; a test not listed opens one as before.
+#[test]
+fn a_listed_test_that_opens_a_backend_wallet_fails() {
+    let listed = BACKEND_FREE
+        .lines()
+        .find(|line| !line.is_empty() && !line.starts_with('#'))
+        .expect("a listed test");
+    let opened = std::thread::Builder::new()
+        .name(listed.to_owned())
+        .spawn(|| drop(Wallet::new()))
+        .expect("a thread")
+        .join();
+    let message = opened.expect_err("a listed test opened a wallet on the backend");
+    let message = message.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        message.contains("opens a wallet on the test backend: take it out of tests/it/backend_free.txt"),
+        "{message}"
+    );
+    let unlisted = std::thread::Builder::new()
+        .name("support::a_test_not_listed".to_owned())
+        .spawn(|| drop(Wallet::new()))
+        .expect("a thread")
+        .join();
+    assert!(unlisted.is_ok(), "a test not listed could not open a wallet");
+}
